@@ -1,0 +1,1 @@
+"""refspace maths sandbox: runnable sympy/mpmath explorations (one module per exploration)."""

@@ -1,0 +1,48 @@
+"""Wall-clock timing helpers for benchmarks (median of repeats after a warm-up)."""
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from typing import Callable
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """Seconds of each repeat; ``median`` is what benchmarks compare."""
+
+    seconds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / median: how noisy the repeats were."""
+        return (max(self.seconds) - min(self.seconds)) / self.median if self.median else 0.0
+
+    def as_dict(self) -> dict:
+        return {"median_s": self.median, "best_s": self.best, "spread": self.spread, "repeats": len(self.seconds)}
+
+
+def time_interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5, warmup: int = 1) -> dict[str, Timing]:
+    """Time several callables round-robin (one call of each per round) so that machine noise
+    (another process, frequency changes) hits all of them alike and their ratios stay fair.
+
+    Each callable is called ``warmup`` times untimed first, then ``repeat`` times timed.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    seconds: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            seconds[name].append(time.perf_counter() - start)
+    return {name: Timing(tuple(s)) for name, s in seconds.items()}

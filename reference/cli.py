@@ -1,0 +1,157 @@
+"""The ``refspace`` command (also ``python -m reference``).
+
+Subcommands:
+  check   seeded gradient checks of every registered op, one table row per op
+  bench   benchmarks: time and ratios to the lower bound and to peers, measured in one run
+
+Exit status: 0 success, 1 a check failed, 2 usage or input error (one line on stderr; set
+REFSPACE_TRACEBACK=1 to see the traceback instead), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+from .core.validate import positive_int
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _finite_or_none(v: float):
+    return v if math.isfinite(v) else None
+
+
+def _progress(text: str) -> None:
+    if sys.stderr.isatty():
+        print(f"... {text}", file=sys.stderr, flush=True)
+
+
+# --- check ---------------------------------------------------------------------------------
+
+def _cmd_check(args) -> int:
+    from .core.registry import registered_ops, run_checks
+
+    if args.list:
+        for op in registered_ops():
+            print(f"{op.name:<14} {op.summary}")
+        return EXIT_OK
+    results = run_checks(args.op or None, seed=args.seed, progress=_progress)
+    n_cases = sum(len(r.reports) for r in results)
+    ok = all(r.passed for r in results)
+    if args.json:
+        print(json.dumps({
+            "seed": args.seed, "passed": ok,
+            "ops": [{"op": r.name, "cases": len(r.reports), "worst_rel_error": _finite_or_none(r.worst_rel_error),
+                     "passed": r.passed, "failures": [{"case": c, "report": str(rep)} for c, rep in r.failures()]}
+                    for r in results]}, indent=2))
+        return EXIT_OK if ok else EXIT_FAILED
+    print(f"{'op':<14} {'cases':>5}  {'worst rel error':>15}  verdict")
+    for r in results:
+        print(f"{r.name:<14} {len(r.reports):>5}  {r.worst_rel_error:>15.2e}  {'pass' if r.passed else 'FAIL'}")
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        for label, rep in r.failures():
+            print(f"\n{r.name} [{label}]\n{rep}")
+    print(f"\n{len(results)} ops, {n_cases} cases: "
+          + ("all passed" if ok else f"{len(failed)} op(s) FAILED") + f" (seed {args.seed})")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+# --- bench ---------------------------------------------------------------------------------
+
+def _print_bench(result: dict) -> None:
+    sizes = ", ".join(f"{k}={v}" for k, v in result["sizes"].items())
+    print(f"{result['what']} ({sizes})")
+    print(f"  {'implementation':<16} {'median ms':>10} {'best ms':>9} {'spread':>7}  refspace / this")
+    for row in result["rows"]:
+        print(f"  {row['name']:<16} {1e3 * row['median_s']:>10.1f} {1e3 * row['best_s']:>9.1f} "
+              f"{100 * row['spread']:>6.0f}%  {row['ratio_refspace_to_this']:>8.2f}x")
+    if result.get("torch"):
+        print(f"  (torch {result['torch']['version']}, {result['torch']['threads']} threads)")
+    else:
+        print("  (PyTorch not installed or disabled: no torch comparison)")
+
+
+def _cmd_bench_lstm(args) -> int:
+    from .bench import lstm
+
+    for name in ("batch", "steps", "input_size", "hidden", "repeat"):
+        positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
+    _progress("timing the LSTM layer, its bare GEMMs and peers")
+    result = lstm.run(args.batch, args.steps, args.input_size, args.hidden, args.dtype, args.repeat,
+                      args.seed, with_torch=not args.no_torch)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_bench(result)
+    return EXIT_OK
+
+
+# --- parser --------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="refspace", formatter_class=_Formatter,
+        description="NumPy reference implementations with hand-written backward passes.",
+        epilog="examples:\n  refspace check\n  refspace check --op lstm_layer --json\n  refspace bench lstm")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    check = sub.add_parser(
+        "check", formatter_class=_Formatter, help="gradient-check every registered op",
+        description="Run seeded float64 gradient checks (analytic backward vs central differences) for "
+                    "every registered op and print one row per op. Exit 1 if any fails.",
+        epilog="examples:\n  refspace check\n  refspace check --op softmax --op lstm_cell\n"
+               "  refspace check --json > check.json\n  refspace check --list")
+    check.add_argument("--op", action="append", metavar="NAME", help="check only this op (repeatable)")
+    check.add_argument("--seed", type=int, default=0, help="seed of the inputs and cotangents (default 0)")
+    check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    check.add_argument("--list", action="store_true", help="list the registered ops and exit")
+    check.set_defaults(func=_cmd_check)
+
+    bench = sub.add_parser("bench", formatter_class=_Formatter, help="run a benchmark",
+                           description="Benchmarks: time, and ratios measured in the same run.",
+                           epilog="examples:\n  refspace bench lstm\n  refspace bench lstm --hidden 256 --json")
+    bsub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK")
+    bsub.required = True
+    bl = bsub.add_parser(
+        "lstm", formatter_class=_Formatter, help="LSTM layer forward+backward vs bare GEMMs (and torch)",
+        description="Forward+backward time of the LSTM layer, its ratio to the bare GEMMs it must "
+                    "perform and, when PyTorch is installed, to torch.nn.LSTM on the CPU.",
+        epilog="example:\n  refspace bench lstm --batch 20 --steps 35 --input-size 400 --hidden 1150")
+    bl.add_argument("--batch", type=int, default=20, help="B (default 20)")
+    bl.add_argument("--steps", type=int, default=35, help="T (default 35)")
+    bl.add_argument("--input-size", type=int, default=400, help="I (default 400)")
+    bl.add_argument("--hidden", type=int, default=1150, help="H (default 1150)")
+    bl.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    bl.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    bl.add_argument("--seed", type=int, default=0)
+    bl.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    bl.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    bl.set_defaults(func=_cmd_bench_lstm)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as exc:
+        if os.environ.get("REFSPACE_TRACEBACK"):
+            raise
+        print(f"refspace {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"refspace {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

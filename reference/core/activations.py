@@ -1,0 +1,180 @@
+"""Elementwise and normalising activations, each a forward/backward pair.
+
+Convention (DESIGN.md): ``<op>_forward(x, ...) -> (y, cache)`` and
+``<op>_backward(dy, cache) -> dx``. Inputs are never modified; the output has the input's
+dtype (float32 in, float32 out).
+
+Equations (kexue.fm/archives/6621, eqs. of the ON-LSTM cell):
+
+    sigmoid(x)   = 1 / (1 + exp(-x))
+    tanh(x)
+    softmax(x)_k = exp(x_k - max x) / sum_j exp(x_j - max x)          (shift-invariant)
+    cumax(x)_k   = sum_{j <= k} softmax(x)_j     ("cumulative softmax", left to right)
+    rev_cumax(x)_k = sum_{j >= k} softmax(x)_j   (right-to-left twin; the article's master
+                                                  input gate, inclusive reverse cumsum)
+
+cumax is increasing along its axis and ends at exactly-rounded 1; rev_cumax is decreasing
+and starts at 1. Note ``1 - cumax(x)`` (the paper's master input gate) is the *exclusive*
+reverse cumsum ``sum_{j > k}``, not ``rev_cumax``.
+
+Example
+-------
+>>> import numpy as np
+>>> y, cache = cumax_forward(np.array([0.0, 0.0, 0.0, 0.0]))
+>>> y
+array([0.25, 0.5 , 0.75, 1.  ])
+>>> cumax_backward(np.array([1.0, 0.0, 0.0, 0.0]), cache)
+array([ 0.1875, -0.0625, -0.0625, -0.0625])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .validate import float_array, normalise_axis
+
+
+def _rev_cumsum(a: np.ndarray, axis: int) -> np.ndarray:
+    """Inclusive right-to-left cumulative sum: out_k = sum_{j >= k} a_j."""
+    return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis)
+
+
+def _grad(name: str, dy, y: np.ndarray) -> np.ndarray:
+    dy = float_array(name, dy, dtype=y.dtype)
+    if dy.shape != y.shape:
+        raise ValueError(f"{name}: expected shape {y.shape} (the forward output's), got {dy.shape}")
+    return dy
+
+
+# --- sigmoid -----------------------------------------------------------------------------
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The bare forward (no validation), for use inside other ops' loops."""
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def sigmoid_forward(x):
+    """Logistic sigmoid, computed without overflow for any finite input.
+
+    Parameters
+    ----------
+    x : ndarray, any shape, float32 or float64
+
+    Returns
+    -------
+    y : ndarray, shape and dtype of x, values in [0, 1]
+    cache : y
+    """
+    y = sigmoid(float_array("x", x))
+    return y, y
+
+
+def sigmoid_backward(dy, cache):
+    """dL/dx = dy * y * (1 - y)."""
+    y = cache
+    dy = _grad("dy", dy, y)
+    return dy * y * (1 - y)
+
+
+# --- tanh --------------------------------------------------------------------------------
+
+def tanh_forward(x):
+    """Hyperbolic tangent. Returns ``(y, cache)`` with ``y`` of x's shape and dtype."""
+    x = float_array("x", x)
+    y = np.tanh(x)
+    return y, y
+
+
+def tanh_backward(dy, cache):
+    """dL/dx = dy * (1 - y^2)."""
+    y = cache
+    dy = _grad("dy", dy, y)
+    return dy * (1 - y * y)
+
+
+# --- softmax -----------------------------------------------------------------------------
+
+def softmax_forward(x, axis: int = -1):
+    """Numerically stable softmax along ``axis``.
+
+    The maximum along the axis is subtracted first, so large logits (1e4) do not overflow
+    and the result is exactly invariant to adding a constant.
+
+    Parameters
+    ----------
+    x : ndarray (..., n, ...), float32 or float64, at least 1-d, n >= 1
+    axis : int, default -1
+
+    Returns
+    -------
+    p : ndarray, x's shape and dtype; non-negative, sums to 1 along ``axis``
+    cache : (p, axis)
+    """
+    x = float_array("x", x)
+    if x.ndim == 0:
+        raise ValueError("x: expected at least a 1-d array for softmax, got a 0-d array")
+    axis = normalise_axis("axis", axis, x.ndim)
+    if x.shape[axis] == 0:
+        raise ValueError(f"x: expected a non-empty softmax axis {axis}, got shape {x.shape}")
+    z = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    p = z / np.sum(z, axis=axis, keepdims=True)
+    return p, (p, axis)
+
+
+def softmax_backward(dp, cache):
+    """dL/dx = p * (dp - <p, dp>), the inner product taken along the softmax axis."""
+    p, axis = cache
+    dp = _grad("dp", dp, p)
+    return p * (dp - np.sum(p * dp, axis=axis, keepdims=True))
+
+
+# --- cumax and its right-to-left twin ----------------------------------------------------
+
+def cumax_forward(x):
+    """cumax(x) = cumsum(softmax(x)) along the last axis (paper eq. 6; article's F_1).
+
+    Parameters
+    ----------
+    x : ndarray (..., n), float32 or float64, n >= 1
+
+    Returns
+    -------
+    y : ndarray (..., n), increasing along the last axis, ``y[..., -1] == 1`` up to rounding
+    cache : softmax cache
+    """
+    p, p_cache = softmax_forward(x, axis=-1)
+    return np.cumsum(p, axis=-1), p_cache
+
+
+def cumax_backward(dy, cache):
+    """Backward of cumax: dp_k = sum_{j >= k} dy_j (reverse cumsum), then softmax backward."""
+    p, axis = cache
+    dy = _grad("dy", dy, p)
+    return softmax_backward(_rev_cumsum(dy, axis), cache)
+
+
+def rev_cumax_forward(x):
+    """Right-to-left cumax: y_k = sum_{j >= k} softmax(x)_j along the last axis.
+
+    This is the article author's master input gate (kexue.fm/archives/6621, the inclusive
+    reverse cumsum); it is decreasing and ``y[..., 0] == 1`` up to rounding. It equals
+    ``cumax`` of the reversed logits, reversed.
+
+    Parameters
+    ----------
+    x : ndarray (..., n), float32 or float64, n >= 1
+
+    Returns
+    -------
+    y : ndarray (..., n)
+    cache : softmax cache
+    """
+    p, p_cache = softmax_forward(x, axis=-1)
+    return _rev_cumsum(p, -1), p_cache
+
+
+def rev_cumax_backward(dy, cache):
+    """Backward of rev_cumax: dp_k = sum_{j <= k} dy_j (forward cumsum), then softmax backward."""
+    p, axis = cache
+    dy = _grad("dy", dy, p)
+    return softmax_backward(np.cumsum(dy, axis=axis), cache)

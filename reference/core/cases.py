@@ -1,0 +1,62 @@
+"""Seeded gradient-check cases for the core ops, run by ``refspace check``.
+
+Shapes have distinct dimensions, biases are non-zero, and each op gets its edge cases:
+a single row, a length-1 axis, large logits (softmax/cumax), saturated inputs (sigmoid/tanh).
+"""
+from __future__ import annotations
+
+import functools
+
+from . import activations as act
+from .affine import affine_backward, affine_forward
+from .registry import CheckCase, register
+
+
+def _unary(forward, backward, rng, *, scale=1.0):
+    return [
+        CheckCase("(3, 5)", forward, backward, (scale * rng.standard_normal((3, 5)),), ("x",)),
+        CheckCase("(1, 1)", forward, backward, (scale * rng.standard_normal((1, 1)),), ("x",)),
+        CheckCase("(2, 3, 4) large", forward, backward, (8.0 * scale * rng.standard_normal((2, 3, 4)),), ("x",)),
+    ]
+
+
+@register("sigmoid", "logistic sigmoid")
+def _sigmoid(rng):
+    return _unary(act.sigmoid_forward, act.sigmoid_backward, rng)
+
+
+@register("tanh", "hyperbolic tangent")
+def _tanh(rng):
+    return _unary(act.tanh_forward, act.tanh_backward, rng)
+
+
+@register("softmax", "stable softmax along an axis")
+def _softmax(rng):
+    cases = _unary(act.softmax_forward, act.softmax_backward, rng)
+    axis0 = functools.partial(act.softmax_forward, axis=0)
+    cases.append(CheckCase("(4, 3) axis=0", axis0, act.softmax_backward, (rng.standard_normal((4, 3)),), ("x",)))
+    return cases
+
+
+@register("cumax", "cumsum(softmax(x)), left to right")
+def _cumax(rng):
+    return _unary(act.cumax_forward, act.cumax_backward, rng)
+
+
+@register("rev_cumax", "inclusive right-to-left cumsum of softmax(x)")
+def _rev_cumax(rng):
+    return _unary(act.rev_cumax_forward, act.rev_cumax_backward, rng)
+
+
+@register("affine", "x W + b")
+def _affine(rng):
+    def case(label, lead, i, o, bias=True):
+        x = rng.standard_normal(lead + (i,))
+        W = rng.standard_normal((i, o))
+        b = rng.uniform(0.5, 1.5, o) * rng.choice([-1, 1], o)
+        if not bias:
+            return CheckCase(label, affine_forward, lambda dy, c: affine_backward(dy, c)[:2], (x, W), ("x", "W"))
+        return CheckCase(label, affine_forward, affine_backward, (x, W, b), ("x", "W", "b"))
+
+    return [case("(3, 4) -> 5", (3,), 4, 5), case("(2, 3, 4) -> 2", (2, 3), 4, 2),
+            case("(1, 2) -> 1", (1,), 2, 1), case("no bias (3, 2) -> 4", (3,), 2, 4, bias=False)]

@@ -1,0 +1,118 @@
+"""The registry behind ``refspace check``: every differentiable op registers seeded cases.
+
+An op module registers a function that, given a ``numpy.random.Generator``, returns a
+list of :class:`CheckCase` (small float64 inputs with distinct dimensions, non-zero biases
+and the edge cases of that op). ``refspace check`` runs :func:`~reference.core.gradcheck.check_op`
+on each case and prints one row per op.
+
+Registering a new op::
+
+    from reference.core.registry import CheckCase, register
+
+    @register("my_op", "one-line description")
+    def _cases(rng):
+        x = rng.standard_normal((3, 4))
+        return [CheckCase("3x4", my_op_forward, my_op_backward, (x,), ("x",))]
+
+and add the module to :data:`BUILTIN_MODULES` so the command imports it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .gradcheck import GradCheckReport, check_op
+
+#: modules imported (for their registrations) before ``refspace check`` runs
+BUILTIN_MODULES = (
+    "reference.core.cases",
+    "reference.lstm_cases",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckCase:
+    """One gradient check: an op pair and its inputs."""
+
+    label: str
+    forward: Callable
+    backward: Callable
+    inputs: tuple
+    names: tuple[str, ...]
+    options: dict = dataclasses.field(default_factory=dict)  # extra check_op keywords (atol, mode, wrt)
+
+    def run(self, seed: int) -> GradCheckReport:
+        return check_op(self.forward, self.backward, self.inputs, names=self.names, seed=seed, **self.options)
+
+
+@dataclasses.dataclass(frozen=True)
+class RegisteredOp:
+    name: str
+    summary: str
+    make_cases: Callable[[np.random.Generator], Sequence[CheckCase]]
+
+
+@dataclasses.dataclass(frozen=True)
+class OpResult:
+    """What ``refspace check`` reports for one op."""
+
+    name: str
+    reports: tuple[tuple[str, GradCheckReport], ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for _, r in self.reports)
+
+    @property
+    def worst_rel_error(self) -> float:
+        return max((r.worst_rel_error for _, r in self.reports), default=0.0)
+
+    def failures(self) -> list[tuple[str, GradCheckReport]]:
+        return [(label, r) for label, r in self.reports if not r.passed]
+
+
+_REGISTRY: dict[str, RegisteredOp] = {}
+
+
+def register(name: str, summary: str):
+    """Decorator: register ``make_cases(rng) -> list[CheckCase]`` under ``name``."""
+    def deco(make_cases):
+        if name in _REGISTRY and _REGISTRY[name].make_cases is not make_cases:
+            raise ValueError(f"name: op {name!r} is already registered")
+        _REGISTRY[name] = RegisteredOp(name, summary, make_cases)
+        return make_cases
+    return deco
+
+
+def registered_ops() -> list[RegisteredOp]:
+    """All registered ops (importing the built-in modules first), in registration order."""
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    return list(_REGISTRY.values())
+
+
+def run_checks(names: Iterable[str] | None = None, seed: int = 0,
+               progress: Callable[[str], None] | None = None) -> list[OpResult]:
+    """Run the registered cases of the named ops (all by default) with a seeded generator.
+
+    Raises ``ValueError`` naming the unknown op if ``names`` holds one.
+    """
+    ops = registered_ops()
+    if names is not None:
+        names = list(names)
+        known = {op.name for op in ops}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"op: unknown op {unknown[0]!r}; expected one of {sorted(known)}")
+        ops = [op for op in ops if op.name in names]
+    results = []
+    for op in ops:
+        if progress is not None:
+            progress(op.name)
+        rng = np.random.default_rng(seed)
+        reports = tuple((case.label, case.run(seed)) for case in op.make_cases(rng))
+        results.append(OpResult(op.name, reports))
+    return results

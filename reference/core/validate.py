@@ -1,0 +1,86 @@
+"""Argument checks shared by every public op.
+
+Every public function validates at its boundary and raises ``TypeError`` (wrong kind of
+value, non-float dtype, mixed dtypes) or ``ValueError`` (wrong shape, out-of-range value)
+with a message that names the argument, what was expected and what was given, e.g.::
+
+    ValueError: h0: expected shape (B=2, H=5), got (3, 5)
+
+The helpers return the validated array so a call site reads
+``x = float_array("x", x, ndim=3)``.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def float_array(name: str, value, *, ndim: int | None = None, dtype=None) -> np.ndarray:
+    """Return ``value`` as a float32/float64 ndarray (no copy when it already is one).
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in error messages.
+    value : array_like
+        Must hold float32 or float64 numbers. Python lists of floats become float64.
+    ndim : int, optional
+        Required number of dimensions.
+    dtype : numpy dtype, optional
+        Required dtype (used to insist that all arrays of one op share a dtype).
+    """
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"{name}: expected a float array, got {type(value).__name__} ({exc})") from None
+    if arr.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name}: expected a floating-point array (float32 or float64), got dtype {arr.dtype}")
+    if dtype is not None and arr.dtype != np.dtype(dtype):
+        raise TypeError(f"{name}: expected dtype {np.dtype(dtype)} (the dtype of the other inputs), got {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-d array, got shape {arr.shape} ({arr.ndim}-d)")
+    return arr
+
+
+def check_shape(name: str, arr: np.ndarray, expected: Sequence[tuple[str, int | None]]) -> None:
+    """Raise ``ValueError`` unless ``arr.shape`` matches ``expected``.
+
+    ``expected`` is a sequence of ``(label, size)`` pairs; ``size=None`` accepts any size.
+    The message spells the expectation with its labels, e.g. ``(B=2, H=5)``.
+    """
+    want = tuple(size for _, size in expected)
+    ok = arr.ndim == len(want) and all(w is None or w == s for w, s in zip(want, arr.shape))
+    if not ok:
+        spelled = ", ".join(label if size is None else f"{label}={size}" for label, size in expected)
+        raise ValueError(f"{name}: expected shape ({spelled}), got {arr.shape}")
+
+
+def check_finite(name: str, arr: np.ndarray) -> None:
+    """Raise ``ValueError`` if ``arr`` holds NaN or infinity."""
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name}: expected finite values, got {bad} NaN/inf entr{'y' if bad == 1 else 'ies'}")
+
+
+def positive_int(name: str, value) -> int:
+    """Return ``value`` as an int, raising unless it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected a positive integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value}")
+    return int(value)
+
+
+def normalise_axis(name: str, axis, ndim: int) -> int:
+    """Return ``axis`` as a non-negative index into an array of ``ndim`` dimensions."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer axis, got {type(axis).__name__}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: expected an axis in [{-ndim}, {ndim - 1}], got {axis}")
+    return int(axis) % ndim

@@ -1,0 +1,38 @@
+"""Seeded gradient-check cases for the LSTM cell and layer, run by ``refspace check``.
+
+Distinct sizes (I != H != B != T), non-zero biases and non-zero initial states; T = 1 and
+B = 1 edge cases included.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .core.registry import CheckCase, register
+from .lstm import LSTMParams, lstm_cell_backward, lstm_cell_forward, lstm_layer_backward, lstm_layer_forward
+
+
+def _params(rng, I, H):
+    p = LSTMParams.init(I, H, rng)
+    b = rng.uniform(0.2, 1.0, 4 * H) * rng.choice([-1.0, 1.0], 4 * H)  # never-zero bias
+    return LSTMParams(p.W * 2.0, p.U * 2.0, b)
+
+
+@register("lstm_cell", "one LSTM step (article eq. lstm)")
+def _cell(rng):
+    cases = []
+    for B, I, H in ((3, 4, 5), (1, 2, 3)):
+        x, h, c = rng.standard_normal((B, I)), rng.standard_normal((B, H)), rng.standard_normal((B, H))
+        cases.append(CheckCase(f"B={B} I={I} H={H}", lstm_cell_forward, lstm_cell_backward,
+                               (x, _params(rng, I, H), h, c), ("x", "params", "h_prev", "c_prev")))
+    return cases
+
+
+@register("lstm_layer", "LSTM over (T, B, I), backpropagation through time")
+def _layer(rng):
+    cases = []
+    for T, B, I, H in ((4, 3, 2, 5), (1, 2, 3, 4), (6, 1, 3, 2)):
+        x = rng.standard_normal((T, B, I))
+        h0, c0 = rng.standard_normal((B, H)), rng.standard_normal((B, H))
+        cases.append(CheckCase(f"T={T} B={B} I={I} H={H}", lstm_layer_forward, lstm_layer_backward,
+                               (x, _params(rng, I, H), h0, c0), ("x", "params", "h0", "c0")))
+    return cases

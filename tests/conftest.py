@@ -1,0 +1,17 @@
+"""Hypothesis profiles for the whole suite.
+
+- ``default``: derandomized (a green run stays green), few examples, no deadline; keeps the
+  suite within a few minutes on 2 cores.
+- ``thorough``: many random examples; select with ``REFSPACE_HYPOTHESIS_PROFILE=thorough``.
+"""
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", max_examples=25, derandomize=True, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "thorough", max_examples=500, derandomize=False, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("REFSPACE_HYPOTHESIS_PROFILE", "default"))

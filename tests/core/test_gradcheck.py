@@ -1,0 +1,153 @@
+"""The gradient checker must pass correct backwards and catch planted bugs, in every mode."""
+import numpy as np
+import pytest
+
+from reference.core import activations as act
+from reference.core.affine import affine_backward, affine_forward
+from reference.core.gradcheck import GradCheckError, check_op, check_vjp, numerical_vjp
+
+MODES = ("jacobian", "vjp", "direction")
+rng = np.random.default_rng(7)
+X, W_SQUARE, B = rng.standard_normal((3, 4)), rng.standard_normal((4, 4)), rng.uniform(0.5, 1, 4)
+W_RECT = rng.standard_normal((4, 2))
+
+
+def _affine_transposed_dW(dy, cache):
+    dx, dW, db = affine_backward(dy, cache)
+    return dx, dW.T, db  # planted: transposed weight gradient (square W keeps the shape)
+
+
+def _softmax_missing_term(dp, cache):
+    p, axis = cache
+    return p * dp  # planted: forgot "- <p, dp>"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_passes_correct_backwards(mode):
+    check_op(affine_forward, affine_backward, (X, W_RECT, B[:2]), names=("x", "W", "b"), mode=mode).raise_if_failed()
+    check_op(act.softmax_forward, act.softmax_backward, (X,), mode=mode).raise_if_failed()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_catches_transposed_weight_gradient_and_names_it(mode):
+    report = check_op(affine_forward, _affine_transposed_dW, (X, W_SQUARE, B), names=("x", "W", "b"), mode=mode)
+    assert not report.passed
+    assert report.failed_inputs() == ["W"]
+    with pytest.raises(GradCheckError, match="W .* FAIL"):
+        report.raise_if_failed()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_catches_missing_term(mode):
+    report = check_op(act.softmax_forward, _softmax_missing_term, (X,), names=("x",), mode=mode)
+    assert report.failed_inputs() == ["x"]
+
+
+def test_reports_the_worst_entry_with_index_analytic_and_numeric():
+    def off_by_half(dy, cache):
+        dx, dW, db = affine_backward(dy, cache)
+        dx = dx.copy()
+        dx[1, 2] += 0.5
+        return dx, dW, db
+
+    report = check_op(affine_forward, off_by_half, (X, W_RECT, B[:2]), names=("x", "W", "b"), mode="vjp")
+    (bad,) = [c for c in report.inputs if not c.passed]
+    assert bad.name == "x" and bad.worst.index == (1, 2)
+    assert bad.worst.analytic - bad.worst.numeric == pytest.approx(0.5, abs=1e-8)
+    text = str(report)
+    assert "FAILED" in text and "at (1, 2)" in text and "analytic" in text and "numeric" in text
+
+
+def test_wrong_shape_and_missing_gradients_are_failures_not_crashes():
+    def wrong_shape(dy, cache):
+        dx, dW, db = affine_backward(dy, cache)
+        return dx, dW.T, db  # rectangular W: transposing changes the shape
+
+    report = check_op(affine_forward, wrong_shape, (X, W_RECT, B[:2]), names=("x", "W", "b"))
+    (bad,) = [c for c in report.inputs if not c.passed]
+    assert "gradient shape (2, 4) != input shape (4, 2)" in bad.problem
+
+    report = check_op(affine_forward, lambda dy, c: (None,) + affine_backward(dy, c)[1:], (X, W_RECT, B[:2]))
+    assert report.failed_inputs() == ["arg0"] and "no gradient" in str(report)
+
+
+def test_detects_a_forward_that_modifies_its_input():
+    def mutating_forward(x):
+        x *= 2.0  # planted: in-place on the caller's array
+        return act.tanh_forward(x)
+
+    report = check_op(mutating_forward, act.tanh_backward, (X.copy(),), names=("x",))
+    assert not report.passed and report.mutated == ("x",)
+    assert "modified in place" in str(report)
+
+
+def test_detects_a_backward_that_modifies_its_cotangent():
+    def mutating_backward(dy, cache):
+        dy *= 0.0
+        return act.tanh_backward(dy, cache)
+
+    report = check_op(act.tanh_forward, mutating_backward, (X,))
+    assert "cotangent (by backward)" in report.mutated and not report.passed
+
+
+def test_detects_nondeterminism():
+    noise = np.random.default_rng()
+
+    def noisy(x):
+        y, cache = act.tanh_forward(x)
+        return y + 1e-3 * noise.standard_normal(y.shape), cache
+
+    report = check_op(noisy, act.tanh_backward, (X,))
+    assert "forward" in report.nondeterministic and not report.passed
+
+
+def test_numerical_vjp_matches_a_closed_form():
+    x = rng.standard_normal((2, 3))
+    g = rng.standard_normal((2, 3))
+    (num,) = numerical_vjp(lambda a: a ** 3, (x,), g)
+    np.testing.assert_allclose(num, 3 * x ** 2 * g, rtol=1e-8, atol=1e-10)
+
+
+def test_integer_inputs_pass_through_and_wrt_selects_inputs():
+    idx = np.array([2, 0, 1])
+
+    def gather(x, index):
+        return x[np.arange(3), index]
+
+    def vjp(g, x, index):
+        dx = np.zeros_like(x)
+        dx[np.arange(3), index] = g
+        return dx, None
+
+    x = rng.standard_normal((3, 4))
+    assert check_vjp(gather, vjp, (x, idx), names=("x", "index")).passed
+    report = check_vjp(lambda x, y: x * y, lambda g, x, y: (g * y, None), (x, x + 1), wrt=[0])
+    assert report.passed and [c.name for c in report.inputs] == ["arg0"]
+    with pytest.raises(ValueError, match="wrt: expected input names"):
+        check_vjp(gather, vjp, (x, idx), names=("x", "index"), wrt=["y"])
+
+
+def test_float32_inputs_are_checked_in_float64():
+    seen = []
+
+    def fwd(x):
+        seen.append(x.dtype)
+        return act.sigmoid_forward(x)
+
+    assert check_op(fwd, act.sigmoid_backward, (X.astype(np.float32),)).passed
+    assert set(seen) == {np.dtype(np.float64)}
+
+
+def test_auto_mode_picks_by_size():
+    small = check_op(act.tanh_forward, act.tanh_backward, (rng.standard_normal((3, 4)),))
+    medium = check_op(act.tanh_forward, act.tanh_backward, (rng.standard_normal((20, 10)),))
+    large = check_op(act.tanh_forward, act.tanh_backward, (rng.standard_normal((150, 150)),))
+    assert (small.mode, medium.mode, large.mode) == ("jacobian", "vjp", "direction")
+    assert small.passed and medium.passed and large.passed
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="mode: expected one of"):
+        check_op(act.tanh_forward, act.tanh_backward, (X,), mode="exact")
+    with pytest.raises(ValueError, match="names: expected 1 names"):
+        check_op(act.tanh_forward, act.tanh_backward, (X,), names=("x", "y"))

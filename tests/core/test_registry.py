@@ -1,0 +1,42 @@
+"""Every public forward/backward pair in the package is registered with `refspace check`."""
+import functools
+import importlib
+import inspect
+import pkgutil
+
+import reference
+from reference.core.registry import registered_ops
+
+
+def _all_forwards():
+    found = set()
+    for m in pkgutil.walk_packages(reference.__path__, "reference."):
+        if m.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(m.name)
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.endswith("_forward") and not name.startswith("_") and fn.__module__ == m.name:
+                found.add(fn)
+    return found
+
+
+def _unwrap(fn):
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return fn
+
+
+def test_every_public_forward_has_registered_check_cases():
+    import numpy as np
+
+    registered = {_unwrap(case.forward) for op in registered_ops() for case in op.make_cases(np.random.default_rng(0))}
+    missing = sorted(f"{f.__module__}.{f.__name__}" for f in _all_forwards() - registered)
+    assert not missing, f"forwards without `refspace check` cases: {missing}"
+
+
+def test_every_registered_op_has_cases_with_distinct_labels():
+    import numpy as np
+
+    for op in registered_ops():
+        labels = [c.label for c in op.make_cases(np.random.default_rng(0))]
+        assert labels and len(labels) == len(set(labels)), op.name

@@ -1,0 +1,78 @@
+"""The refspace command: exit codes, output, JSON, errors as one line."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from reference import cli
+from reference.core import registry
+from reference.core.activations import tanh_backward, tanh_forward
+from reference.core.registry import CheckCase
+
+
+def test_check_passes_and_prints_one_row_per_registered_op(capsys):
+    assert cli.main(["check"]) == 0
+    out = capsys.readouterr().out
+    for op in registry.registered_ops():
+        assert any(line.split()[:1] == [op.name] and line.endswith("pass") for line in out.splitlines())
+    assert "all passed" in out
+
+
+def test_check_json_and_op_filter(capsys):
+    assert cli.main(["check", "--op", "softmax", "--op", "lstm_cell", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["passed"] is True and [o["op"] for o in data["ops"]] == ["softmax", "lstm_cell"]
+    assert all(o["worst_rel_error"] < 1e-6 and o["cases"] >= 1 for o in data["ops"])
+
+
+@pytest.fixture
+def broken_op():
+    def cases(rng):
+        x = rng.standard_normal((2, 3))
+        return [CheckCase("2x3", tanh_forward, lambda dy, c: 2 * tanh_backward(dy, c), (x,), ("x",))]
+
+    registry.register("broken_tanh", "planted wrong backward")(cases)
+    yield "broken_tanh"
+    del registry._REGISTRY["broken_tanh"]
+
+
+def test_check_exits_1_and_shows_the_report_when_an_op_fails(capsys, broken_op):
+    assert cli.main(["check", "--op", broken_op]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "broken_tanh [2x3]" in out and "analytic" in out
+
+
+def test_unknown_op_is_a_usage_error_on_one_line(capsys):
+    assert cli.main(["check", "--op", "nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "unknown op 'nope'" in err
+
+
+def test_check_list(capsys):
+    assert cli.main(["check", "--list"]) == 0
+    assert "lstm_layer" in capsys.readouterr().out
+
+
+def test_bench_lstm_small_json(capsys):
+    assert cli.main(["bench", "lstm", "--batch", "2", "--steps", "3", "--input-size", "4", "--hidden", "5",
+                     "--repeat", "1", "--no-torch", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in data["rows"]] == ["refspace", "bare GEMMs"]
+    assert data["sizes"] == {"B": 2, "T": 3, "I": 4, "H": 5, "dtype": "float32"}
+
+
+def test_bench_rejects_non_positive_sizes(capsys):
+    assert cli.main(["bench", "lstm", "--hidden", "0"]) == 2
+    assert "--hidden: expected a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_python_dash_m_reference_runs_the_same_cli():
+    done = subprocess.run([sys.executable, "-m", "reference", "check", "--op", "affine"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "affine" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "reference", "check", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "examples:" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "reference", "frobnicate"], capture_output=True, text=True)
+    assert done.returncode == 2
