@@ -212,16 +212,15 @@ def lstm_layer_forward(x, params: LSTMParams, h0=None, c0=None):
 
     acts = (x.reshape(T * B, -1) @ p.W).reshape(T, B, 4 * H)   # x_t W for all t: one GEMM
     acts += p.b
-    cs = np.empty((T, B, H), dtype=x.dtype)
-    hs = np.empty((T, B, H), dtype=x.dtype)
+    cs, tanh_cs, hs = (np.empty((T, B, H), dtype=x.dtype) for _ in range(3))
     h, c = h0, c0
     for t in range(T):
         acts[t] += h @ p.U                                      # + h_{t-1} U
         a = _gates(acts[t], H)
-        c = a[:, :H] * c + a[:, H:2 * H] * a[:, 3 * H:]         # c_t = f c_{t-1} + i c_hat
-        h = np.multiply(a[:, 2 * H:3 * H], np.tanh(c), out=hs[t])  # h_t = o tanh(c_t)
-        cs[t] = c
-    return (hs, h.copy(), c), (x, p, h0, c0, acts, cs, hs)
+        c = cs[t] = a[:, :H] * c + a[:, H:2 * H] * a[:, 3 * H:]  # c_t = f c_{t-1} + i c_hat
+        np.tanh(c, out=tanh_cs[t])
+        h = np.multiply(a[:, 2 * H:3 * H], tanh_cs[t], out=hs[t])  # h_t = o tanh(c_t)
+    return (hs, h.copy(), c), (x, p, h0, c0, acts, cs, tanh_cs, hs)
 
 
 def lstm_layer_backward(grads, cache):
@@ -236,7 +235,7 @@ def lstm_layer_backward(grads, cache):
     -------
     (dx (T, B, I), dparams LSTMParams, dh0 (B, H), dc0 (B, H))
     """
-    x, p, h0, c0, acts, cs, hs = cache
+    x, p, h0, c0, acts, cs, tanh_cs, hs = cache
     T, B, H = hs.shape
     dhs, dh_next, dc_next = grads
     if dhs is None:
@@ -251,7 +250,7 @@ def lstm_layer_backward(grads, cache):
     UT = p.U.T
     for t in range(T - 1, -1, -1):
         c_prev = cs[t - 1] if t > 0 else c0
-        dz, dc_next = _step_backward(dhs[t] + dh_next, dc_next, acts[t], c_prev, np.tanh(cs[t]), H)
+        dz, dc_next = _step_backward(dhs[t] + dh_next, dc_next, acts[t], c_prev, tanh_cs[t], H)
         dZ[t] = dz
         dh_next = dz @ UT
 
