@@ -13,9 +13,10 @@ Equations (kexue.fm/archives/6621, eqs. of the ON-LSTM cell):
     rev_cumax(x)_k = sum_{j >= k} softmax(x)_j   (right-to-left twin; the article's master
                                                   input gate, inclusive reverse cumsum)
 
-cumax is increasing along its axis and ends at exactly-rounded 1; rev_cumax is decreasing
-and starts at 1. Note ``1 - cumax(x)`` (the paper's master input gate) is the *exclusive*
-reverse cumsum ``sum_{j > k}``, not ``rev_cumax``.
+cumax is increasing along its axis, never above 1, and its last entry is exactly 1 (set,
+not summed: a float cumsum can miss 1 by an ulp either way); rev_cumax is its mirror image,
+decreasing with first entry exactly 1. Note ``1 - cumax(x)`` (the paper's master input
+gate) is the *exclusive* reverse cumsum ``sum_{j > k}``, not ``rev_cumax``.
 
 Example
 -------
@@ -98,7 +99,7 @@ def softmax_forward(x, axis: int = -1):
     """Numerically stable softmax along ``axis``.
 
     The maximum along the axis is subtracted first, so large logits (1e4) do not overflow
-    and the result is exactly invariant to adding a constant.
+    and the result is invariant (up to rounding) to adding a constant.
 
     Parameters
     ----------
@@ -139,11 +140,13 @@ def cumax_forward(x):
 
     Returns
     -------
-    y : ndarray (..., n), increasing along the last axis, ``y[..., -1] == 1`` up to rounding
+    y : ndarray (..., n), increasing along the last axis, ``y[..., -1] == 1`` exactly
     cache : softmax cache
     """
     p, p_cache = softmax_forward(x, axis=-1)
-    return np.cumsum(p, axis=-1), p_cache
+    y = np.minimum(np.cumsum(p, axis=-1), 1)
+    y[..., -1] = 1  # exact: a float cumsum may miss 1 by an ulp; d y_n / d x = 0 either way
+    return y, p_cache
 
 
 def cumax_backward(dy, cache):
@@ -157,7 +160,7 @@ def rev_cumax_forward(x):
     """Right-to-left cumax: y_k = sum_{j >= k} softmax(x)_j along the last axis.
 
     This is the article author's master input gate (kexue.fm/archives/6621, the inclusive
-    reverse cumsum); it is decreasing and ``y[..., 0] == 1`` up to rounding. It equals
+    reverse cumsum); it is decreasing and ``y[..., 0] == 1`` exactly. It equals
     ``cumax`` of the reversed logits, reversed.
 
     Parameters
@@ -170,7 +173,9 @@ def rev_cumax_forward(x):
     cache : softmax cache
     """
     p, p_cache = softmax_forward(x, axis=-1)
-    return _rev_cumsum(p, -1), p_cache
+    y = np.minimum(_rev_cumsum(p, -1), 1)
+    y[..., 0] = 1  # exact, as in cumax
+    return y, p_cache
 
 
 def rev_cumax_backward(dy, cache):
