@@ -30,6 +30,7 @@ from .gradcheck import GradCheckReport, check_op
 BUILTIN_MODULES = (
     "reference.core.cases",
     "reference.lstm_cases",
+    "reference.onlstm.cases",
 )
 
 

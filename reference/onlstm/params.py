@@ -1,0 +1,135 @@
+"""ON-LSTM parameters, the two master-input variants, and DropConnect masks.
+
+Packed column order (this project's, the article's equation order)::
+
+    [ f (H) | i (H) | o (H) | c_hat (H) | f_tilde (L) | i_tilde (L) ]
+
+so the first 4H columns are exactly an :class:`~reference.lstm.LSTMParams` layout and the
+last 2L hold the master-gate logits. L = n_chunk levels; H = n_chunk * chunk_size; neuron
+j belongs to level (chunk) j // chunk_size. Converters to the ON-LSTM authors' PyTorch
+layout and the article author's Keras layout are in :mod:`reference.onlstm.layouts`.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..core.validate import check_shape, float_array, positive_int
+from ..lstm import LSTMParams
+
+#: master input gate variants (kexue.fm/archives/6621, "Notes" after eq. update-o3):
+#: "paper"   i_tilde = 1 - cumax(m_i): the exclusive reverse cumsum sum_{j>k} p_j (authors' code; default)
+#: "article" i_tilde = rev_cumax(m_i): the inclusive reverse cumsum sum_{j>=k} p_j (article author's code)
+MASTER_INPUT_VARIANTS = ("paper", "article")
+
+
+def check_variant(master_input: str) -> str:
+    if master_input not in MASTER_INPUT_VARIANTS:
+        raise ValueError(f"master_input: expected one of {MASTER_INPUT_VARIANTS}, got {master_input!r}")
+    return master_input
+
+
+@dataclasses.dataclass(frozen=True)
+class ONLSTMParams:
+    """ON-LSTM weights (row-vector convention ``z = x W + h U + b``).
+
+    Attributes
+    ----------
+    W : ndarray (I, 4H + 2L)  input weights, columns [f | i | o | c_hat | f_tilde | i_tilde]
+    U : ndarray (H, 4H + 2L)  recurrent weights, same columns
+    b : ndarray (4H + 2L,)    bias
+    """
+
+    W: np.ndarray
+    U: np.ndarray
+    b: np.ndarray
+
+    @property
+    def input_size(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def hidden_size(self) -> int:
+        return self.U.shape[0]
+
+    @property
+    def n_chunk(self) -> int:
+        return (self.U.shape[1] - 4 * self.U.shape[0]) // 2
+
+    @property
+    def chunk_size(self) -> int:
+        return self.hidden_size // self.n_chunk
+
+    @staticmethod
+    def shapes(input_size: int, hidden_size: int, n_chunk: int) -> dict[str, tuple[int, ...]]:
+        G = 4 * hidden_size + 2 * n_chunk
+        return {"W": (input_size, G), "U": (hidden_size, G), "b": (G,)}
+
+    @classmethod
+    def init(cls, input_size: int, hidden_size: int, chunk_size: int, rng: np.random.Generator,
+             dtype=np.float64) -> "ONLSTMParams":
+        """Uniform(-1/sqrt(H), 1/sqrt(H)) entries (``nn.Linear``-like scale) for the given sizes.
+
+        ``chunk_size`` must divide ``hidden_size``; ``chunk_size=1`` gives one level per neuron,
+        ``chunk_size=hidden_size`` a single level.
+        """
+        input_size = positive_int("input_size", input_size)
+        hidden_size = positive_int("hidden_size", hidden_size)
+        chunk_size = positive_int("chunk_size", chunk_size)
+        if hidden_size % chunk_size:
+            raise ValueError(f"chunk_size: expected a divisor of hidden_size={hidden_size}, got {chunk_size}")
+        k = 1.0 / np.sqrt(hidden_size)
+        shapes = cls.shapes(input_size, hidden_size, hidden_size // chunk_size)
+        return cls(**{name: rng.uniform(-k, k, s).astype(dtype) for name, s in shapes.items()})
+
+    def validated(self, dtype=None) -> "ONLSTMParams":
+        """Return the params as arrays of one float dtype with consistent shapes, or raise."""
+        W = float_array("params.W", self.W, ndim=2, dtype=dtype)
+        U = float_array("params.U", self.U, ndim=2, dtype=W.dtype)
+        H, G = U.shape
+        L2 = G - 4 * H
+        if L2 <= 0 or L2 % 2:
+            raise ValueError(f"params.U: expected shape (H, 4H + 2L) with L >= 1 levels, got {U.shape}")
+        L = L2 // 2
+        if H % L:
+            raise ValueError(f"params: n_chunk L={L} does not divide the hidden size H={H} "
+                             f"(chunk_size must be a whole number)")
+        check_shape("params.W", W, [("I", None), ("4H+2L", G)])
+        b = float_array("params.b", self.b, ndim=1, dtype=W.dtype)
+        check_shape("params.b", b, [("4H+2L", G)])
+        return ONLSTMParams(W, U, b)
+
+    def lstm_part(self) -> LSTMParams:
+        """The first 4H columns: the plain-LSTM gates f, i, o, c_hat."""
+        H4 = 4 * self.hidden_size
+        return LSTMParams(self.W[:, :H4], self.U[:, :H4], self.b[:H4])
+
+
+def dropconnect_mask(shape, p: float, rng: np.random.Generator | None, *, convention: str = "authors",
+                     training: bool = True, dtype=np.float64) -> np.ndarray:
+    """The multiplier M applied to the recurrent weights: ``U_used = U * M``.
+
+    One mask per forward pass, shared by every time step and batch row (DropConnect drops
+    weights, not activations). Two conventions are found in the wild:
+
+    ``"authors"`` (ON-LSTM authors' ``LinearDropConnect``)
+        training: each weight zeroed with probability ``p``, **no** 1/(1-p) rescale
+        (M is 0/1); evaluation: every weight times (1 - p) (M = 1 - p everywhere).
+    ``"inverted"`` (the article author's Keras code, ``K.dropout``)
+        training: zeroed with probability ``p``, kept ones scaled by 1/(1-p);
+        evaluation: M = 1 (weights unchanged).
+
+    Both have expectation ``(1 - p) U`` resp. ``U`` consistent between training and
+    evaluation. ``rng`` is required in training (randomness is always explicit).
+    """
+    if convention not in ("authors", "inverted"):
+        raise ValueError(f"convention: expected 'authors' or 'inverted', got {convention!r}")
+    if not 0 <= p < 1:
+        raise ValueError(f"p: expected a drop probability in [0, 1), got {p}")
+    if not training:
+        return np.full(shape, 1 - p if convention == "authors" else 1.0, dtype=dtype)
+    if rng is None:
+        raise ValueError("rng: a numpy.random.Generator is required when training=True")
+    keep = (rng.random(shape) >= p).astype(dtype)
+    return keep if convention == "authors" else keep / (1 - p)
