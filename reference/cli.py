@@ -2,7 +2,7 @@
 
 Subcommands:
   check   seeded gradient checks of every registered op, one table row per op
-  bench   benchmarks: time and ratios to the lower bound and to peers, measured in one run
+  bench   benchmarks (lstm, onlstm): time and ratios to the lower bound and to peers, measured in one run
 
 Exit status: 0 success, 1 a check failed, 2 usage or input error (one line on stderr; set
 REFSPACE_TRACEBACK=1 to see the traceback instead), 130 interrupted.
@@ -79,19 +79,38 @@ def _print_bench(result: dict) -> None:
         print("  (PyTorch not installed or disabled: no torch comparison)")
 
 
-def _cmd_bench_lstm(args) -> int:
-    from .bench import lstm
+def _cmd_bench(args) -> int:
+    import importlib
 
-    for name in ("batch", "steps", "input_size", "hidden", "repeat"):
-        positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
-    _progress("timing the LSTM layer, its bare GEMMs and peers")
-    result = lstm.run(args.batch, args.steps, args.input_size, args.hidden, args.dtype, args.repeat,
-                      args.seed, with_torch=not args.no_torch)
+    module = importlib.import_module(f".bench.{args.benchmark}", __package__)
+    sizes = {name: positive_int(f"--{name.replace('_', '-')}", getattr(args, name)) for name in args.size_args}
+    positive_int("--repeat", args.repeat)
+    _progress(f"timing {args.benchmark}, its bare GEMMs and peers")
+    result = module.run(**sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_torch=not args.no_torch)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         _print_bench(result)
     return EXIT_OK
+
+
+def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note: str) -> None:
+    """`refspace bench NAME` for a recurrent layer: sizes, dtype, repeats, optional torch peer."""
+    labels = {"batch": "B", "steps": "T", "input_size": "I", "hidden": "H", "chunk_size": "chunk size"}
+    example = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in defaults.items())
+    sp = bsub.add_parser(
+        name, formatter_class=_Formatter, help=f"{what} vs bare GEMMs (and torch)",
+        description=f"Forward+backward time of the {what}, its ratio to the bare GEMMs it must perform and, "
+                    f"when PyTorch is installed, to {paper_note} on the CPU, all measured in the same run.",
+        epilog=f"example:\n  refspace bench {name} {example}")
+    for key, value in defaults.items():
+        sp.add_argument(f"--{key.replace('_', '-')}", type=int, default=value, help=f"{labels[key]} (default {value})")
+    sp.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    sp.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults))
 
 
 # --- parser --------------------------------------------------------------------------------
@@ -118,24 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", formatter_class=_Formatter, help="run a benchmark",
                            description="Benchmarks: time, and ratios measured in the same run.",
-                           epilog="examples:\n  refspace bench lstm\n  refspace bench lstm --hidden 256 --json")
+                           epilog="examples:\n  refspace bench lstm\n  refspace bench onlstm --hidden 256 --json")
     bsub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK")
     bsub.required = True
-    bl = bsub.add_parser(
-        "lstm", formatter_class=_Formatter, help="LSTM layer forward+backward vs bare GEMMs (and torch)",
-        description="Forward+backward time of the LSTM layer, its ratio to the bare GEMMs it must "
-                    "perform and, when PyTorch is installed, to torch.nn.LSTM on the CPU.",
-        epilog="example:\n  refspace bench lstm --batch 20 --steps 35 --input-size 400 --hidden 1150")
-    bl.add_argument("--batch", type=int, default=20, help="B (default 20)")
-    bl.add_argument("--steps", type=int, default=35, help="T (default 35)")
-    bl.add_argument("--input-size", type=int, default=400, help="I (default 400)")
-    bl.add_argument("--hidden", type=int, default=1150, help="H (default 1150)")
-    bl.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    bl.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
-    bl.add_argument("--seed", type=int, default=0)
-    bl.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
-    bl.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    bl.set_defaults(func=_cmd_bench_lstm)
+    _add_recurrent_bench(bsub, "lstm", "LSTM layer", dict(batch=20, steps=35, input_size=400, hidden=1150),
+                         "torch.nn.LSTM")
+    _add_recurrent_bench(bsub, "onlstm", "ON-LSTM layer",
+                         dict(batch=20, steps=70, input_size=400, hidden=1150, chunk_size=10),
+                         "an equivalent PyTorch autograd module")
     return parser
 
 

@@ -63,6 +63,15 @@ def test_bench_lstm_small_json(capsys):
     assert data["sizes"] == {"B": 2, "T": 3, "I": 4, "H": 5, "dtype": "float32"}
 
 
+def test_bench_onlstm_small_and_chunk_size_errors(capsys):
+    assert cli.main(["bench", "onlstm", "--batch", "2", "--steps", "3", "--input-size", "4", "--hidden", "6",
+                     "--chunk-size", "3", "--repeat", "1", "--no-torch", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sizes"]["chunk_size"] == 3 and data["rows"][1]["name"] == "bare GEMMs"
+    assert cli.main(["bench", "onlstm", "--hidden", "10", "--chunk-size", "4"]) == 2
+    assert "chunk_size: expected a divisor of hidden_size=10, got 4" in capsys.readouterr().err
+
+
 def test_bench_rejects_non_positive_sizes(capsys):
     assert cli.main(["bench", "lstm", "--hidden", "0"]) == 2
     assert "--hidden: expected a positive integer, got 0" in capsys.readouterr().err

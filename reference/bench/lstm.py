@@ -13,30 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..lstm import LSTMParams, lstm_layer_backward, lstm_layer_forward, to_torch_layout
-from .timing import time_interleaved
-
-
-def bare_gemms(T, B, I, H, dtype, rng):
-    """A callable doing exactly the GEMMs of one LSTM layer forward+backward."""
-    X = rng.standard_normal((T * B, I)).astype(dtype)
-    W = rng.standard_normal((I, 4 * H)).astype(dtype)
-    U = rng.standard_normal((H, 4 * H)).astype(dtype)
-    h = rng.standard_normal((B, H)).astype(dtype)
-    dZ = rng.standard_normal((T * B, 4 * H)).astype(dtype)
-    Hs = rng.standard_normal((T * B, H)).astype(dtype)
-
-    def run():
-        X @ W
-        for _ in range(T):
-            h @ U
-        UT = U.T
-        for t in range(T):
-            dZ[t * B:(t + 1) * B] @ UT
-        X.T @ dZ
-        Hs.T @ dZ
-        dZ @ W.T
-
-    return run
+from .gemms import recurrent_layer_gemms
+from .timing import bench_result, time_interleaved
 
 
 def _torch_runner(x, params, dhs):
@@ -61,7 +39,7 @@ def _torch_runner(x, params, dhs):
     return run, torch.__version__, torch.get_num_threads()
 
 
-def run(batch=20, steps=35, input_size=400, hidden=1150, dtype="float32", repeat=5, seed=0, with_torch=True):
+def run(batch=20, steps=35, input_size=400, hidden=1150, *, dtype="float32", repeat=5, seed=0, with_torch=True):
     """Measure and return a dict of results (seconds are medians over ``repeat`` rounds)."""
     dt = np.dtype(dtype)
     rng = np.random.default_rng(seed)
@@ -73,17 +51,11 @@ def run(batch=20, steps=35, input_size=400, hidden=1150, dtype="float32", repeat
         _, cache = lstm_layer_forward(x, params)
         lstm_layer_backward((dhs, None, None), cache)
 
-    fns = {"refspace": ours, "bare GEMMs": bare_gemms(steps, batch, input_size, hidden, dt, rng)}
+    fns = {"refspace": ours, "bare GEMMs": recurrent_layer_gemms(steps, batch, input_size, hidden, 4 * hidden, dt, rng)}
     torch_info = _torch_runner(x, params, dhs) if with_torch else None
     if torch_info is not None:
         fns["torch.nn.LSTM"] = torch_info[0]
     timings = time_interleaved(fns, repeat=repeat)
-    ref = timings["refspace"].median
-    rows = [{"name": name, **t.as_dict(), "ratio_refspace_to_this": ref / t.median} for name, t in timings.items()]
-    return {
-        "benchmark": "lstm",
-        "what": "LSTM layer forward+backward",
-        "sizes": {"B": batch, "T": steps, "I": input_size, "H": hidden, "dtype": dt.name},
-        "rows": rows,
-        "torch": None if torch_info is None else {"version": torch_info[1], "threads": torch_info[2]},
-    }
+    peer = None if torch_info is None else {"version": torch_info[1], "threads": torch_info[2]}
+    sizes = {"B": batch, "T": steps, "I": input_size, "H": hidden, "dtype": dt.name}
+    return bench_result("lstm", "LSTM layer forward+backward", sizes, timings, peer)

@@ -46,3 +46,14 @@ def time_interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5, warm
             fn()
             seconds[name].append(time.perf_counter() - start)
     return {name: Timing(tuple(s)) for name, s in seconds.items()}
+
+
+def bench_result(benchmark: str, what: str, sizes: dict, timings: dict[str, Timing], peer: dict | None) -> dict:
+    """The dict every benchmark returns (printed by the CLI, or as JSON with ``--json``).
+
+    ``rows`` hold each implementation's timing and ``ratio_refspace_to_this`` = refspace's
+    median / this one's median, both measured in the same run.
+    """
+    ref = timings["refspace"].median
+    rows = [{"name": name, **t.as_dict(), "ratio_refspace_to_this": ref / t.median} for name, t in timings.items()]
+    return {"benchmark": benchmark, "what": what, "sizes": sizes, "rows": rows, "torch": peer}

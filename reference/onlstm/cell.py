@@ -17,6 +17,16 @@ reproduces the article's case analysis at (d_f, d_i) exactly; with the "paper" v
 ``1 - cumsum(onehot(d_i))`` is 1 only *below* d_i, so the same case analysis holds at
 input level ``d_i - 1`` (an off-by-one: paper level d_i = article level d_i - 1, and paper
 level 0 writes no input at all).
+
+When is it the plain LSTM? ``c_t = f c_{t-1} + i c_hat`` for all gate values exactly when
+``f_tilde = i_tilde = 1`` at every level (then w = 1 and the two copy terms vanish); the
+outputs then equal :func:`reference.lstm.lstm_layer_forward` with ``params.lstm_part()``.
+- "article" variant: holds for every input when ``n_chunk = 1`` (chunk_size = H); with more
+  levels only when the master softmaxes put all their mass on level 0 (forget) and level
+  L-1 (input), which finite logits reach in floating point only by saturating.
+- "paper" variant: never. Its top level always has ``i_tilde = 0`` and ``f_tilde = 1``, so
+  the top chunk of c never leaves its initial value (authors' repo issue #27); with
+  ``n_chunk = 1`` it never writes memory at all (``c_t = c_0``).
 """
 from __future__ import annotations
 
