@@ -40,7 +40,7 @@ import dataclasses
 import numpy as np
 
 from .core.activations import sigmoid
-from .core.validate import check_shape, float_array, positive_int
+from .core.validate import check_shape, float_array, positive_int, sequence_inputs, state_array
 
 GATES = ("f", "i", "o", "c_hat")  # column-block order of W, U and b
 
@@ -127,14 +127,6 @@ def _step_backward(dh, dc, a, c_prev, tanh_c, H):
     return dz, dc * f
 
 
-def _state(name, value, B, H, dtype):
-    if value is None:
-        return np.zeros((B, H), dtype=dtype)
-    value = float_array(name, value, ndim=2, dtype=dtype)
-    check_shape(name, value, [("B", B), ("H", H)])
-    return value
-
-
 # --- cell ----------------------------------------------------------------------------------
 
 def lstm_cell_forward(x, params: LSTMParams, h_prev=None, c_prev=None):
@@ -155,8 +147,8 @@ def lstm_cell_forward(x, params: LSTMParams, h_prev=None, c_prev=None):
     p = params.validated(x.dtype)
     check_shape("x", x, [("B", None), ("I", p.input_size)])
     B, H = x.shape[0], p.hidden_size
-    h_prev = _state("h_prev", h_prev, B, H, x.dtype)
-    c_prev = _state("c_prev", c_prev, B, H, x.dtype)
+    h_prev = state_array("h_prev", h_prev, B, H, x.dtype)
+    c_prev = state_array("c_prev", c_prev, B, H, x.dtype)
     a = _gates(x @ p.W + h_prev @ p.U + p.b, H)
     c = a[:, :H] * c_prev + a[:, H:2 * H] * a[:, 3 * H:]
     tanh_c = np.tanh(c)
@@ -178,7 +170,7 @@ def lstm_cell_backward(grads, cache):
     """
     x, p, h_prev, c_prev, a, tanh_c = cache
     B, H = h_prev.shape
-    dh, dc = (_state(n, g, B, H, x.dtype) for n, g in zip(("dh", "dc"), grads))
+    dh, dc = (state_array(n, g, B, H, x.dtype) for n, g in zip(("dh", "dc"), grads))
     dz, dc_prev = _step_backward(dh, dc, a, c_prev, tanh_c, H)
     dparams = LSTMParams(W=x.T @ dz, U=h_prev.T @ dz, b=dz.sum(axis=0))
     return dz @ p.W.T, dparams, dz @ p.U.T, dc_prev
@@ -200,15 +192,8 @@ def lstm_layer_forward(x, params: LSTMParams, h0=None, c0=None):
     (hs, h_T, c_T) : hs (T, B, H) every step's h_t; h_T, c_T (B, H) the final states
     cache : for :func:`lstm_layer_backward`
     """
-    x = float_array("x", x, ndim=3)
-    p = params.validated(x.dtype)
-    T, B, _ = x.shape
-    check_shape("x", x, [("T", None), ("B", None), ("I", p.input_size)])
-    if T == 0 or B == 0:
-        raise ValueError(f"x: expected T >= 1 and B >= 1, got shape {x.shape}")
-    H = p.hidden_size
-    h0 = _state("h0", h0, B, H, x.dtype)
-    c0 = _state("c0", c0, B, H, x.dtype)
+    x, p, h0, c0 = sequence_inputs(x, params, h0, c0)
+    (T, B, _), H = x.shape, p.hidden_size
 
     acts = (x.reshape(T * B, -1) @ p.W).reshape(T, B, 4 * H)   # x_t W for all t: one GEMM
     acts += p.b
@@ -243,8 +228,8 @@ def lstm_layer_backward(grads, cache):
     else:
         dhs = float_array("dhs", dhs, dtype=x.dtype)
         check_shape("dhs", dhs, [("T", T), ("B", B), ("H", H)])
-    dh_next = _state("dh_T", dh_next, B, H, x.dtype)
-    dc_next = _state("dc_T", dc_next, B, H, x.dtype)
+    dh_next = state_array("dh_T", dh_next, B, H, x.dtype)
+    dc_next = state_array("dc_T", dc_next, B, H, x.dtype)
 
     dZ = np.empty_like(acts)
     UT = p.U.T

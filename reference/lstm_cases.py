@@ -5,7 +5,6 @@ B = 1 edge cases included.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from .core.registry import CheckCase, register
 from .lstm import LSTMParams, lstm_cell_backward, lstm_cell_forward, lstm_layer_backward, lstm_layer_forward

@@ -17,7 +17,6 @@ array([[1.5, 2.5, 3.5]])
 """
 from __future__ import annotations
 
-import numpy as np
 
 from .validate import check_shape, float_array
 

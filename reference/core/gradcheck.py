@@ -360,7 +360,7 @@ def _jacobian_entries(problem: _Problem, path: str, arr: np.ndarray, out, eps: f
     labels = []
     for p_out, o in float_outs:
         for k in np.ndindex(o.shape):
-            cot = problem.cotangent(out, lambda p, oo: _unit(oo.shape, k) if p == p_out else np.zeros(oo.shape))
+            cot = problem.cotangent(out, lambda p, oo, k=k, hot=p_out: _unit(oo.shape, k) if p == hot else np.zeros(oo.shape))
             rows.append(np.asarray(problem.grads(cot)[path], dtype=np.float64))
             labels.append((p_out, k))
     entries = []

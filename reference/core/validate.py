@@ -84,3 +84,25 @@ def normalise_axis(name: str, axis, ndim: int) -> int:
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name}: expected an axis in [{-ndim}, {ndim - 1}], got {axis}")
     return int(axis) % ndim
+
+
+def state_array(name: str, value, B: int, H: int, dtype) -> np.ndarray:
+    """A (B, H) recurrent state or state gradient of ``dtype``; ``None`` means zeros."""
+    if value is None:
+        return np.zeros((B, H), dtype=dtype)
+    value = float_array(name, value, ndim=2, dtype=dtype)
+    check_shape(name, value, [("B", B), ("H", H)])
+    return value
+
+
+def sequence_inputs(x, params, h0, c0):
+    """Validate a recurrent layer's ``x`` (T, B, I), params (anything with ``validated(dtype)``,
+    ``input_size`` and ``hidden_size``) and initial states; returns ``(x, params, h0, c0)``."""
+    x = float_array("x", x, ndim=3)
+    p = params.validated(x.dtype)
+    T, B, _ = x.shape
+    check_shape("x", x, [("T", None), ("B", None), ("I", p.input_size)])
+    if T == 0 or B == 0:
+        raise ValueError(f"x: expected T >= 1 and B >= 1, got shape {x.shape}")
+    H = p.hidden_size
+    return x, p, state_array("h0", h0, B, H, x.dtype), state_array("c0", c0, B, H, x.dtype)

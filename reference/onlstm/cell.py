@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core.activations import cumax_backward, cumax_forward, rev_cumax_backward, rev_cumax_forward, sigmoid
-from ..core.validate import check_shape, float_array
+from ..core.validate import check_shape, float_array, state_array
 from .params import ONLSTMParams, check_variant
 
 
@@ -116,20 +116,12 @@ class CellCache(NamedTuple):
     i_tilde: np.ndarray
 
 
-def _state(name, value, B, H, dtype):
-    if value is None:
-        return np.zeros((B, H), dtype=dtype)
-    value = float_array(name, value, ndim=2, dtype=dtype)
-    check_shape(name, value, [("B", B), ("H", H)])
-    return value
-
-
 def _cell_inputs(x, params, h_prev, c_prev):
     x = float_array("x", x, ndim=2)
     p = params.validated(x.dtype)
     check_shape("x", x, [("B", None), ("I", p.input_size)])
     B, H = x.shape[0], p.hidden_size
-    return x, p, _state("h_prev", h_prev, B, H, x.dtype), _state("c_prev", c_prev, B, H, x.dtype)
+    return x, p, state_array("h_prev", h_prev, B, H, x.dtype), state_array("c_prev", c_prev, B, H, x.dtype)
 
 
 def onlstm_cell_forward(x, params: ONLSTMParams, h_prev=None, c_prev=None, *, master_input: str = "paper"):
@@ -162,7 +154,7 @@ def onlstm_cell_backward(grads, cache):
     """
     x, p, h_prev, c_prev, a, tanh_c, p_f, p_i, master_input, f_tilde, i_tilde = cache
     B, H = h_prev.shape
-    dh, dc = (_state(n, g, B, H, x.dtype) for n, g in zip(("dh", "dc"), grads))
+    dh, dc = (state_array(n, g, B, H, x.dtype) for n, g in zip(("dh", "dc"), grads))
     dz, dc_prev = _step_backward(dh, dc, a, c_prev, tanh_c, f_tilde, i_tilde, p_f, p_i, master_input)
     dparams = ONLSTMParams(W=x.T @ dz, U=h_prev.T @ dz, b=dz.sum(axis=0))
     return dz @ p.W.T, dparams, dz @ p.U.T, dc_prev

@@ -20,8 +20,8 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ..core.validate import check_finite, check_shape, float_array
-from .cell import _state, _step_backward, _step_forward
+from ..core.validate import check_finite, check_shape, float_array, sequence_inputs, state_array
+from .cell import _step_backward, _step_forward
 from .params import ONLSTMParams, check_variant
 
 
@@ -80,14 +80,8 @@ def onlstm_layer_forward(x, params: ONLSTMParams, h0=None, c0=None, *, mask=None
     cache : LayerCache; ``cache.f_tilde``, ``cache.i_tilde`` (T, B, L) are the master gates
     """
     check_variant(master_input)
-    x = float_array("x", x, ndim=3)
-    p = params.validated(x.dtype)
-    T, B, _ = x.shape
-    check_shape("x", x, [("T", None), ("B", None), ("I", p.input_size)])
-    if T == 0 or B == 0:
-        raise ValueError(f"x: expected T >= 1 and B >= 1, got shape {x.shape}")
-    H, L = p.hidden_size, p.n_chunk
-    h0, c0 = _state("h0", h0, B, H, x.dtype), _state("c0", c0, B, H, x.dtype)
+    x, p, h0, c0 = sequence_inputs(x, params, h0, c0)
+    (T, B, _), H, L = x.shape, p.hidden_size, p.n_chunk
     m = None if mask is None else _prefix_mask(mask, B, T)
     U = p.U
     if weight_mask is not None:
@@ -137,8 +131,8 @@ def onlstm_layer_backward(grads, cache: LayerCache):
     else:
         dhs = float_array("dhs", dhs, dtype=x.dtype)
         check_shape("dhs", dhs, [("T", T), ("B", B), ("H", H)])
-    dh_state = _state("dh_T", dh_state, B, H, x.dtype)
-    dc_state = _state("dc_T", dc_state, B, H, x.dtype)
+    dh_state = state_array("dh_T", dh_state, B, H, x.dtype)
+    dc_state = state_array("dc_T", dc_state, B, H, x.dtype)
 
     dZ = np.empty_like(cache.acts)
     UT = U.T
