@@ -335,6 +335,9 @@ def check_vjp(fn: Callable, vjp: Callable, inputs: Sequence, *, names: Sequence[
                 else "vjp" if n_in <= VJP_MAX_INPUT else "direction")
 
     checks = []
+    if n_out == 0 or not problem.diff:
+        what = "the function has no float outputs" if n_out == 0 else "there are no float inputs to differentiate"
+        checks.append(InputCheck("(nothing compared)", 0, None, np.inf, what))
     for path, arr in problem.diff:
         problem_text = _structural_problem(grads.get(path), arr)
         if problem_text is not None:

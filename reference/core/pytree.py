@@ -2,7 +2,7 @@
 
 The gradient checker and the CLI need to walk structures such as
 ``(x, LSTMParams(W, U, b), h0, c0)`` leaf by leaf, with readable names (``params.W``) for
-reports. Leaves are ``numpy.ndarray``; everything else that is not a container (ints,
+reports. Leaves are ``numpy.ndarray`` (and NumPy scalars, as 0-d arrays); everything else that is not a container (ints,
 strings, None) is carried along unchanged and never differentiated.
 """
 from __future__ import annotations
@@ -25,9 +25,12 @@ def _children(obj) -> list[tuple[str, Any]] | None:
 
 
 def leaves(obj, prefix: str = "") -> list[tuple[str, np.ndarray]]:
-    """All ndarray leaves of ``obj`` in a fixed order, each with its path name."""
+    """All ndarray leaves of ``obj`` in a fixed order, each with its path name.
+    NumPy scalars (``np.float64(1.0)``, what reductions return) count as 0-d arrays."""
     if isinstance(obj, np.ndarray):
         return [(prefix, obj)]
+    if isinstance(obj, np.generic):
+        return [(prefix, np.asarray(obj))]
     kids = _children(obj)
     if kids is None:
         return []
@@ -41,6 +44,8 @@ def map_leaves(fn: Callable[[str, np.ndarray], Any], obj, prefix: str = ""):
     """Rebuild ``obj`` with every ndarray leaf replaced by ``fn(path, leaf)``."""
     if isinstance(obj, np.ndarray):
         return fn(prefix, obj)
+    if isinstance(obj, np.generic):
+        return fn(prefix, np.asarray(obj))
     if isinstance(obj, tuple):
         return tuple(map_leaves(fn, v, f"{prefix}[{i}]") for i, v in enumerate(obj))
     if isinstance(obj, list):

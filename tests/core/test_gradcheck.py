@@ -151,3 +151,17 @@ def test_bad_arguments():
         check_op(act.tanh_forward, act.tanh_backward, (X,), mode="exact")
     with pytest.raises(ValueError, match="names: expected 1 names"):
         check_op(act.tanh_forward, act.tanh_backward, (X,), names=("x", "y"))
+
+
+def test_a_check_that_compares_nothing_fails():
+    report = check_vjp(lambda x: None, lambda g, x: (np.zeros_like(x),), (X,))
+    assert not report.passed and "no float outputs" in str(report)
+    report = check_vjp(lambda i: i * 1.0, lambda g, i: (None,), (np.arange(3),))
+    assert not report.passed and "no float inputs" in str(report)
+
+
+def test_numpy_scalar_outputs_are_checked():
+    x = rng.standard_normal(4)
+    good = check_vjp(lambda a: np.sum(a ** 2), lambda g, a: 2 * a * g, (x,))
+    bad = check_vjp(lambda a: np.sum(a ** 2), lambda g, a: a * g, (x,))
+    assert good.passed and not bad.passed

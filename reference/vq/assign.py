@@ -1,0 +1,162 @@
+"""Nearest-code assignment: k(z) = argmin_j ||z - e_j||^2 (kexue.fm/archives/6760, "nearest
+neighbour"), ties to the lowest index.
+
+Method
+------
+1. Centring: the codebook mean mu is subtracted from codes and inputs. Distances are
+   unchanged, but float32 no longer cancels catastrophically when data sit far from the
+   origin (without it 1.6% of points are mis-assigned at offset 10 and 86% at offset 100).
+2. GEMM expansion, chunked over rows: ||z - e||^2 = ||z||^2 - 2 z.e + ||e||^2. The
+   ||z||^2 term does not change the argmin and is dropped; ``-2 e`` and ``||e||^2`` are
+   folded into one GEMM by appending a column of ones to z, so a chunk of n rows costs one
+   (n x (D+1)) @ ((D+1) x K) product and one argmin pass.
+3. Exact fallback: a rounding-error bound of that GEMM (per row,
+   ``8 (D + 2) u (||z|| M + M^2)`` with u the unit roundoff and M the largest centred code
+   norm) marks every row whose runner-up lies within the bound of its minimum; only for
+   those rows (near-ties, exact ties, far-away data) the candidates' distances are recomputed
+   directly in float64 as sum((z - e)^2) and the smallest, lowest index first, wins. So the
+   result equals float64 brute force, ties included, at GEMM speed.
+
+Memory: the working set is bounded independently of N. Per chunk of n rows it holds the
+(n, K) distance block in the input dtype, an (n, K) boolean candidate mask and an
+(n, D+1) centred copy; n is chosen so that ``n * K * (itemsize + 1) <= max_chunk_bytes``
+(default 16 MiB). The fallback works in blocks of at most ``max_chunk_bytes / (8 D)``
+(row, code) pairs. Outputs (N int64 indices) come on top.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.validate import check_finite, float_array
+
+LAYOUTS = ("KD", "DK")
+DEFAULT_CHUNK_BYTES = 16 * 2**20
+
+
+def codebook_rows(codebook, layout: str, D: int | None = None, dtype=None) -> np.ndarray:
+    """Validate ``codebook`` and return it as (K, D) rows (a view for "DK", no copy).
+
+    ``layout="KD"``: codes are rows, (K, D) (PyTorch habit). ``layout="DK"``: codes are
+    columns, (D, K) (Sonnet's ``embeddings``).
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout: expected 'KD' (codes as rows) or 'DK' (codes as columns), got {layout!r}")
+    E = float_array("codebook", codebook, ndim=2, dtype=dtype)
+    E = E if layout == "KD" else E.T
+    if E.shape[0] == 0:
+        raise ValueError("codebook: expected at least one code, got an empty codebook")
+    if D is not None and E.shape[1] != D:
+        axis = "columns" if layout == "KD" else "rows"
+        raise ValueError(f"codebook: expected D={D} {axis} (the last axis of z) in layout {layout}, "
+                         f"got shape {np.shape(codebook)}")
+    check_finite("codebook", E)
+    return E
+
+
+def _flat_inputs(z, codebook, layout, check_z=True):
+    z = float_array("z", z)
+    if z.ndim == 0:
+        raise ValueError("z: expected an array (..., D), got a 0-d array")
+    E = codebook_rows(codebook, layout, z.shape[-1], dtype=z.dtype)
+    if check_z:
+        check_finite("z", z)
+    return z, z.reshape(-1, z.shape[-1]), E
+
+
+def _reject_non_finite(Z, rows):
+    bad = int(rows[0])
+    raise ValueError(f"z: expected finite values, got NaN/inf in vector {bad} (flattened index) "
+                     f"{Z[bad][~np.isfinite(Z[bad])][:3]}")
+
+
+def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> np.ndarray:
+    """Index of the nearest code for every vector of ``z``.
+
+    Parameters
+    ----------
+    z : ndarray (..., D), float32 or float64, finite
+    codebook : ndarray (K, D) for ``layout="KD"`` or (D, K) for ``"DK"``, z's dtype, K >= 1
+    max_chunk_bytes : working-set bound for the per-chunk buffers (see module docstring)
+
+    Returns
+    -------
+    indices : int64 ndarray of shape ``z.shape[:-1]``; ties go to the lowest index
+
+    Example
+    -------
+    >>> E = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0]])   # codes 1 and 2 are equal
+    >>> nearest_codes(np.array([[0.9, 0.1], [0.5, 0.0], [-1.0, 0.0]]), E)
+    array([1, 0, 0])
+    """
+    z, Z, E = _flat_inputs(z, codebook, layout, check_z=False)  # non-finite z is caught per chunk
+    N, D = Z.shape
+    K = E.shape[0]
+    out = np.empty(N, dtype=np.int64)
+    if N == 0:
+        return out.reshape(z.shape[:-1])
+    dt = Z.dtype
+    mu = E.mean(axis=0, dtype=np.float64)
+    Ec = (E - mu).astype(dt)
+    e_sq = np.einsum("kd,kd->k", Ec, Ec, dtype=np.float64)
+    E_aug = np.empty((D + 1, K), dtype=dt)               # [-2 e_c ; ||e_c||^2] as columns
+    E_aug[:D] = -2 * Ec.T
+    E_aug[D] = e_sq
+    M = float(np.sqrt(e_sq.max()))
+    u = np.finfo(dt).eps / 2
+    c = 8 * (D + 2) * u
+    rows = max(1, min(N, int(max_chunk_bytes // (K * (dt.itemsize + 1)))))
+    Z_aug = np.empty((rows, D + 1), dtype=dt)
+    d_buf = np.empty((rows, K), dtype=dt)
+    mu_dt = mu.astype(dt)
+    for start in range(0, N, rows):
+        stop = min(start + rows, N)
+        n = stop - start
+        za, d = Z_aug[:n], d_buf[:n]
+        np.subtract(Z[start:stop], mu_dt, out=za[:, :D])
+        za[:, D] = 1
+        np.matmul(za, E_aug, out=d)                       # ||e||^2 - 2 z.e  (n, K)
+        best = np.argmin(d, axis=1)                       # first minimum: lowest index
+        at_best = (np.arange(n), best)
+        dmin = d[at_best]
+        if not np.isfinite(dmin).all():                   # a NaN/inf in z spoils its whole row
+            _reject_non_finite(Z, start + np.flatnonzero(~np.isfinite(dmin)))
+        if K > 1:                                         # runner-up within the error bound?
+            d[at_best] = np.inf
+            second = d.min(axis=1)
+            d[at_best] = dmin
+            zc = za[:, :D]
+            z_norm = np.sqrt(np.einsum("nd,nd->n", zc, zc)) * 1.01 + 1e-30   # bound; 1% for its rounding
+            tol = c * (z_norm * M + M * M) + np.abs(dmin) * u
+            ambiguous = np.flatnonzero(second <= dmin + tol)
+            if ambiguous.size:
+                near = d[ambiguous] <= (dmin[ambiguous] + tol[ambiguous])[:, None]
+                best[ambiguous] = _exact_among(Z[start:stop], E, ambiguous, near, max_chunk_bytes)
+        out[start:stop] = best
+    return out.reshape(z.shape[:-1])
+
+
+def _exact_among(Z, E, rows, near, max_chunk_bytes):
+    """For each row in ``rows``, the lowest-index code minimising sum((z - e)^2) in float64
+    among the candidate codes marked in ``near`` (len(rows), K)."""
+    r_idx, k_idx = np.nonzero(near)
+    D = Z.shape[1]
+    dist = np.empty(r_idx.size)
+    block = max(1, int(max_chunk_bytes // (8 * D)))
+    for s in range(0, r_idx.size, block):
+        diff = Z[rows[r_idx[s:s + block]]].astype(np.float64) - E[k_idx[s:s + block]].astype(np.float64)
+        dist[s:s + block] = np.einsum("pd,pd->p", diff, diff)
+    order = np.lexsort((k_idx, dist, r_idx))              # by row, then distance, then index
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = r_idx[order[1:]] != r_idx[order[:-1]]
+    return k_idx[order[first]]
+
+
+def brute_force_codes(z, codebook, *, layout: str = "KD") -> np.ndarray:
+    """Float64 brute force: sum((z - e_j)^2) for every code, first minimum. O(N K D) memory
+    per row only; for tests and tiny inputs."""
+    z, Z, E = _flat_inputs(z, codebook, layout)
+    E64 = E.astype(np.float64)
+    out = np.empty(Z.shape[0], dtype=np.int64)
+    for n, row in enumerate(Z.astype(np.float64)):
+        out[n] = int(np.argmin(((row - E64) ** 2).sum(axis=1)))
+    return out.reshape(z.shape[:-1])

@@ -1,0 +1,99 @@
+"""Seeded gradient-check cases for VQ, run by ``refspace check``.
+
+All VQ backwards are *designed* gradients, so every case names a surrogate (see
+:class:`reference.core.registry.CheckCase`): a function whose true gradient at the point is
+the designed one and whose value there equals the forward's:
+
+- straight-through ``x + sg[f(x) - x]``: ``x -> x + (f(x0) - x0)``;
+- VQ straight-through: ``(z, E) -> z + (z_q0 - z0)`` (no dependence on E);
+- losses: ``beta ||z0 - E[k]||^2 + gamma ||z - E0[k]||^2`` (stop-gradient operands frozen);
+- rotation trick: ``z -> (lambda R)_0 z``;
+- FSQ: ``z -> bounded(z) / (L // 2) + (rounding offset at z0)``.
+Inputs are drawn away from ties (assignment margins checked).
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..core.registry import CheckCase, register
+from . import fsq, losses, quantise, rotation
+from .assign import nearest_codes
+
+
+def _separated(rng, shape, K, D, layout="KD"):
+    """z and a codebook with every z clearly nearest to one code (no ties within 0.05)."""
+    E = 2.0 * rng.standard_normal((K, D))
+    k = rng.integers(0, K, size=shape)
+    z = E[k] + 0.1 * rng.standard_normal(shape + (D,))
+    return z, (E if layout == "KD" else E.T.copy())
+
+
+@register("straight_through", "x + sg[f(x) - x]: value f(x), identity gradient")
+def _st(rng):
+    relu = lambda a: np.maximum(a, 0)
+    fwd = functools.partial(quantise.straight_through_forward, fn=relu)
+    x = rng.standard_normal((3, 4))
+    return [CheckCase("relu (3, 4)", fwd, quantise.straight_through_backward, (x,), ("x",),
+                      surrogate=lambda x0: (lambda x: x + (relu(x0) - x0)))]
+
+
+@register("vq_st", "VQ straight-through: value z_q, gradient identity to z, zero to the codebook")
+def _vq_st(rng):
+    cases = []
+    for layout in ("KD", "DK"):
+        z, E = _separated(rng, (2, 3), 5, 4, layout)
+        fwd = functools.partial(quantise.vq_st_forward, layout=layout)
+        zq0 = fwd(z, E)[0]
+        cases.append(CheckCase(f"{layout} z (2, 3, 4) K=5", fwd, quantise.vq_st_backward, (z, E), ("z", "codebook"),
+                               surrogate=lambda z0, E0, zq0=zq0: (lambda z, E: z + (zq0 - z0))))
+    return cases
+
+
+@register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2")
+def _vq_loss(rng):
+    cases = []
+    for layout, reduction, beta, gamma in (("KD", "mean", 1.0, 0.25), ("DK", "sum", 0.7, 0.3)):
+        z, E = _separated(rng, (4, 2), 6, 3, layout)
+        idx = nearest_codes(z, E, layout=layout)
+        kw = dict(beta=beta, gamma=gamma, reduction=reduction, layout=layout)
+        fwd = functools.partial(losses.vq_loss_forward, **kw)
+
+        def surrogate(z0, E0, k, kw=kw):
+            def fn(z, E, k):
+                return (losses.vq_loss_forward(z0, E, k, **{**kw, "gamma": 0.0})[0]
+                        + losses.vq_loss_forward(z, E0, k, **{**kw, "beta": 0.0})[0])
+            return fn
+
+        cases.append(CheckCase(f"{layout} {reduction} beta={beta} gamma={gamma}", fwd, losses.vq_loss_backward,
+                               (z, E, idx), ("z", "codebook", "indices"), surrogate=surrogate))
+    return cases
+
+
+@register("rotation_trick", "value z_q, gradient lambda R^T g (Fifty et al. 2024)")
+def _rotation(rng):
+    z = rng.standard_normal((3, 4))
+    z_q = z + 0.8 * rng.standard_normal((3, 4))
+
+    def surrogate(z0, zq0):
+        mats = [rotation.rotation_matrix(a, b) for a, b in zip(z0, zq0)]
+        return lambda z, zq: np.stack([m @ row for m, row in zip(mats, z)])
+
+    return [CheckCase("(3, 4)", rotation.rotation_trick_forward, rotation.rotation_trick_backward, (z, z_q),
+                      ("z", "z_q"), surrogate=surrogate)]
+
+
+@register("fsq", "finite scalar quantisation, straight-through on the rounding")
+def _fsq(rng):
+    levels = [3, 4, 5]
+    z = 1.5 * rng.standard_normal((4, 3))
+    fwd = functools.partial(fsq.fsq_forward, levels=levels)
+
+    def surrogate(z0):
+        L = np.array(levels)
+        smooth = lambda z: fsq._bound(z, L)[0] / (L // 2)
+        offset = fwd(z0)[0] - smooth(z0)
+        return lambda z: smooth(z) + offset
+
+    return [CheckCase("levels (3, 4, 5)", fwd, fsq.fsq_backward, (z,), ("z",), surrogate=surrogate)]

@@ -1,0 +1,88 @@
+"""Finite scalar quantisation (Mentzer et al. 2023; kexue.fm/archives/9826).
+
+No learned codebook: each of the d channels is bounded and rounded to one of L_i levels,
+an implicit codebook of prod(L_i) codes. Per channel with L levels::
+
+    half_l  = (L - 1) (1 - 1e-3) / 2
+    offset  = 0.5 if L is even else 0           (even L: levels sit between integers)
+    shift   = atanh(offset / half_l)
+    bounded = tanh(z + shift) * half_l - offset
+    code    = round(bounded) / (L // 2)         (round half to even, as NumPy/JAX/PyTorch)
+
+Gradient: straight-through on the rounding only, i.e. the true gradient of
+``bounded / (L // 2)``: ``dz = g * half_l (1 - tanh(z + shift)^2) / (L // 2)``.
+The code index is mixed-radix: digit_i = round(bounded_i) + L_i // 2 in [0, L_i), index =
+sum_i digit_i * prod_{j < i} L_j.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.validate import float_array
+
+
+def _levels(levels, d: int) -> np.ndarray:
+    L = np.asarray(levels)
+    if not np.issubdtype(L.dtype, np.integer) or L.ndim != 1:
+        raise TypeError(f"levels: expected a 1-d sequence of integers, got {levels!r}")
+    if L.shape[0] != d:
+        raise ValueError(f"levels: expected one level count per channel ({d}), got {L.shape[0]}")
+    if (L < 2).any():
+        raise ValueError(f"levels: expected every level count >= 2, got {L.tolist()}")
+    return L.astype(np.int64)
+
+
+def _bound(z, L):
+    half_l = (L - 1) * (1 - 1e-3) / 2
+    offset = np.where(L % 2 == 0, 0.5, 0.0)
+    shift = np.arctanh(offset / half_l)
+    t = np.tanh(z + shift)
+    return t * half_l - offset, t, half_l
+
+
+def fsq_forward(z, levels):
+    """Quantise the last axis of ``z`` (..., d) to ``levels`` (d,) per channel.
+
+    Returns
+    -------
+    codes : (..., d) values in [-1, 1], z's dtype
+    cache : holds ``indices`` (int64 (...,)) at ``cache[0]``
+
+    Example
+    -------
+    >>> codes, cache = fsq_forward(np.array([[-5.0, 0.0, 0.3], [5.0, 0.2, -9.0]]), [3, 5, 4])
+    >>> codes
+    array([[-1.,  0.,  0.],
+           [ 1.,  0., -1.]])
+    >>> cache[0]            # digits (0, 2, 2) and (2, 2, 0) in radix (3, 5, 4)
+    array([36,  8])
+    """
+    z = float_array("z", z)
+    if z.ndim == 0:
+        raise ValueError("z: expected an array (..., d), got a 0-d array")
+    L = _levels(levels, z.shape[-1])
+    bounded, t, half_l = _bound(z, L)
+    rounded = np.round(bounded)
+    half_width = L // 2
+    digits = (rounded + half_width).astype(np.int64)
+    basis = np.concatenate([[1], np.cumprod(L[:-1])])
+    indices = digits @ basis
+    codes = (rounded / half_width).astype(z.dtype)
+    return codes, (indices, t, half_l, half_width, z.dtype)
+
+
+def fsq_backward(dcodes, cache):
+    """Straight-through on the rounding: the gradient of bounded(z) / (L // 2)."""
+    indices, t, half_l, half_width, dtype = cache
+    dcodes = float_array("dcodes", dcodes, dtype=dtype)
+    if dcodes.shape != t.shape:
+        raise ValueError(f"dcodes: expected shape {t.shape}, got {dcodes.shape}")
+    return (dcodes * half_l * (1 - t * t) / half_width).astype(dtype)
+
+
+def fsq_codebook(levels) -> np.ndarray:
+    """All prod(L) codes, row k being the code whose index is k (for tests and decoding)."""
+    L = _levels(levels, len(levels))
+    k = np.arange(int(np.prod(L)))
+    digits = np.stack([(k // int(np.prod(L[:i]))) % L[i] for i in range(L.size)], axis=1)
+    return (digits - L // 2) / (L // 2)
