@@ -12,10 +12,11 @@ Method
    (n x (D+1)) @ ((D+1) x K) product and one argmin pass.
 3. Exact fallback: a rounding-error bound of that GEMM (per row,
    ``8 (D + 2) u (||z|| M + M^2)`` with u the unit roundoff and M the largest centred code
-   norm) marks every row whose runner-up lies within the bound of its minimum; only for
+   norm, plus ``8 (D + 2) eps64 (||z|| + M)^2`` for the float64 reference distance) marks every row whose runner-up lies within the bound of its minimum; only for
    those rows (near-ties, exact ties, far-away data) the candidates' distances are recomputed
-   directly in float64 as sum((z - e)^2) and the smallest, lowest index first, wins. So the
-   result equals float64 brute force, ties included, at GEMM speed.
+   directly in float64 as sum((z - e)^2) and the smallest, lowest index first, wins. The
+   bound also covers the rounding of that float64 distance, so the result equals float64
+   brute force (:func:`brute_force_codes`), ties included, at GEMM speed.
 
 Memory: the working set is bounded independently of N. Per chunk of n rows it holds the
 (n, K) distance block in the input dtype, an (n, K) boolean candidate mask and an
@@ -104,6 +105,7 @@ def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEF
     M = float(np.sqrt(e_sq.max()))
     u = np.finfo(dt).eps / 2
     c = 8 * (D + 2) * u
+    c64 = 8 * (D + 2) * np.finfo(np.float64).eps
     rows = max(1, min(N, int(max_chunk_bytes // (K * (dt.itemsize + 1)))))
     Z_aug = np.empty((rows, D + 1), dtype=dt)
     d_buf = np.empty((rows, K), dtype=dt)
@@ -126,7 +128,9 @@ def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEF
             d[at_best] = dmin
             zc = za[:, :D]
             z_norm = np.sqrt(np.einsum("nd,nd->n", zc, zc)) * 1.01 + 1e-30   # bound; 1% for its rounding
-            tol = c * (z_norm * M + M * M) + np.abs(dmin) * u
+            # GEMM error, plus the float64 rounding of the reference distance itself, so that
+            # every row whose float64 brute-force answer could differ goes to the fallback
+            tol = c * (z_norm * M + M * M) + np.abs(dmin) * u + c64 * (z_norm + M) ** 2
             ambiguous = np.flatnonzero(second <= dmin + tol)
             if ambiguous.size:
                 near = d[ambiguous] <= (dmin[ambiguous] + tol[ambiguous])[:, None]
@@ -143,20 +147,27 @@ def _exact_among(Z, E, rows, near, max_chunk_bytes):
     dist = np.empty(r_idx.size)
     block = max(1, int(max_chunk_bytes // (8 * D)))
     for s in range(0, r_idx.size, block):
-        diff = Z[rows[r_idx[s:s + block]]].astype(np.float64) - E[k_idx[s:s + block]].astype(np.float64)
-        dist[s:s + block] = np.einsum("pd,pd->p", diff, diff)
+        dist[s:s + block] = squared_distances64(Z[rows[r_idx[s:s + block]]], E[k_idx[s:s + block]])
     order = np.lexsort((k_idx, dist, r_idx))              # by row, then distance, then index
     first = np.ones(order.size, dtype=bool)
     first[1:] = r_idx[order[1:]] != r_idx[order[:-1]]
     return k_idx[order[first]]
 
 
+def squared_distances64(a, b) -> np.ndarray:
+    """The reference distance: sum((a - b)^2) over the last axis, in float64 (broadcasting).
+
+    This one formula defines "nearest" (and its rounding decides float64 near-ties); the
+    fast path's fallback and :func:`brute_force_codes` both call it."""
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    return (diff * diff).sum(axis=-1)
+
+
 def brute_force_codes(z, codebook, *, layout: str = "KD") -> np.ndarray:
-    """Float64 brute force: sum((z - e_j)^2) for every code, first minimum. O(N K D) memory
-    per row only; for tests and tiny inputs."""
+    """Float64 brute force: :func:`squared_distances64` to every code, first minimum; one row
+    at a time. For tests and tiny inputs."""
     z, Z, E = _flat_inputs(z, codebook, layout)
-    E64 = E.astype(np.float64)
     out = np.empty(Z.shape[0], dtype=np.int64)
-    for n, row in enumerate(Z.astype(np.float64)):
-        out[n] = int(np.argmin(((row - E64) ** 2).sum(axis=1)))
+    for n, row in enumerate(Z):
+        out[n] = int(np.argmin(squared_distances64(row, E)))
     return out.reshape(z.shape[:-1])

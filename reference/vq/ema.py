@@ -76,7 +76,8 @@ def ema_update(codebook, state: EMAState, z, indices, *, decay: float = 0.99, ep
     codebook : (K, D) or (D, K); only its shape and dtype are used (the codes are m / N~)
     state : EMAState from :func:`ema_init` or a previous update
     z : (..., D) the batch; indices : int (...) its assignment under the *old* codebook
-    decay : in [0, 1); eps : Laplace smoothing, >= 0
+    decay : in [0, 1); eps : Laplace smoothing, >= 0 (with eps = 0 a code whose smoothed
+        count is 0, never used so far, is set to the zero vector: 0 / 0 is taken as 0)
     """
     z = float_array("z", z)
     E = codebook_rows(codebook, layout, z.shape[-1] if z.ndim else None, dtype=z.dtype)

@@ -1,0 +1,95 @@
+"""The rotation trick and FSQ: values, designed gradients against their surrogates, codes."""
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference.core.gradcheck import check_vjp
+from reference.core.strategies import float_arrays
+from reference.vq.fsq import _bound, fsq_backward, fsq_codebook, fsq_forward
+from reference.vq.rotation import rotation_matrix, rotation_trick_backward, rotation_trick_forward
+
+vectors = float_arrays((4,), bound=3.0, min_magnitude=0.2)
+
+
+@given(vectors, vectors)
+def test_rotation_matrix_properties(z, z_q):
+    e, q = z / np.linalg.norm(z), z_q / np.linalg.norm(z_q)
+    if np.linalg.norm(e + q) < 1e-3:
+        return  # opposite directions: R is not unique (the op falls back to the identity)
+    lamR = rotation_matrix(z, z_q)
+    R = lamR * np.linalg.norm(z) / np.linalg.norm(z_q)
+    np.testing.assert_allclose(R @ R.T, np.eye(4), atol=1e-10)         # a rotation
+    np.testing.assert_allclose(np.linalg.det(R), 1.0, atol=1e-9)
+    np.testing.assert_allclose(lamR @ z, z_q, rtol=1e-10, atol=1e-10)  # maps z onto z_q
+
+
+@given(st.lists(st.tuples(vectors, vectors), min_size=1, max_size=3))
+def test_rotation_gradient_is_lambda_R_transpose_g(pairs):
+    z = np.stack([a for a, _ in pairs])
+    z_q = np.stack([b for _, b in pairs])
+    ok = [np.linalg.norm(a / np.linalg.norm(a) + b / np.linalg.norm(b)) > 1e-3 for a, b in pairs]
+    y, cache = rotation_trick_forward(z, z_q)
+    np.testing.assert_array_equal(y, z_q)
+    g = np.random.default_rng(0).standard_normal(z.shape)
+    dz, dzq = rotation_trick_backward(g, cache)
+    for n, (a, b) in enumerate(pairs):
+        if ok[n]:
+            np.testing.assert_allclose(dz[n], rotation_matrix(a, b).T @ g[n], rtol=1e-9, atol=1e-10)
+    assert not dzq.any()
+    mats = [rotation_matrix(a, b) if good else np.eye(4) for (a, b), good in zip(pairs, ok)]
+    surrogate = lambda z, zq: np.stack([m @ row for m, row in zip(mats, z)])   # (lambda R)_0 z
+    check_vjp(surrogate, lambda g, z, zq: rotation_trick_backward(g, rotation_trick_forward(z, zq)[1]),
+              (z, z_q), names=("z", "z_q")).raise_if_failed()
+
+
+def test_rotation_degenerate_rows_fall_back_to_straight_through():
+    z = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    z_q = np.array([[-2.0, 0.0], [1.0, 1.0], [0.0, 0.0]])          # opposite; z = 0; z_q = 0
+    g = np.arange(6.0).reshape(3, 2)
+    dz, _ = rotation_trick_backward(g, rotation_trick_forward(z, z_q)[1])
+    np.testing.assert_array_equal(dz, g)
+
+
+LEVELS = [3, 4, 5]
+
+
+@given(float_arrays((5, 3), bound=10.0))
+def test_fsq_codes_indices_and_codebook(z):
+    codes, cache = fsq_forward(z, LEVELS)
+    indices = cache[0]
+    assert (np.abs(codes) <= 1).all()
+    table = fsq_codebook(LEVELS)
+    assert table.shape == (60, 3) and len({tuple(r) for r in table}) == 60
+    np.testing.assert_array_equal(table[indices], codes)            # index -> code round trip
+    for c, L in zip(codes.T, LEVELS):                               # every value on its channel's grid
+        grid = (np.arange(L) - L // 2) / (L // 2)
+        assert np.isin(c, grid).all()
+
+
+def test_fsq_saturates_to_all_levels_and_rounds_half_to_even():
+    z = np.array(list(itertools.product([-20.0, 20.0], repeat=3)))
+    codes, _ = fsq_forward(z, LEVELS)
+    np.testing.assert_array_equal(np.abs(codes).max(axis=0), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(codes.min(axis=0), [-1.0, -1.0, -1.0])   # even L=4 reaches -2/2 ...
+    assert codes[:, 1].max() == 0.5                                           # ... and +1/2 at the top
+
+
+@given(float_arrays((4, 3), bound=3.0))
+def test_fsq_gradient_is_straight_through_on_the_rounding(z):
+    L = np.array(LEVELS)
+    smooth = lambda a: _bound(a, L)[0] / (L // 2)
+    offset = fsq_forward(z, LEVELS)[0] - smooth(z)
+    check_vjp(lambda a: smooth(a) + offset, lambda g, a: fsq_backward(g, fsq_forward(a, LEVELS)[1]),
+              (z,), names=("z",)).raise_if_failed()
+
+
+def test_fsq_bad_levels():
+    with pytest.raises(ValueError, match="levels: expected one level count per channel"):
+        fsq_forward(np.zeros((2, 3)), [3, 3])
+    with pytest.raises(ValueError, match="levels: expected every level count >= 2"):
+        fsq_forward(np.zeros((2, 2)), [1, 3])
+    with pytest.raises(TypeError, match="levels: expected a 1-d sequence of integers"):
+        fsq_forward(np.zeros((2, 2)), [2.5, 3])
