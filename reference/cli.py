@@ -2,7 +2,8 @@
 
 Subcommands:
   check   seeded gradient checks of every registered op, one table row per op
-  bench   benchmarks (lstm, onlstm): time and ratios to the lower bound and to peers, measured in one run
+  bench   benchmarks (lstm, onlstm, vq): time and ratios to the lower bound and to peers, measured in one run
+  demo    end-to-end demonstrations (vq)
 
 Exit status: 0 success, 1 a check failed, 2 usage or input error (one line on stderr; set
 REFSPACE_TRACEBACK=1 to see the traceback instead), 130 interrupted.
@@ -68,15 +69,55 @@ def _cmd_check(args) -> int:
 
 def _print_bench(result: dict) -> None:
     sizes = ", ".join(f"{k}={v}" for k, v in result["sizes"].items())
+    memory = any("peak_mib" in row for row in result["rows"])
     print(f"{result['what']} ({sizes})")
-    print(f"  {'implementation':<16} {'median ms':>10} {'best ms':>9} {'spread':>7}  refspace / this")
+    print(f"  {'implementation':<18} {'median ms':>10} {'best ms':>9} {'spread':>7}  refspace / this"
+          + ("  peak extra MiB" if memory else ""))
     for row in result["rows"]:
-        print(f"  {row['name']:<16} {1e3 * row['median_s']:>10.1f} {1e3 * row['best_s']:>9.1f} "
-              f"{100 * row['spread']:>6.0f}%  {row['ratio_refspace_to_this']:>8.2f}x")
+        line = (f"  {row['name']:<18} {1e3 * row['median_s']:>10.1f} {1e3 * row['best_s']:>9.1f} "
+                f"{100 * row['spread']:>6.0f}%  {row['ratio_refspace_to_this']:>14.2f}x")
+        if memory:
+            line += f"  {row['peak_mib']:>14.1f}" if row.get("peak_mib") is not None else f"  {'n/a':>14}"
+        print(line)
     if result.get("torch"):
         print(f"  (torch {result['torch']['version']}, {result['torch']['threads']} threads)")
-    else:
+    elif "torch" in result and result["benchmark"] != "vq":
         print("  (PyTorch not installed or disabled: no torch comparison)")
+
+
+def _cmd_bench_vq(args) -> int:
+    from .bench import vq
+
+    sizes = vq.DEFAULT_SIZES if args.size is None else [tuple(s) for s in args.size]
+    for N, D, K in sizes:
+        for name, v in (("N", N), ("D", D), ("K", K)):
+            positive_int(f"--size {name}", v)
+    positive_int("--repeat", args.repeat)
+    _progress("timing nearest-code assignment, the bare GEMM and peers")
+    results = vq.run(sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_peers=not args.no_peers)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for i, result in enumerate(results):
+            print("" if i else "", end="\n" if i else "")
+            _print_bench(result)
+    return EXIT_OK
+
+
+def _cmd_demo_vq(args) -> int:
+    from .vq import demo
+
+    positive_int("--steps", args.steps)
+    positive_int("--codes", args.codes)
+    if not args.json:
+        print(f"{'codebook':<8} {'step':>6} {'train mse':>10} {'held-out mse':>13} {'perplexity':>11} {'usage':>6}")
+    show = None if args.json else (lambda r: print(
+        f"{r['codebook']:<8} {r['step']:>6} {r['recon']:>10.4f} {r['held_out_recon']:>13.4f} "
+        f"{r['perplexity']:>11.2f} {r['usage']:>6.2f}", flush=True))
+    rows = demo.run(steps=args.steps, seed=args.seed, codes=args.codes, on_log=show)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    return EXIT_OK
 
 
 def _cmd_bench(args) -> int:
@@ -119,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="refspace", formatter_class=_Formatter,
         description="NumPy reference implementations with hand-written backward passes.",
-        epilog="examples:\n  refspace check\n  refspace check --op lstm_layer --json\n  refspace bench lstm")
+        epilog="examples:\n  refspace check\n  refspace check --op lstm_layer --json\n  refspace bench lstm\n  refspace demo vq")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -145,6 +186,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_recurrent_bench(bsub, "onlstm", "ON-LSTM layer",
                          dict(batch=20, steps=70, input_size=400, hidden=1150, chunk_size=10),
                          "an equivalent PyTorch autograd module")
+    bv = bsub.add_parser(
+        "vq", formatter_class=_Formatter, help="nearest-code assignment vs the bare GEMM, SciPy and faiss",
+        description="Time and peak extra memory of nearest-code assignment against the bare GEMM, "
+                    "scipy.cluster.vq.vq and (when installed) faiss IndexFlatL2, all in the same run.",
+        epilog="examples:\n  refspace bench vq\n  refspace bench vq --size 65536 64 512 --json")
+    bv.add_argument("--size", nargs=3, type=int, action="append", metavar=("N", "D", "K"),
+                    help="a size to run (repeatable; default 65536 64 512 and 16384 256 1024)")
+    bv.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    bv.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    bv.add_argument("--seed", type=int, default=0)
+    bv.add_argument("--no-peers", action="store_true", help="skip SciPy and faiss")
+    bv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    bv.set_defaults(func=_cmd_bench_vq)
+
+    demo = sub.add_parser("demo", formatter_class=_Formatter, help="run a demonstration",
+                          description="End-to-end demonstrations trained with the reference's own backward passes.",
+                          epilog="example:\n  refspace demo vq --steps 1500")
+    dsub = demo.add_subparsers(dest="demo", metavar="DEMO")
+    dsub.required = True
+    dv = dsub.add_parser(
+        "vq", formatter_class=_Formatter, help="a tiny VQ-VAE on synthetic clusters (loss vs EMA codebook)",
+        description="Train an MLP encoder/decoder with a VQ bottleneck on seeded synthetic clustered data, "
+                    "once with the loss-based codebook and once with the EMA codebook; print reconstruction "
+                    "error, perplexity and code usage during training.",
+        epilog="examples:\n  refspace demo vq\n  refspace demo vq --steps 3000 --codes 64 --json")
+    dv.add_argument("--steps", type=int, default=1500, help="training steps per codebook (default 1500)")
+    dv.add_argument("--codes", type=int, default=32, help="codebook size K (default 32)")
+    dv.add_argument("--seed", type=int, default=0)
+    dv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    dv.set_defaults(func=_cmd_demo_vq)
     return parser
 
 

@@ -30,11 +30,16 @@ class Timing:
         return {"median_s": self.median, "best_s": self.best, "spread": self.spread, "repeats": len(self.seconds)}
 
 
-def time_interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5, warmup: int = 1) -> dict[str, Timing]:
+def time_interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5, warmup: int = 1,
+                     pause: float = 0.3) -> dict[str, Timing]:
     """Time several callables round-robin (one call of each per round) so that machine noise
     (another process, frequency changes) hits all of them alike and their ratios stay fair.
 
     Each callable is called ``warmup`` times untimed first, then ``repeat`` times timed.
+    Before each timed call the process sleeps ``pause`` seconds: NumPy's OpenBLAS, SciPy's
+    own bundled OpenBLAS and PyTorch's OpenMP keep their worker threads spinning for a while
+    after a call, and on two cores those threads would otherwise slow whichever library runs
+    next (measured: nearest-code assignment 50 ms alone, 90 ms right after a SciPy call).
     """
     for _ in range(warmup):
         for fn in fns.values():
@@ -42,6 +47,7 @@ def time_interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5, warm
     seconds: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
+            time.sleep(pause)
             start = time.perf_counter()
             fn()
             seconds[name].append(time.perf_counter() - start)

@@ -60,3 +60,11 @@ def _affine(rng):
 
     return [case("(3, 4) -> 5", (3,), 4, 5), case("(2, 3, 4) -> 2", (2, 3), 4, 2),
             case("(1, 2) -> 1", (1,), 2, 1), case("no bias (3, 2) -> 4", (3,), 2, 4, bias=False)]
+
+
+@register("mse", "mean((pred - target)^2)")
+def _mse(rng):
+    from .mse import mse_backward, mse_forward
+
+    return [CheckCase("(3, 4)", mse_forward, mse_backward, (rng.standard_normal((3, 4)), rng.standard_normal((3, 4))),
+                      ("pred", "target"))]

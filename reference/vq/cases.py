@@ -97,3 +97,12 @@ def _fsq(rng):
         return lambda z: smooth(z) + offset
 
     return [CheckCase("levels (3, 4, 5)", fwd, fsq.fsq_backward, (z,), ("z",), surrogate=surrogate)]
+
+
+@register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)")
+def _mlp(rng):
+    from .demo import MLP, mlp_backward, mlp_forward
+
+    p = MLP.init((3, 5, 2), rng)
+    p = MLP(p.W1, rng.uniform(0.2, 1, 5), p.W2, rng.uniform(0.2, 1, 2))
+    return [CheckCase("3 -> 5 -> 2", mlp_forward, mlp_backward, (rng.standard_normal((4, 3)), p), ("x", "params"))]
