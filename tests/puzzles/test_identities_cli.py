@@ -1,0 +1,33 @@
+"""Identity explorations hold; the puzzle commands and ``python -m`` entry points work."""
+import json
+import subprocess
+import sys
+
+from puzzles import EXPLORATIONS, identities
+from reference import cli
+
+
+def test_every_identity_holds():
+    for result in identities.run_all():
+        assert result.holds, identities.format_report([result])
+
+
+def test_puzzle_commands(capsys):
+    assert cli.main(["puzzle", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert all(name in listing for name in EXPLORATIONS)
+    assert cli.main(["puzzle", "ellipse", "--a", "1", "--b", "2", "--no-table", "--json"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["ellipse"]["a"] == 2.0 and "swapped" in captured.err
+    assert abs(data["ellipse"]["X"]["scipy"] - 1.5697573788407) < 1e-10
+    assert cli.main(["puzzle", "ellipse", "--a", "nan"]) == 2
+    assert "a: expected a finite positive semi-axis" in capsys.readouterr().err
+    assert cli.main(["puzzle", "identities"]) == 0
+
+
+def test_modules_run_on_their_own():
+    for args in (["-m", "puzzles.identities"], ["-m", "puzzles.ellipse", "--a", "1.5", "--no-table"]):
+        done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "holds" in done.stdout or "glues: yes" in done.stdout
