@@ -3,7 +3,8 @@
 Subcommands:
   check   seeded gradient checks of every registered op, one table row per op
   bench   benchmarks (lstm, onlstm, vq): time and ratios to the lower bound and to peers, measured in one run
-  demo    end-to-end demonstrations (vq)
+  demo    end-to-end demonstrations (vq, parse)
+  parse   unsupervised trees from a trained ON-LSTM language model
   puzzle  the maths sandbox (list, ellipse, identities)
 
 Exit status: 0 success, 1 a check failed, 2 usage or input error (one line on stderr; set
@@ -42,7 +43,7 @@ def _cmd_check(args) -> int:
 
     if args.list:
         for op in registered_ops():
-            print(f"{op.name:<14} {op.summary}")
+            print(f"{op.name:<18} {op.summary}")
         return EXIT_OK
     results = run_checks(args.op or None, seed=args.seed, progress=_progress)
     n_cases = sum(len(r.reports) for r in results)
@@ -54,9 +55,9 @@ def _cmd_check(args) -> int:
                      "passed": r.passed, "failures": [{"case": c, "report": str(rep)} for c, rep in r.failures()]}
                     for r in results]}, indent=2))
         return EXIT_OK if ok else EXIT_FAILED
-    print(f"{'op':<14} {'cases':>5}  {'worst rel error':>15}  verdict")
+    print(f"{'op':<18} {'cases':>5}  {'worst rel error':>15}  verdict")
     for r in results:
-        print(f"{r.name:<14} {len(r.reports):>5}  {r.worst_rel_error:>15.2e}  {'pass' if r.passed else 'FAIL'}")
+        print(f"{r.name:<18} {len(r.reports):>5}  {r.worst_rel_error:>15.2e}  {'pass' if r.passed else 'FAIL'}")
     failed = [r for r in results if not r.passed]
     for r in failed:
         for label, rep in r.failures():
@@ -153,6 +154,49 @@ def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note:
     sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults))
+
+
+def _cmd_demo_parse(args) -> int:
+    from .onlstm import demo
+
+    positive_int("--epochs", args.epochs)
+    progress = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.quiet else None
+    result = demo.run(epochs=args.epochs, seed=args.seed, save=args.save, progress=progress)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return EXIT_OK
+    last = result["history"][-1]
+    print(f"language model: {result['n_train']} training sentences, sizes {result['sizes']}, chunk size "
+          f"{result['chunk_size']}; after {last['epoch']} epochs train perplexity {last['train_ppl']:.3f}, "
+          f"held-out perplexity {last['test_ppl']:.3f} ({last['seconds']:.0f} s)")
+    print(f"\nunlabeled F1 on {result['n_test']} held-out sentences"
+          f"\n  {'parser':<20} {'sentence-level F1':>18} {'corpus-level F1':>16}")
+    for name, (sent, corp) in result["scores"].items():
+        print(f"  {name:<20} {sent:>18.3f} {corp:>16.3f}")
+    print("  (sentence-level: mean per sentence, whole-sentence span excluded; corpus-level: EVALB-style micro "
+          "F1 with it)")
+    print(f"\nexample parses (layer {result['parse_layer']}) and gold trees:")
+    for ex in result["examples"]:
+        print(f"  model {ex['model']}\n  gold  {ex['gold']}")
+    if args.save:
+        print(f"\nsaved the model to {args.save}; parse with: refspace parse --model {args.save} \"alice sees a dog\"")
+    return EXIT_OK
+
+
+def _cmd_parse(args) -> int:
+    from .onlstm.lm import load_lm
+    from .onlstm.parse import parse_sentences
+    from .onlstm.trees import to_bracketed
+
+    params, vocab, master_input = load_lm(args.model)
+    sentences = [s.split() for s in args.sentences]
+    trees, depths = parse_sentences(params, vocab, sentences, layer=None if args.layer is None else args.layer - 1,
+                                    boundary=args.boundary, master_input=master_input)
+    for words, tree, depth in zip(sentences, trees, depths):
+        print(to_bracketed(tree))
+        if args.distances:
+            print("  " + "  ".join(f"{w}:{d:.3f}" for w, d in zip(words, depth)))
+    return EXIT_OK
 
 
 def _cmd_puzzle_list(args) -> int:
@@ -292,6 +336,33 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("--seed", type=int, default=0)
     dv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     dv.set_defaults(func=_cmd_demo_vq)
+    dp = dsub.add_parser(
+        "parse", formatter_class=_Formatter, help="train an ON-LSTM language model and parse without supervision",
+        description="Train a three-layer ON-LSTM language model (reference backward passes, Adam, clipping) on a "
+                    "seeded synthetic grammar, then parse held-out sentences from the master-forget distances and "
+                    "score them against the gold trees (both F1 definitions) beside right-branching, "
+                    "left-branching and random trees. Progress goes to stderr.",
+        epilog="examples:\n  refspace demo parse\n  refspace demo parse --epochs 4 --save lm.npz")
+    dp.add_argument("--epochs", type=int, default=12, help="training epochs (default 12, about 45 s)")
+    dp.add_argument("--seed", type=int, default=0)
+    dp.add_argument("--save", metavar="FILE", help="save the trained model (.npz) for refspace parse")
+    dp.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    dp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    dp.set_defaults(func=_cmd_demo_parse)
+
+    parse = sub.add_parser(
+        "parse", formatter_class=_Formatter, help="parse sentences with a trained ON-LSTM language model",
+        description="Print the unsupervised tree of each sentence (words separated by spaces) from a model saved "
+                    "by `refspace demo parse --save`. Each sentence is read as <eos> words <eos> from a zero state.",
+        epilog='example:\n  refspace parse --model lm.npz "alice sees a dog" "the big cat sleeps"')
+    parse.add_argument("--model", required=True, metavar="FILE", help="a model saved by refspace demo parse --save")
+    parse.add_argument("--layer", type=int, help="layer whose distances split the sentence, from 1 "
+                                                 "(default 2, or 1 for a one-layer model)")
+    parse.add_argument("--boundary", choices=("both", "start"), default="both",
+                       help="<eos> on both ends (the authors') or at the start only (the article author's)")
+    parse.add_argument("--distances", action="store_true", help="also print each word's distance")
+    parse.add_argument("sentences", nargs="+", metavar="SENTENCE")
+    parse.set_defaults(func=_cmd_parse)
     return parser
 
 
@@ -307,6 +378,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"refspace {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `refspace check | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from . import activations as act
 from .affine import affine_backward, affine_forward
 from .registry import CheckCase, register
@@ -68,3 +70,24 @@ def _mse(rng):
 
     return [CheckCase("(3, 4)", mse_forward, mse_backward, (rng.standard_normal((3, 4)), rng.standard_normal((3, 4))),
                       ("pred", "target"))]
+
+
+@register("embedding", "E[ids], scatter-add backward")
+def _embedding(rng):
+    from .embedding import embedding_backward, embedding_forward
+
+    ids = np.array([[0, 2, 2], [4, 1, 0]])
+    return [CheckCase("ids (2, 3), V=5, D=4", embedding_forward, embedding_backward,
+                      (ids, rng.standard_normal((5, 4))), ("ids", "E"))]
+
+
+@register("cross_entropy", "softmax cross-entropy averaged over counted positions")
+def _cross_entropy(rng):
+    from .crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+
+    logits, targets = 3 * rng.standard_normal((3, 4, 5)), rng.integers(0, 5, (3, 4))
+    weights = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
+    masked = functools.partial(softmax_cross_entropy_forward, weights=weights)
+    return [CheckCase("(3, 4, 5)", softmax_cross_entropy_forward, softmax_cross_entropy_backward, (logits, targets),
+                      ("logits", "targets")),
+            CheckCase("(3, 4, 5) masked", masked, softmax_cross_entropy_backward, (logits, targets), ("logits", "targets"))]

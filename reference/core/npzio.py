@@ -1,4 +1,4 @@
-"""Reading and writing dicts of arrays as ``.npz``: numeric arrays only, written atomically.
+"""Reading and writing dicts of arrays as ``.npz``: numeric (optionally unicode) arrays, written atomically.
 
 Files are written to a temporary file in the target's folder and renamed into place, so an
 interrupted write never leaves a half-written file under the target name. Loading never
@@ -22,12 +22,16 @@ import zipfile
 import numpy as np
 
 
-def save_npz(path, arrays: dict) -> None:
-    """Write ``arrays`` (name -> numeric array) to ``path`` atomically (temp file + rename)."""
+def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
+    """Write ``arrays`` (name -> numeric array) to ``path`` atomically (temp file + rename).
+
+    ``allow_text=True`` also accepts fixed-width unicode arrays (e.g. a vocabulary), which
+    load without pickling too; object arrays are always refused."""
     clean = {}
     for name, value in arrays.items():
         a = np.asarray(value)
-        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool or
+                                     (allow_text and a.dtype.kind == "U")):
             raise TypeError(f"arrays[{name!r}]: expected a numeric array, got dtype {a.dtype}")
         clean[name] = a
     path = os.fspath(path)

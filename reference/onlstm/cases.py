@@ -67,3 +67,17 @@ def _stack(rng):
                       functools.partial(onlstm_stack_forward, mask=mask, master_input=v), onlstm_stack_backward,
                       (rng.standard_normal((T, B, I)), params, h0, c0), ("x", "params", "h0", "c0"))
             for v in ("paper", "article")]
+
+
+@register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy")
+def _lm(rng):
+    from .lm import LMParams, lm_backward, lm_forward
+
+    p = LMParams.init(7, (3, 4, 6), 2, rng)
+    p = LMParams(5 * p.embedding, tuple(ONLSTMParams(3 * q.W, 3 * q.U, q.b + 0.3) for q in p.layers), 5 * p.W_out,
+                 p.b_out + 0.2)
+    T, B = 4, 3
+    mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
+    return [CheckCase(f"V=7 sizes (3, 4, 6) T={T} B={B} masked", functools.partial(lm_forward, mask=mask), lm_backward,
+                      (rng.integers(0, 7, (T, B)), rng.integers(0, 7, (T, B)), p), ("inputs", "targets", "params"),
+                      options={"mode": "vjp"})]
