@@ -1,0 +1,141 @@
+"""The calling convention shared by golden files, adapters and the live verifier.
+
+An implementation under test is any object with
+
+``ops``
+    the op names it implements (names as in ``refspace check --list``, plus ``ema_update``);
+``forward(op, inputs, attrs) -> dict[str, ndarray]``
+    ``inputs`` maps flat input names to float64 (or integer) arrays, e.g. ``x``,
+    ``params.W``, ``params.U``, ``params.b``, ``h0``, ``c0`` for ``lstm_layer``; ``attrs``
+    maps attribute names to arrays or plain values (``mask``, ``master_input`` ...). Outputs
+    are named ``out`` (one array) or ``out[0]``, ``out[1]``, ... (a tuple);
+``vjp(op, inputs, attrs, cotangents) -> dict[str, ndarray]`` (optional)
+    cotangents are keyed like the outputs; the result holds one gradient per differentiable
+    input, keyed like the inputs;
+``layouts`` (optional dict op -> layout name)
+    parameter layout the implementation expects for that op instead of this project's
+    (``"torch"`` for ``lstm_*``, ``"authors"`` or ``"keras"`` for ``onlstm_*``, ``"DK"`` for
+    codebooks); the kit converts inputs before calling and gradients back
+    (:mod:`reference.verify.layouts`).
+
+:class:`ReferenceImpl` is the reference itself behind this convention, built from the
+``refspace check`` registry (each registered case is a template for its op's structure).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from ..core.pytree import leaves, map_leaves
+from ..core.registry import CheckCase, registered_ops
+
+
+def split_forward(fn):
+    """(base function, attrs) of an op forward that may be a ``functools.partial``."""
+    attrs = {}
+    while isinstance(fn, functools.partial):
+        attrs = {**fn.keywords, **attrs}
+        fn = fn.func
+    return fn, attrs
+
+
+def flatten(values, names) -> dict[str, np.ndarray]:
+    """Named inputs (tuple aligned with ``names``) -> flat dict of arrays (None inputs dropped)."""
+    flat: dict[str, np.ndarray] = {}
+    for name, value in zip(names, values):
+        for path, arr in leaves(value, name):
+            flat[path] = arr
+    return flat
+
+
+def flatten_output(out) -> dict[str, np.ndarray]:
+    return dict(leaves(out, "out"))
+
+
+def unflatten(template, names, flat) -> tuple:
+    """Rebuild the structured inputs of ``template`` (a tuple aligned with ``names``) from ``flat``."""
+    missing = [p for p in flatten(template, names) if p not in flat]
+    if missing:
+        raise ValueError(f"inputs: missing {missing}")
+    return tuple(map_leaves(lambda path, _: np.asarray(flat[path]), value, name) for name, value in zip(names, template))
+
+
+@dataclasses.dataclass(frozen=True)
+class OpTemplate:
+    """One registered case seen through the convention."""
+
+    op: str
+    label: str
+    base: object          # the forward function without its partial keywords
+    backward: object
+    inputs: tuple
+    names: tuple
+    attrs: dict
+    designed: bool        # the backward is a designed gradient (checked against a surrogate)
+
+    @classmethod
+    def from_case(cls, op: str, case: CheckCase) -> "OpTemplate":
+        base, attrs = split_forward(case.forward)
+        return cls(op, case.label, base, case.backward, case.inputs, case.names, attrs, case.surrogate is not None)
+
+    @property
+    def input_names(self) -> tuple:
+        return tuple(flatten(self.inputs, self.names))
+
+    def run_forward(self, flat, attrs):
+        return self.base(*unflatten(self.inputs, self.names, flat), **attrs)
+
+
+def templates() -> dict[str, list[OpTemplate]]:
+    """op name -> the OpTemplates of its registered cases (seed 0, as ``refspace check``)."""
+    out: dict[str, list[OpTemplate]] = {}
+    for op in registered_ops():
+        out[op.name] = [OpTemplate.from_case(op.name, c) for c in op.make_cases(np.random.default_rng(0))]
+    return out
+
+
+class ReferenceImpl:
+    """The reference behind the calling convention (see the module docstring)."""
+
+    name = "reference"
+
+    def __init__(self):
+        from . import extra_ops
+
+        self._templates = templates()
+        self._extra = extra_ops.EXTRA
+        self.ops = tuple(self._templates) + tuple(self._extra)
+        self.layouts: dict[str, str] = {}
+
+    def _template(self, op, inputs) -> OpTemplate:
+        if op not in self._templates:
+            raise ValueError(f"op: unknown op {op!r}; expected one of {sorted(self.ops)}")
+        keys = set(inputs)
+        for tpl in self._templates[op]:
+            if set(tpl.input_names) == keys:
+                return tpl
+        raise ValueError(f"inputs: {sorted(keys)} do not match any calling form of {op!r} "
+                         f"(e.g. {list(self._templates[op][0].input_names)})")
+
+    def forward(self, op, inputs, attrs=None):
+        if op in self._extra:
+            return self._extra[op].forward(inputs, attrs or {})
+        tpl = self._template(op, inputs)
+        out, _ = tpl.run_forward(inputs, attrs or {})
+        return flatten_output(out)
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        if op in self._extra:
+            raise ValueError(f"op: {op!r} has no VJP (it is not differentiable)")
+        tpl = self._template(op, inputs)
+        out, cache = tpl.run_forward(inputs, attrs or {})
+        cot = map_leaves(lambda path, _: np.asarray(cotangents[path]) if path in cotangents else None, out, "out")
+        grads = tpl.backward(cot, cache)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        flat = {}
+        for name, g in zip(tpl.names, grads):
+            if g is not None:
+                flat.update(dict(leaves(g, name)))
+        return flat

@@ -1,0 +1,73 @@
+"""NumPy "ports" for the conformance kit: one correct, four with classic porting bugs.
+
+Each is an object following :mod:`reference.verify.convention`. The wrong ones reuse the
+reference but change exactly one thing, so the kit's tests can show each bug is caught and
+shrunk to a small example:
+
+``other_master_input``      ON-LSTM with the other master-input variant (article vs paper)
+``transposed_recurrent``    LSTM whose recurrent weights are read as PyTorch's (4H, H) block
+                            and transposed: right shapes, wrong values
+``ema_no_bias_correction``  the bias-corrected EMA without the 1 - decay^t correction
+``mean_as_sum``             the VQ loss's "mean" reduction computed as a sum
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..convention import ReferenceImpl
+
+
+class Port:
+    """Delegates every op to the reference, with ``patch`` hooks to change one thing."""
+
+    def __init__(self, ops=None):
+        self._ref = ReferenceImpl()
+        self.ops = tuple(ops) if ops is not None else self._ref.ops
+        self.layouts: dict = {}
+
+    def patch(self, op, inputs, attrs):
+        return inputs, attrs
+
+    def forward(self, op, inputs, attrs):
+        return self._ref.forward(op, *self.patch(op, inputs, attrs))
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        return self._ref.vjp(op, *self.patch(op, inputs, attrs), cotangents)
+
+
+class OtherMasterInput(Port):
+    def patch(self, op, inputs, attrs):
+        if op.startswith("onlstm") and "master_input" in attrs:
+            other = {"paper": "article", "article": "paper"}[attrs["master_input"]]
+            attrs = {**attrs, "master_input": other}
+        return inputs, attrs
+
+
+class TransposedRecurrent(Port):
+    def patch(self, op, inputs, attrs):
+        if op in ("lstm_layer", "lstm_cell"):
+            U = np.asarray(inputs["params.U"])
+            H = U.shape[0]
+            inputs = {**inputs, "params.U": np.ascontiguousarray(U.reshape(4 * H, H).T)}
+        return inputs, attrs
+
+
+class EMANoBiasCorrection(Port):
+    def forward(self, op, inputs, attrs):
+        if op == "ema_update" and attrs.get("convention", "bias_corrected") == "bias_corrected":
+            attrs = {**attrs, "convention": "ones"}   # same update, no 1 - decay^t correction
+        return super().forward(op, inputs, attrs)
+
+
+class MeanAsSum(Port):
+    def patch(self, op, inputs, attrs):
+        if op == "vq_loss" and attrs.get("reduction", "mean") == "mean":
+            attrs = {**attrs, "reduction": "sum"}
+        return inputs, attrs
+
+
+correct = Port()
+other_master_input = OtherMasterInput(ops=("onlstm_cell", "onlstm_layer"))
+transposed_recurrent = TransposedRecurrent(ops=("lstm_cell", "lstm_layer"))
+ema_no_bias_correction = EMANoBiasCorrection(ops=("ema_update",))
+mean_as_sum = MeanAsSum(ops=("vq_loss",))

@@ -1,0 +1,212 @@
+"""``refspace verify OP --impl module:attr``: hypothesis against another implementation.
+
+For each supported op a strategy draws sizes, values and attributes (small, distinct
+dimensions, non-zero biases, padding masks, both master-input variants ...); the
+implementation's forward (and VJP, with a random cotangent, when it has one) is compared
+with the reference's entry-wise (``|got - ref| <= atol + rtol |ref|``). On a mismatch
+hypothesis shrinks the example to a minimal one, which is reported with a reproduction
+snippet. An implementation may define ``supports(op, attrs) -> bool`` to decline attribute
+combinations it does not implement (those examples are skipped, not failed).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from ..core.strategies import float_arrays, mask_from_lengths, sequence_lengths
+from .adapters import call_forward, call_vjp
+from .compare import compare
+from .convention import ReferenceImpl
+
+RTOL, ATOL = 1e-7, 1e-9
+
+
+def _arr(draw, shape, **kw):
+    return draw(float_arrays(tuple(shape), bound=kw.pop("bound", 1.5), **kw))
+
+
+@st.composite
+def _softmax_like(draw):
+    return {"x": _arr(draw, (draw(st.integers(1, 4)), draw(st.integers(1, 6))), bound=4.0)}, {}
+
+
+@st.composite
+def _affine(draw):
+    n, i, o = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return {"x": _arr(draw, (n, i)), "W": _arr(draw, (i, o)), "b": _arr(draw, (o,), min_magnitude=0.1)}, {}
+
+
+def _recurrent(draw, gates, with_time):
+    T = draw(st.integers(1, 4)) if with_time else None
+    B, I = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    H, extra = gates(draw)
+    G = 4 * H + extra
+    x = _arr(draw, (T, B, I) if with_time else (B, I))
+    inputs = {"x": x, "params.W": _arr(draw, (I, G)), "params.U": _arr(draw, (H, G)),
+              "params.b": _arr(draw, (G,), min_magnitude=0.1)}
+    names = ("h0", "c0") if with_time else ("h_prev", "c_prev")
+    inputs.update({n: _arr(draw, (B, H)) for n in names})
+    return inputs, T, B
+
+
+def _lstm_gates(draw):
+    return draw(st.integers(1, 4)), 0
+
+
+def _onlstm_gates(draw):
+    L, cs = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return L * cs, 2 * L
+
+
+@st.composite
+def _lstm(draw, with_time):
+    inputs, _, _ = _recurrent(draw, _lstm_gates, with_time)
+    return inputs, {}
+
+
+@st.composite
+def _onlstm(draw, with_time):
+    inputs, T, B = _recurrent(draw, _onlstm_gates, with_time)
+    attrs = {"master_input": draw(st.sampled_from(["paper", "article"]))}
+    if with_time:
+        attrs["mask"] = draw(st.none() | sequence_lengths(B, T).map(lambda n: mask_from_lengths(n, T)))
+        attrs["weight_mask"] = None
+    return inputs, attrs
+
+
+@st.composite
+def _vq_loss(draw):
+    N, K, D = draw(st.integers(1, 5)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    E = 3.0 * rng.standard_normal((K, D))
+    idx = rng.integers(0, K, N)
+    z = E[idx] + 0.05 * rng.standard_normal((N, D))
+    attrs = {"beta": draw(st.sampled_from([1.0, 0.5])), "gamma": draw(st.sampled_from([0.25, 1.0])),
+             "reduction": draw(st.sampled_from(["mean", "sum"])), "layout": "KD"}
+    return {"z": z, "codebook": E, "indices": idx}, attrs
+
+
+@st.composite
+def _ema(draw):
+    K, D, N = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    E = 2.0 * rng.standard_normal((K, D))
+    z = 2.0 * rng.standard_normal((N, D))
+    idx = np.argmin(((z[:, None] - E[None]) ** 2).sum(-1), axis=1)
+    convention = draw(st.sampled_from(["bias_corrected", "ones"]))
+    steps = draw(st.integers(0, 3))
+    if convention == "ones" and steps == 0:
+        counts, sums = np.ones(K), E.copy()
+    elif steps == 0:
+        counts, sums = np.zeros(K), np.zeros((K, D))
+    else:
+        counts = rng.uniform(0.1, 2.0, K)
+        sums = E * counts[:, None]
+    attrs = {"steps": steps, "decay": draw(st.sampled_from([0.99, 0.8])), "eps": 1e-5, "convention": convention}
+    return {"codebook": E, "counts": counts, "sums": sums, "z": z, "indices": idx}, attrs
+
+
+STRATEGIES = {
+    "softmax": _softmax_like(), "cumax": _softmax_like(), "rev_cumax": _softmax_like(), "affine": _affine(),
+    "lstm_cell": _lstm(False), "lstm_layer": _lstm(True), "onlstm_cell": _onlstm(False),
+    "onlstm_layer": _onlstm(True), "vq_loss": _vq_loss(), "ema_update": _ema(),
+}
+
+
+@dataclasses.dataclass
+class LiveResult:
+    op: str
+    examples: int = 0
+    skipped: int = 0
+    worst_ratio: float = 0.0
+    worst: str = ""
+    failure: str | None = None
+    counterexample: tuple | None = None
+    reproduction: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+
+def _check_example(impl, reference, op, inputs, attrs, seed):
+    """Returns (list of (what, Comparison), error text or None)."""
+    ref_out = reference.forward(op, inputs, attrs)
+    try:
+        got = call_forward(impl, op, inputs, attrs)
+    except Exception as exc:
+        return [], f"forward raised {type(exc).__name__}: {exc}"
+    checks = [("forward", compare(ref_out, got, rtol=RTOL, atol=ATOL))]
+    if hasattr(impl, "vjp") and op != "ema_update":
+        rng = np.random.default_rng(seed)
+        cot = {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
+        ref_grads = reference.vjp(op, inputs, attrs, cot)
+        ref_grads = {k: v for k, v in ref_grads.items() if np.issubdtype(np.asarray(inputs[k]).dtype, np.floating)}
+        try:
+            got_grads = call_vjp(impl, op, inputs, attrs, cot)
+        except Exception as exc:
+            return checks, f"vjp raised {type(exc).__name__}: {exc}"
+        checks.append(("vjp", compare(ref_grads, got_grads, rtol=RTOL, atol=ATOL, what="gradient")))
+    return checks, None
+
+
+def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "module:attribute") -> LiveResult:
+    if op not in STRATEGIES:
+        raise ValueError(f"op: no live strategy for {op!r}; live ops: {sorted(STRATEGIES)} "
+                         f"(use --golden DIR for the others)")
+    if op not in getattr(impl, "ops", ()):
+        raise ValueError(f"--impl: the implementation does not list {op!r} in its ops {sorted(impl.ops)}")
+    reference = ReferenceImpl()
+    result = LiveResult(op)
+    supports = getattr(impl, "supports", None)
+
+    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    @given(STRATEGIES[op], st.integers(0, 2**31 - 1))
+    def run(case, seed):
+        inputs, attrs = case
+        if supports is not None and not supports(op, attrs):
+            result.skipped += 1
+            assume(False)
+        result.examples += 1
+        checks, error = _check_example(impl, reference, op, inputs, attrs, seed)
+        for what, c in checks:
+            if c.passed and c.ratio >= result.worst_ratio:
+                result.worst_ratio, result.worst = c.ratio, f"{what}: {c.describe()}"
+        bad = error or "; ".join(f"{what}: {c.describe()}" for what, c in checks if not c.passed)
+        if bad:
+            result.failure = bad
+            result.counterexample = (inputs, attrs, seed)
+            raise AssertionError(bad)
+
+    try:
+        run()
+    except AssertionError:
+        inputs, attrs, seed = result.counterexample
+        result.reproduction = reproduction(op, inputs, attrs, impl_spec)
+    return result
+
+
+def _literal(value) -> str:
+    if isinstance(value, np.ndarray):
+        body = np.array2string(value, separator=", ", precision=17, threshold=10**6, max_line_width=100)
+        return f"np.array({body}, dtype=np.{value.dtype})"
+    return repr(value)
+
+
+def reproduction(op, inputs, attrs, impl_spec) -> str:
+    """A runnable snippet comparing the implementation with the reference on one example."""
+    module, attr = impl_spec.split(":") if ":" in impl_spec else ("reference.verify.convention", "ReferenceImpl()")
+    lines = ["import numpy as np",
+             f"from {module} import {attr.split('(')[0]} as impl" if ":" in impl_spec else "",
+             "from reference.verify.adapters import call_forward",
+             "from reference.verify.convention import ReferenceImpl",
+             "inputs = {"]
+    lines += [f"    {k!r}: {_literal(v)}," for k, v in inputs.items()]
+    lines += ["}", "attrs = {"] + [f"    {k!r}: {_literal(v)}," for k, v in attrs.items()] + ["}"]
+    lines += [f"print('reference:', ReferenceImpl().forward({op!r}, inputs, attrs))",
+              f"print('impl:     ', call_forward(impl, {op!r}, inputs, attrs))"]
+    return "\n".join(line for line in lines if line != "")

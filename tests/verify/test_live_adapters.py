@@ -1,0 +1,156 @@
+"""Adapters, layouts, the live verifier and its reports: right ports pass, wrong ones are
+caught and shrunk, broken implementations give clear messages."""
+import contextlib
+import io
+
+import numpy as np
+import pytest
+
+from reference import cli
+from reference.lstm import LSTMParams, from_torch_layout, to_torch_layout
+from reference.onlstm.layouts import from_authors_layout, from_keras_layout, to_authors_layout, to_keras_layout
+from reference.onlstm.params import ONLSTMParams
+from reference.verify.adapters import call_forward, call_vjp, load_impl
+from reference.verify.compare import compare
+from reference.verify.convention import ReferenceImpl, flatten, templates
+from reference.verify.examples import numpy_ports
+from reference.verify.live import verify_live
+
+PORTS = "reference.verify.examples.numpy_ports"
+
+
+class LayoutPort:
+    """Declares a foreign layout, converts back itself and delegates to the reference, so the
+    kit's conversions are tested by round trip."""
+
+    def __init__(self, op, layout):
+        self.ops, self.layouts, self._ref = (op,), {op: layout}, ReferenceImpl()
+        self.layout = layout
+
+    def _own(self, inputs, attrs):
+        foreign = {k[len("params."):]: v for k, v in inputs.items() if k.startswith("params.")}
+        rest = {k: v for k, v in inputs.items() if not k.startswith("params.")}
+        if self.layout in ("torch", "authors", "keras"):
+            p = {"torch": from_torch_layout, "authors": from_authors_layout, "keras": from_keras_layout}[self.layout](
+                foreign)
+            rest.update({"params.W": p.W, "params.U": p.U, "params.b": p.b})
+        else:  # DK
+            rest = {**inputs, "codebook": np.asarray(inputs["codebook"]).T}
+            attrs = {**attrs, "layout": "KD"}
+        return rest, attrs
+
+    def forward(self, op, inputs, attrs):
+        return self._ref.forward(op, *self._own(inputs, attrs))
+
+    def vjp(self, op, inputs, attrs, cot):
+        own, own_attrs = self._own(inputs, attrs)
+        g = self._ref.vjp(op, own, own_attrs, cot)
+        if self.layout == "DK":
+            return {**g, "codebook": g["codebook"].T}
+        cls = LSTMParams if self.layout == "torch" else ONLSTMParams
+        p = cls(g.pop("params.W"), g.pop("params.U"), g.pop("params.b"))
+        to = {"torch": to_torch_layout, "authors": to_authors_layout, "keras": to_keras_layout}[self.layout](p)
+        g.update({f"params.{k}": v for k, v in to.items()})
+        return g
+
+
+@pytest.mark.parametrize("op, layout", [("lstm_layer", "torch"), ("onlstm_layer", "authors"),
+                                        ("onlstm_cell", "keras"), ("vq_loss", "DK")])
+def test_layout_conversions_round_trip(op, layout):
+    ref, port = ReferenceImpl(), LayoutPort(op, layout)
+    for tpl in templates()[op]:
+        inputs = flatten(tpl.inputs, tpl.names)
+        if layout == "DK" and tpl.attrs.get("layout") == "DK":
+            continue
+        out = ref.forward(op, inputs, tpl.attrs)
+        cot = {k: np.random.default_rng(0).standard_normal(np.shape(v)) for k, v in out.items()}
+        assert compare(out, call_forward(port, op, inputs, tpl.attrs), rtol=1e-12, atol=1e-14).passed
+        grads = ref.vjp(op, inputs, tpl.attrs, cot)
+        grads = {k: v for k, v in grads.items() if np.issubdtype(np.asarray(inputs[k]).dtype, np.floating)}
+        got = call_vjp(port, op, inputs, tpl.attrs, cot)
+        assert compare(grads, got, rtol=1e-12, atol=1e-14).passed, compare(grads, got, rtol=1e-12, atol=1e-14).describe()
+
+
+def test_a_correct_port_passes():
+    for op in ("lstm_layer", "onlstm_layer", "vq_loss", "ema_update", "affine", "cumax"):
+        assert verify_live(numpy_ports.correct, op, max_examples=25).passed, op
+
+
+@pytest.mark.parametrize("port, op, tell", [
+    ("other_master_input", "onlstm_layer", "out"),
+    ("transposed_recurrent", "lstm_layer", ""),
+    ("ema_no_bias_correction", "ema_update", "codebook"),
+    ("mean_as_sum", "vq_loss", "out"),
+])
+def test_wrong_ports_are_caught_and_shrunk_to_small_cases(port, op, tell):
+    spec = f"{PORTS}:{port}"
+    r = verify_live(load_impl(spec), op, max_examples=100, impl_spec=spec)
+    assert not r.passed and tell in r.failure
+    inputs, attrs, _ = r.counterexample
+    # shrunk to a handful of numbers (the transposition bug needs H = 2: 37 numbers, the others fewer)
+    assert sum(np.size(v) for v in inputs.values()) <= 40
+    first = next(iter(inputs.values()))
+    if op.endswith("layer"):
+        assert first.shape[:2] == (1, 1)                            # T = 1, B = 1
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(r.reproduction, namespace)                             # the snippet runs as printed
+    assert "reference:" in printed.getvalue() and "impl:" in printed.getvalue()
+
+
+def test_torch_ports_pass_when_installed():
+    pytest.importorskip("torch")
+    for spec, op in ((f"reference.verify.examples.torch_ports:torch_lstm", "lstm_layer"),
+                     (f"reference.verify.examples.torch_ports:torch_lstm", "lstm_cell"),
+                     (f"reference.verify.examples.torch_ports:torch_onlstm", "onlstm_layer")):
+        r = verify_live(load_impl(spec), op, max_examples=30)
+        assert r.passed and r.examples > 0, (spec, op, r.failure)
+
+
+class Broken:
+    ops = ("cumax",)
+
+    def __init__(self, how):
+        self.how = how
+
+    def forward(self, op, inputs, attrs):
+        out = ReferenceImpl().forward(op, inputs, attrs)["out"]
+        if self.how == "shape":
+            return {"out": out.T}
+        if self.how == "dtype":
+            return {"out": out.astype(int)}
+        if self.how == "nan":
+            return {"out": out * np.nan}
+        if self.how == "raise":
+            raise RuntimeError("boom")
+        return [out]
+
+
+@pytest.mark.parametrize("how, message", [("shape", "shape"), ("dtype", "dtype int64"), ("nan", "NaN"),
+                                          ("raise", "forward raised RuntimeError: boom"),
+                                          ("list", "expected a dict of output arrays")])
+def test_broken_implementations_get_clear_messages(how, message):
+    r = verify_live(Broken(how), "cumax", max_examples=20)
+    assert not r.passed and message in r.failure
+
+
+def test_loading_errors(capsys):
+    for spec, message in (("nodots", "expected 'module:attribute'"), ("no.such.module:x", "cannot import module"),
+                          (f"{PORTS}:nothing", "has no attribute 'nothing'"), ("numpy:pi", "must have 'ops'")):
+        with pytest.raises(ValueError, match=message):
+            load_impl(spec)
+        assert cli.main(["verify", "cumax", "--impl", spec]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message.split("'")[0] in err
+
+
+def test_verify_command_exit_codes_and_json(capsys):
+    assert cli.main(["verify", "cumax", "--impl", f"{PORTS}:correct", "--max-examples", "10"]) == 0
+    assert "verdict: pass" in capsys.readouterr().out
+    assert cli.main(["verify", "vq_loss", "--impl", f"{PORTS}:mean_as_sum", "--max-examples", "30", "--json"]) == 1
+    import json
+    data = json.loads(capsys.readouterr().out)
+    assert data["passed"] is False and "np.array" in data["reproduction"]
+    assert cli.main(["verify", "fsq", "--impl", f"{PORTS}:correct"]) == 2        # no live strategy
+    assert "no live strategy" in capsys.readouterr().err
+    assert cli.main(["verify", "--impl", f"{PORTS}:correct"]) == 2               # neither op nor --golden
