@@ -14,8 +14,11 @@ def _all_forwards():
         if m.name.endswith("__main__"):
             continue
         module = importlib.import_module(m.name)
-        for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if name.endswith("_forward") and not name.startswith("_") and fn.__module__ == m.name:
+        functions = dict(inspect.getmembers(module, inspect.isfunction))
+        for name, fn in functions.items():
+            # an op is a public *_forward with its *_backward beside it (DESIGN.md's op convention)
+            if (name.endswith("_forward") and not name.startswith("_") and fn.__module__ == m.name
+                    and name[:-len("_forward")] + "_backward" in functions):
                 found.add(fn)
     return found
 
