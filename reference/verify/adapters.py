@@ -103,14 +103,14 @@ def _grads_from_layout(layout, grads, attrs):
     return grads
 
 
-def call_forward(impl, op, inputs, attrs):
+def forward_in_layout(impl, op, inputs, attrs):
     """``impl.forward`` in the reference's layout (inputs converted to ``impl.layouts[op]``)."""
     layout = getattr(impl, "layouts", {}).get(op)
     foreign_inputs, foreign_attrs = _to_layout(layout, op, inputs, attrs)
     return impl.forward(op, foreign_inputs, foreign_attrs)
 
 
-def call_vjp(impl, op, inputs, attrs, cotangents):
+def vjp_in_layout(impl, op, inputs, attrs, cotangents):
     """``impl.vjp`` with inputs converted to its layout and the gradients converted back."""
     layout = getattr(impl, "layouts", {}).get(op)
     foreign_inputs, foreign_attrs = _to_layout(layout, op, inputs, attrs)

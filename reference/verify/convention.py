@@ -32,7 +32,7 @@ from ..core.pytree import leaves, map_leaves
 from ..core.registry import CheckCase, registered_ops
 
 
-def split_forward(fn):
+def unwrap_partial(fn):
     """(base function, attrs) of an op forward that may be a ``functools.partial``."""
     attrs = {}
     while isinstance(fn, functools.partial):
@@ -77,7 +77,7 @@ class OpTemplate:
 
     @classmethod
     def from_case(cls, op: str, case: CheckCase) -> "OpTemplate":
-        base, attrs = split_forward(case.forward)
+        base, attrs = unwrap_partial(case.forward)
         return cls(op, case.label, base, case.backward, case.inputs, case.names, attrs, case.surrogate is not None)
 
     @property

@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import __version__
 from ..core.npzio import load_npz, save_npz
-from .adapters import call_forward, call_vjp
+from .adapters import forward_in_layout, vjp_in_layout
 from .compare import compare
 from .convention import ReferenceImpl, flatten, templates
 
@@ -197,11 +197,11 @@ def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
         tol = entry["tolerances"]
         checks = []
         try:
-            got = call_forward(impl, op, inputs, attrs)
+            got = forward_in_layout(impl, op, inputs, attrs)
             checks.append(("forward", compare({k: arrays[f"output.{k}"] for k in entry["outputs"]}, got, **tol)))
             if entry["differentiable"] and hasattr(impl, "vjp"):
                 cot = {k[len("cotangent."):]: v for k, v in arrays.items() if k.startswith("cotangent.")}
-                got_vjp = call_vjp(impl, op, inputs, attrs, cot)
+                got_vjp = vjp_in_layout(impl, op, inputs, attrs, cot)
                 checks.append(("vjp", compare({k: arrays[f"vjp.{k}"] for k in entry["differentiable"]}, got_vjp,
                                               what="gradient", **tol)))
         except Exception as exc:  # the implementation under test failed: report, do not crash

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from ..core.strategies import float_arrays, mask_from_lengths, sequence_lengths
-from .adapters import call_forward, call_vjp
+from .adapters import forward_in_layout, vjp_in_layout
 from .compare import compare
 from .convention import ReferenceImpl
 
@@ -136,7 +136,7 @@ def _check_example(impl, reference, op, inputs, attrs, seed):
     """Returns (list of (what, Comparison), error text or None)."""
     ref_out = reference.forward(op, inputs, attrs)
     try:
-        got = call_forward(impl, op, inputs, attrs)
+        got = forward_in_layout(impl, op, inputs, attrs)
     except Exception as exc:
         return [], f"forward raised {type(exc).__name__}: {exc}"
     checks = [("forward", compare(ref_out, got, rtol=RTOL, atol=ATOL))]
@@ -146,7 +146,7 @@ def _check_example(impl, reference, op, inputs, attrs, seed):
         ref_grads = reference.vjp(op, inputs, attrs, cot)
         ref_grads = {k: v for k, v in ref_grads.items() if np.issubdtype(np.asarray(inputs[k]).dtype, np.floating)}
         try:
-            got_grads = call_vjp(impl, op, inputs, attrs, cot)
+            got_grads = vjp_in_layout(impl, op, inputs, attrs, cot)
         except Exception as exc:
             return checks, f"vjp raised {type(exc).__name__}: {exc}"
         checks.append(("vjp", compare(ref_grads, got_grads, rtol=RTOL, atol=ATOL, what="gradient")))
@@ -202,11 +202,11 @@ def reproduction(op, inputs, attrs, impl_spec) -> str:
     module, attr = impl_spec.split(":") if ":" in impl_spec else ("reference.verify.convention", "ReferenceImpl()")
     lines = ["import numpy as np",
              f"from {module} import {attr.split('(')[0]} as impl" if ":" in impl_spec else "",
-             "from reference.verify.adapters import call_forward",
+             "from reference.verify.adapters import forward_in_layout",
              "from reference.verify.convention import ReferenceImpl",
              "inputs = {"]
     lines += [f"    {k!r}: {_literal(v)}," for k, v in inputs.items()]
     lines += ["}", "attrs = {"] + [f"    {k!r}: {_literal(v)}," for k, v in attrs.items()] + ["}"]
     lines += [f"print('reference:', ReferenceImpl().forward({op!r}, inputs, attrs))",
-              f"print('impl:     ', call_forward(impl, {op!r}, inputs, attrs))"]
+              f"print('impl:     ', forward_in_layout(impl, {op!r}, inputs, attrs))"]
     return "\n".join(line for line in lines if line != "")

@@ -51,7 +51,7 @@ def _vq_st(rng):
         fwd = functools.partial(quantise.vq_st_forward, layout=layout)
         zq0 = fwd(z, E)[0]
         cases.append(CheckCase(f"{layout} z (2, 3, 4) K=5", fwd, quantise.vq_st_backward, (z, E), ("z", "codebook"),
-                               surrogate=lambda z0, E0, zq0=zq0: (lambda z, E: z + (zq0 - z0))))
+                               surrogate=lambda z0, E0, zq0=zq0: (lambda z_, E_: z_ + (zq0 - z0))))
     return cases
 
 
@@ -65,9 +65,9 @@ def _vq_loss(rng):
         fwd = functools.partial(losses.vq_loss_forward, **kw)
 
         def surrogate(z0, E0, k, kw=kw):
-            def fn(z, E, k):
-                return (losses.vq_loss_forward(z0, E, k, **{**kw, "gamma": 0.0})[0]
-                        + losses.vq_loss_forward(z, E0, k, **{**kw, "beta": 0.0})[0])
+            def fn(z_, E_, k_):
+                return (losses.vq_loss_forward(z0, E_, k_, **{**kw, "gamma": 0.0})[0]
+                        + losses.vq_loss_forward(z_, E0, k_, **{**kw, "beta": 0.0})[0])
             return fn
 
         cases.append(CheckCase(f"{layout} {reduction} beta={beta} gamma={gamma}", fwd, losses.vq_loss_backward,

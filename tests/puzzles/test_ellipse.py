@@ -2,7 +2,6 @@
 import math
 from collections import Counter
 
-import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given

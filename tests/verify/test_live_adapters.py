@@ -10,7 +10,7 @@ from reference import cli
 from reference.lstm import LSTMParams, from_torch_layout, to_torch_layout
 from reference.onlstm.layouts import from_authors_layout, from_keras_layout, to_authors_layout, to_keras_layout
 from reference.onlstm.params import ONLSTMParams
-from reference.verify.adapters import call_forward, call_vjp, load_impl
+from reference.verify.adapters import forward_in_layout, vjp_in_layout, load_impl
 from reference.verify.compare import compare
 from reference.verify.convention import ReferenceImpl, flatten, templates
 from reference.verify.examples import numpy_ports
@@ -64,10 +64,10 @@ def test_layout_conversions_round_trip(op, layout):
             continue
         out = ref.forward(op, inputs, tpl.attrs)
         cot = {k: np.random.default_rng(0).standard_normal(np.shape(v)) for k, v in out.items()}
-        assert compare(out, call_forward(port, op, inputs, tpl.attrs), rtol=1e-12, atol=1e-14).passed
+        assert compare(out, forward_in_layout(port, op, inputs, tpl.attrs), rtol=1e-12, atol=1e-14).passed
         grads = ref.vjp(op, inputs, tpl.attrs, cot)
         grads = {k: v for k, v in grads.items() if np.issubdtype(np.asarray(inputs[k]).dtype, np.floating)}
-        got = call_vjp(port, op, inputs, tpl.attrs, cot)
+        got = vjp_in_layout(port, op, inputs, tpl.attrs, cot)
         assert compare(grads, got, rtol=1e-12, atol=1e-14).passed, compare(grads, got, rtol=1e-12, atol=1e-14).describe()
 
 
@@ -100,9 +100,9 @@ def test_wrong_ports_are_caught_and_shrunk_to_small_cases(port, op, tell):
 
 def test_torch_ports_pass_when_installed():
     pytest.importorskip("torch")
-    for spec, op in ((f"reference.verify.examples.torch_ports:torch_lstm", "lstm_layer"),
-                     (f"reference.verify.examples.torch_ports:torch_lstm", "lstm_cell"),
-                     (f"reference.verify.examples.torch_ports:torch_onlstm", "onlstm_layer")):
+    for spec, op in (("reference.verify.examples.torch_ports:torch_lstm", "lstm_layer"),
+                     ("reference.verify.examples.torch_ports:torch_lstm", "lstm_cell"),
+                     ("reference.verify.examples.torch_ports:torch_onlstm", "onlstm_layer")):
         r = verify_live(load_impl(spec), op, max_examples=30)
         assert r.passed and r.examples > 0, (spec, op, r.failure)
 

@@ -22,3 +22,18 @@ def test_demo_and_bench_commands(capsys):
     (result,) = json.loads(capsys.readouterr().out)
     names = [r["name"] for r in result["rows"]]
     assert names[:3] == ["refspace", "bare GEMM", "scipy vq"] and result["rows"][0]["peak_mib"] > 0
+
+
+def test_demo_mlp_forward_is_the_written_formula():
+    import numpy as np
+
+    from reference.core.gradcheck import check_op
+    from reference.vq.demo import MLP, mlp_backward, mlp_forward
+
+    rng = np.random.default_rng(0)
+    p = MLP(rng.standard_normal((3, 5)), rng.standard_normal(5), rng.standard_normal((5, 2)), rng.standard_normal(2))
+    x = rng.standard_normal((4, 3))
+    expected = np.array([[sum(np.tanh(sum(x[n, i] * p.W1[i, j] for i in range(3)) + p.b1[j]) * p.W2[j, k]
+                              for j in range(5)) + p.b2[k] for k in range(2)] for n in range(4)])
+    np.testing.assert_allclose(mlp_forward(x, p)[0], expected, rtol=1e-12)
+    check_op(mlp_forward, mlp_backward, (x, p), names=("x", "params")).raise_if_failed()

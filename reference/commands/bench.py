@@ -1,0 +1,103 @@
+"""``refspace bench lstm|onlstm|vq``: timings and ratios measured in one run."""
+from __future__ import annotations
+
+import json
+
+from .common import EXIT_OK, Formatter, positive_int, progress
+
+
+def _print_bench(result: dict) -> None:
+    sizes = ", ".join(f"{k}={v}" for k, v in result["sizes"].items())
+    memory = any("peak_mib" in row for row in result["rows"])
+    print(f"{result['what']} ({sizes})")
+    print(f"  {'implementation':<18} {'median ms':>10} {'best ms':>9} {'spread':>7}  refspace / this"
+          + ("  peak extra MiB" if memory else ""))
+    for row in result["rows"]:
+        line = (f"  {row['name']:<18} {1e3 * row['median_s']:>10.1f} {1e3 * row['best_s']:>9.1f} "
+                f"{100 * row['spread']:>6.0f}%  {row['ratio_refspace_to_this']:>14.2f}x")
+        if memory:
+            line += f"  {row['peak_mib']:>14.1f}" if row.get("peak_mib") is not None else f"  {'n/a':>14}"
+        print(line)
+    if result.get("torch"):
+        print(f"  (torch {result['torch']['version']}, {result['torch']['threads']} threads)")
+    elif "torch" in result and result["benchmark"] != "vq":
+        print("  (PyTorch not installed or disabled: no torch comparison)")
+
+
+def _cmd_bench_vq(args) -> int:
+    from ..bench import vq
+
+    sizes = vq.DEFAULT_SIZES if args.size is None else [tuple(s) for s in args.size]
+    for N, D, K in sizes:
+        for name, v in (("N", N), ("D", D), ("K", K)):
+            positive_int(f"--size {name}", v)
+    positive_int("--repeat", args.repeat)
+    progress("timing nearest-code assignment, the bare GEMM and peers")
+    results = vq.run(sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_peers=not args.no_peers)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for i, result in enumerate(results):
+            print("" if i else "", end="\n" if i else "")
+            _print_bench(result)
+    return EXIT_OK
+
+
+def _cmd_bench(args) -> int:
+    import importlib
+
+    module = importlib.import_module(f"..bench.{args.benchmark}", __package__)
+    sizes = {name: positive_int(f"--{name.replace('_', '-')}", getattr(args, name)) for name in args.size_args}
+    positive_int("--repeat", args.repeat)
+    progress(f"timing {args.benchmark}, its bare GEMMs and peers")
+    result = module.run(**sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_torch=not args.no_torch)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_bench(result)
+    return EXIT_OK
+
+
+def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note: str) -> None:
+    """`refspace bench NAME` for a recurrent layer: sizes, dtype, repeats, optional torch peer."""
+    labels = {"batch": "B", "steps": "T", "input_size": "I", "hidden": "H", "chunk_size": "chunk size"}
+    example = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in defaults.items())
+    sp = bsub.add_parser(
+        name, formatter_class=Formatter, help=f"{what} vs bare GEMMs (and torch)",
+        description=f"Forward+backward time of the {what}, its ratio to the bare GEMMs it must perform and, "
+                    f"when PyTorch is installed, to {paper_note} on the CPU, all measured in the same run.",
+        epilog=f"example:\n  refspace bench {name} {example}")
+    for key, value in defaults.items():
+        sp.add_argument(f"--{key.replace('_', '-')}", type=int, default=value, help=f"{labels[key]} (default {value})")
+    sp.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    sp.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults))
+
+
+def register(sub) -> None:
+    bench = sub.add_parser("bench", formatter_class=Formatter, help="run a benchmark",
+                           description="Benchmarks: time, and ratios measured in the same run.",
+                           epilog="examples:\n  refspace bench lstm\n  refspace bench onlstm --hidden 256 --json")
+    bsub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK")
+    bsub.required = True
+    _add_recurrent_bench(bsub, "lstm", "LSTM layer", dict(batch=20, steps=35, input_size=400, hidden=1150),
+                         "torch.nn.LSTM")
+    _add_recurrent_bench(bsub, "onlstm", "ON-LSTM layer",
+                         dict(batch=20, steps=70, input_size=400, hidden=1150, chunk_size=10),
+                         "an equivalent PyTorch autograd module")
+    bv = bsub.add_parser(
+        "vq", formatter_class=Formatter, help="nearest-code assignment vs the bare GEMM, SciPy and faiss",
+        description="Time and peak extra memory of nearest-code assignment against the bare GEMM, "
+                    "scipy.cluster.vq.vq and (when installed) faiss IndexFlatL2, all in the same run.",
+        epilog="examples:\n  refspace bench vq\n  refspace bench vq --size 65536 64 512 --json")
+    bv.add_argument("--size", nargs=3, type=int, action="append", metavar=("N", "D", "K"),
+                    help="a size to run (repeatable; default 65536 64 512 and 16384 256 1024)")
+    bv.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    bv.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    bv.add_argument("--seed", type=int, default=0)
+    bv.add_argument("--no-peers", action="store_true", help="skip SciPy and faiss")
+    bv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    bv.set_defaults(func=_cmd_bench_vq)

@@ -1,0 +1,25 @@
+"""Pieces every ``refspace`` subcommand shares: exit codes, help formatting, progress lines."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from ..core.validate import positive_int  # noqa: F401  (re-exported for the command modules)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in each epilog on their own lines."""
+
+
+def finite_or_none(v: float):
+    """JSON has no infinity: report it as null."""
+    return v if math.isfinite(v) else None
+
+
+def progress(text: str) -> None:
+    """A progress line on stderr, only when a person is watching (stderr is a terminal)."""
+    if sys.stderr.isatty():
+        print(f"... {text}", file=sys.stderr, flush=True)

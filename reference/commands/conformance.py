@@ -1,0 +1,107 @@
+"""``refspace golden`` and ``refspace verify``: the conformance kit."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .common import EXIT_FAILED, EXIT_OK, Formatter, positive_int, progress
+
+
+def _cmd_golden(args) -> int:
+    from ..verify.golden import write_golden
+
+    manifest = write_golden(args.out, ops=args.op, seed=args.seed)
+    ops = sorted({c["op"] for c in manifest["cases"]})
+    print(f"wrote {len(manifest['cases'])} golden cases for {len(ops)} ops to {args.out} "
+          f"(manifest.json, schema version {manifest['schema_version']})")
+    return EXIT_OK
+
+
+def _cmd_verify(args) -> int:
+    from ..verify.adapters import load_impl
+
+    if (args.golden is None) == (args.op is None):
+        raise ValueError("verify: give either an OP to check live or --golden DIR (not both, not neither)")
+    impl = load_impl(args.impl)
+    if args.golden is not None:
+        return _verify_golden(args, impl)
+    from ..verify.live import verify_live
+
+    positive_int("--max-examples", args.max_examples)
+    progress(f"drawing up to {args.max_examples} examples of {args.op}")
+    r = verify_live(impl, args.op, max_examples=args.max_examples, impl_spec=args.impl)
+    if args.json:
+        print(json.dumps({"op": r.op, "passed": r.passed, "examples": r.examples, "skipped": r.skipped,
+                          "worst": r.worst, "failure": r.failure, "reproduction": r.reproduction}, indent=2))
+        return EXIT_OK if r.passed else EXIT_FAILED
+    print(f"verify {r.op}: {args.impl} against the reference (live, hypothesis)")
+    if r.passed:
+        print(f"  verdict: pass ({r.examples} examples, {r.skipped} declined by supports())")
+        print(f"  closest call: {r.worst or 'exact'}")
+        return EXIT_OK
+    inputs, attrs, _ = r.counterexample
+    print(f"  verdict: MISMATCH (after {r.examples} examples, shrunk)")
+    print(f"  {r.failure}")
+    print("  minimal counterexample: " + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in inputs.items())
+          + f"; attrs {({k: v for k, v in attrs.items() if not hasattr(v, 'shape')})}")
+    print("  reproduction:\n" + "\n".join("    " + line for line in r.reproduction.splitlines()))
+    return EXIT_FAILED
+
+
+def _verify_golden(args, impl) -> int:
+    from ..verify.golden import verify_golden
+
+    results = verify_golden(args.golden, impl, ops=args.op_filter)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"verify {args.impl} against the golden files in {args.golden}")
+        print(f"  {'case':<22} {'status':<9} detail")
+        for r in results:
+            if r["status"] == "pass":
+                print(f"  {r['id']:<22} {'pass':<9} worst error {r['worst_ratio']:.2g} of the tolerance")
+            elif r["status"] != "skipped":
+                print(f"  {r['id']:<22} {r['status'].upper():<9} {r['detail']}")
+        skipped = [r for r in results if r["status"] == "skipped"]
+        if skipped:
+            ops = sorted({r["op"] for r in skipped})
+            print(f"  skipped {len(skipped)} cases (not implemented or declined): {', '.join(ops)}")
+        counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "mismatch", "error", "skipped")}
+        print("  " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    bad = [r for r in results if r["status"] in ("mismatch", "error")]
+    checked = [r for r in results if r["status"] != "skipped"]
+    if not checked:
+        raise ValueError(f"--impl: implements none of the ops in {args.golden}")
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def register(sub) -> None:
+    golden = sub.add_parser(
+        "golden", formatter_class=Formatter, help="write golden vectors for other implementations",
+        description="Write float64 .npz golden files (inputs, outputs, fixed random cotangents and VJPs) for "
+                    "every registered op, plus manifest.json (format: reference/verify/golden.py docstring).",
+        epilog="examples:\n  refspace golden --out golden/\n  refspace golden --out golden/ --op lstm_layer")
+    golden.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    golden.add_argument("--op", action="append", metavar="NAME", help="only this op (repeatable)")
+    golden.add_argument("--seed", type=int, default=0, help="seed of the cotangents (default 0)")
+    golden.set_defaults(func=_cmd_golden)
+
+    verify = sub.add_parser(
+        "verify", formatter_class=Formatter, help="check another implementation against the reference",
+        description="Live: hypothesis draws inputs for OP, compares the implementation's forward and VJP with the "
+                    "reference, and shrinks any mismatch to a minimal counterexample with a reproduction snippet. "
+                    "Golden: compare against golden files instead. The implementation is an import path "
+                    "module:attribute (see reference/verify/convention.py). Exit 0 pass, 1 mismatch, 2 usage or "
+                    "loading error.",
+        epilog="examples:\n  refspace verify lstm_layer --impl reference.verify.examples.torch_ports:torch_lstm\n"
+               "  refspace verify onlstm_layer --impl mypkg.port:impl --max-examples 500\n"
+               "  refspace verify --golden golden/ --impl mypkg.port:impl")
+    verify.add_argument("op", nargs="?", help="the op to verify live (e.g. lstm_layer, onlstm_layer, vq_loss)")
+    verify.add_argument("--impl", required=True, metavar="MODULE:ATTR", help="the implementation under test")
+    verify.add_argument("--golden", metavar="DIR", help="verify against golden files instead of live")
+    verify.add_argument("--only", dest="op_filter", action="append", metavar="NAME",
+                        help="with --golden: only this op (repeatable)")
+    verify.add_argument("--max-examples", type=int, default=200, help="live examples to draw (default 200)")
+    verify.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    verify.set_defaults(func=_cmd_verify)
