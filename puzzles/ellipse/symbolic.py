@@ -11,7 +11,9 @@
    With (ii) the arc over [0, t0] is no longer than the arc over [pi/2 - t0, pi/2], so the point
    at arc length l - s0 has parameter pi/2 - t1 with t1 <= t0; (iii) and (i) then give
    h'(l - s0)^2 <= g'(s0)^2, i.e. G(s0) = g'(s0)^2 - h'(l - s0)^2 >= 0: the sheets glue.
-4. Near a joint G(s) = (kappa_1^2 - kappa_2^2) s^2 + O(s^3): the curvature where one sheet's
+4. The gluing condition through the ellipse parameters (:func:`gluing_condition`):
+   G = a^2 sin^2 t0 / v(t0)^2 - b^2 cos^2 t1 / v(t1)^2 with t0 = t(s), t1 = t(l - s).
+5. Near a joint G(s) = (kappa_1^2 - kappa_2^2) s^2 + O(s^3): the curvature where one sheet's
    profile starts must be at least the curvature where the other's ends. For an ellipse
    bent along its major axis these are a/b^2 (major vertex) and b/a^2 (minor vertex).
 """
@@ -100,3 +102,17 @@ def joint_curvatures() -> dict:
     lead_minor = sp.limit(dh_minor / (a * tau) ** 2, tau, 0)
     return {"kappa_major_vertex": sp.sqrt(lead), "kappa_minor_vertex": sp.sqrt(lead_minor),
             "ok": sp.simplify(sp.sqrt(lead) - a / b**2) == 0 and sp.simplify(sp.sqrt(lead_minor) - b / a**2) == 0}
+
+
+def gluing_condition():
+    """G in closed form through the two ellipse parameters, t0 = t(s) and t1 = t(l - s):
+
+        G = 1 - h'(t0)^2 - h'(t1)^2 = a^2 sin^2 t0 / v(t0)^2 - b^2 cos^2 t1 / v(t1)^2,   v = ds/dt
+
+    i.e. G = g'(s)^2 - h'(l - s)^2, the form the lemma bounds. Returns (G, ok)."""
+    t0, t1 = sp.symbols("t0 t1", real=True)
+    dh, dg, _ = slope_forms()
+    G = 1 - dh.subs(t, t0) ** 2 - dh.subs(t, t1) ** 2
+    closed = (a * sp.sin(t0)) ** 2 / speed.subs(t, t0) ** 2 - (b * sp.cos(t1)) ** 2 / speed.subs(t, t1) ** 2
+    via_g = dg.subs(t, t0) ** 2 - dh.subs(t, t1) ** 2
+    return closed, bool(sp.simplify(G - closed) == 0 and sp.simplify(G - via_g) == 0)

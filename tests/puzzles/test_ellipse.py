@@ -20,6 +20,7 @@ def test_symbolic_facts():
     assert symbolic.slope_forms()[2]
     assert all(symbolic.lemma_facts().values())
     assert symbolic.joint_curvatures()["ok"]
+    assert symbolic.gluing_condition()[1]
 
 
 @pytest.mark.parametrize("a, b", [(2.0, 1.0), (3.0, 1.5), (1.3, 1.0)])
