@@ -10,8 +10,9 @@ field by field (schema version 1):
     - ``file``: the ``.npz`` beside the manifest;
     - ``inputs``: input names in call order (flat, e.g. "params.W"); ``differentiable``: the
       names that have a VJP entry;
-    - ``attributes``: plain attributes (numbers, strings, null; a Python function is given as
-      "module:name"); ``array_attributes``: names of attributes stored as arrays;
+    - ``attributes``: plain attributes (numbers, strings, null); ``array_attributes``: names
+      of attributes stored as arrays; ``function_attributes``: attributes that are functions,
+      as "module:name" (e.g. the f of straight-through ``x + sg[f(x) - x]``);
     - ``outputs``: output names ("out" or "out[0]", "out[1]", ...);
     - ``tolerances``: ``rtol``, ``atol`` for comparing a float64 implementation:
       ``|got - ref| <= atol + rtol |ref|`` entry-wise;
@@ -55,23 +56,14 @@ def content_hash(arrays: dict) -> str:
     return h.hexdigest()
 
 
-def _attr_value(value):
-    if callable(value):
-        return f"{value.__module__}:{value.__qualname__}"
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    return value
+def _plain(value):
+    return value.item() if isinstance(value, (np.floating, np.integer)) else value
 
 
-def resolve_attrs(attrs: dict) -> dict:
-    """Turn "module:name" strings of function-valued attributes back into the functions."""
-    out = {}
-    for k, v in attrs.items():
-        if k == "fn" and isinstance(v, str) and ":" in v:
-            module, name = v.split(":", 1)
-            v = getattr(importlib.import_module(module), name)
-        out[k] = v
-    return out
+def resolve_function(path: str):
+    """"module:name" -> the function (for ``function_attributes``)."""
+    module, name = path.split(":", 1)
+    return getattr(importlib.import_module(module), name)
 
 
 def _cases(ops=None):
@@ -107,7 +99,8 @@ def write_golden(out_dir, *, ops=None, seed: int = 0) -> dict:
         arrays.update({f"output.{k}": np.asarray(v) for k, v in outputs.items()})
         array_attrs = {k: np.asarray(v) for k, v in attrs.items() if isinstance(v, np.ndarray)}
         arrays.update({f"attr.{k}": v for k, v in array_attrs.items()})
-        plain = {k: _attr_value(v) for k, v in attrs.items() if k not in array_attrs}
+        functions = {k: f"{v.__module__}:{v.__qualname__}" for k, v in attrs.items() if callable(v)}
+        plain = {k: _plain(v) for k, v in attrs.items() if k not in array_attrs and k not in functions}
         flags = []
         if designed:
             flags.append("designed_gradient")
@@ -128,6 +121,7 @@ def write_golden(out_dir, *, ops=None, seed: int = 0) -> dict:
         save_npz(os.path.join(out_dir, fname), arrays)
         entries.append({"id": f"{op}/{n}", "op": op, "label": label, "file": fname, "inputs": list(inputs),
                         "differentiable": list(grads), "attributes": plain, "array_attributes": list(array_attrs),
+                        "function_attributes": functions,
                         "outputs": list(outputs), "tolerances": dict(TOLERANCES), "flags": flags,
                         "sha256": content_hash(arrays)})
     manifest = {"schema_version": SCHEMA_VERSION, "generator": f"refspace {__version__}", "seed": seed,
@@ -188,7 +182,8 @@ def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
             continue
         arrays = load_case(golden_dir, entry)
         inputs = {k: arrays[f"input.{k}"] for k in entry["inputs"]}
-        attrs = resolve_attrs(dict(entry["attributes"]))
+        attrs = dict(entry["attributes"])
+        attrs.update({k: resolve_function(v) for k, v in entry.get("function_attributes", {}).items()})
         attrs.update({k: arrays[f"attr.{k}"] for k in entry["array_attributes"]})
         supports = getattr(impl, "supports", None)
         if supports is not None and not supports(op, attrs):
