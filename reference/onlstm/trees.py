@@ -36,8 +36,6 @@ from typing import Sequence
 
 import numpy as np
 
-Tree = "str | list"
-
 
 def build_tree(depth: Sequence[float], words: Sequence[str]):
     """The authors' greedy top-down split (first argmax on ties)."""
