@@ -15,3 +15,12 @@ settings.register_profile(
     "thorough", max_examples=500, derandomize=False, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("REFSPACE_HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_report_header(config):
+    """Which copy of the package is under test (the installed one, thanks to --import-mode=importlib)."""
+    import puzzles
+    import reference
+
+    return [f"refspace {reference.__version__} under test: {os.path.dirname(reference.__file__)}, "
+            f"{os.path.dirname(puzzles.__file__)}"]
