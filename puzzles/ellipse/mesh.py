@@ -18,9 +18,10 @@ True
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
+
+from reference.core.files import write_text
 
 from .numeric import EllipseSciPy
 
@@ -95,19 +96,6 @@ def signed_volume(verts, tris) -> float:
     return float(np.einsum("fi,fi->f", v[:, 0], np.cross(v[:, 1], v[:, 2])).sum() / 6)
 
 
-def _atomic_write(path, text: str) -> None:
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_mesh(path, verts, tris) -> str:
     """Write OBJ (``.obj``) or ASCII STL (``.stl``), chosen by the file extension, atomically.
     Returns the format written."""
@@ -127,5 +115,5 @@ def write_mesh(path, verts, tris) -> str:
         lines.append("endsolid two_ellipse")
     else:
         raise ValueError(f"mesh: expected a file name ending in .obj or .stl, got {os.fspath(path)!r}")
-    _atomic_write(path, "\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
     return ext[1:]

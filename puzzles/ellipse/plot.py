@@ -7,9 +7,10 @@ drawn over the flat ellipse: they coincide, which is the isometry check made vis
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
+
+from reference.core.files import atomic_path
 
 from .numeric import EllipseSciPy
 
@@ -58,12 +59,8 @@ def draw(a, b, path, n: int = 400) -> None:
     ax2.legend(loc="center", fontsize=8)
     ax2.set_title("faces unrolled onto the ellipse")
     ext = os.path.splitext(os.fspath(path))[1] or ".png"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=ext, dir=os.path.dirname(os.path.abspath(path)))
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=ext) as tmp:
+            fig.savefig(tmp, dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -9,8 +9,10 @@ from .common import EXIT_FAILED, EXIT_OK, Formatter, positive_int, progress
 
 
 def _cmd_golden(args) -> int:
+    from ..core.files import output_directory
     from ..verify.golden import write_golden
 
+    output_directory("--out", args.out)
     manifest = write_golden(args.out, ops=args.op, seed=args.seed)
     ops = sorted({c["op"] for c in manifest["cases"]})
     print(f"wrote {len(manifest['cases'])} golden cases for {len(ops)} ops to {args.out} "
@@ -82,7 +84,8 @@ def register(sub) -> None:
         description="Write float64 .npz golden files (inputs, outputs, fixed random cotangents and VJPs) for "
                     "every registered op, plus manifest.json (format: reference/verify/golden.py docstring).",
         epilog="examples:\n  refspace golden --out golden/\n  refspace golden --out golden/ --op lstm_layer")
-    golden.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    golden.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing, its parent must exist; an existing golden folder is "
+                        "replaced whole, any other non-empty folder refused)")
     golden.add_argument("--op", action="append", metavar="NAME", help="only this op (repeatable)")
     golden.add_argument("--seed", type=int, default=0, help="seed of the cotangents (default 0)")
     golden.set_defaults(func=_cmd_golden)

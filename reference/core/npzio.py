@@ -1,7 +1,8 @@
 """Reading and writing dicts of arrays as ``.npz``: numeric (optionally unicode) arrays, written atomically.
 
 Files are written to a temporary file in the target's folder and renamed into place, so an
-interrupted write never leaves a half-written file under the target name. Loading never
+interrupted write never leaves a half-written file under the target name; they get the
+permissions the umask asks for. Loading never
 unpickles (``allow_pickle=False``).
 
 Example
@@ -16,10 +17,11 @@ array([[1., 0.],
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from .files import atomic_path
 
 
 def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
@@ -34,17 +36,8 @@ def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
                                      (allow_text and a.dtype.kind == "U")):
             raise TypeError(f"arrays[{name!r}]: expected a numeric array, got dtype {a.dtype}")
         clean[name] = a
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **clean)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **clean)
 
 
 def load_npz(path) -> dict[str, np.ndarray]:

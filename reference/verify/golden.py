@@ -25,19 +25,24 @@ field by field (schema version 1):
     ``input.<name>``, ``attr.<name>``, ``output.<name>``, ``cotangent.<name>`` (fixed random
     normal cotangents, one per output) and ``vjp.<name>`` (the reference's gradients).
 
-Files are written atomically, the manifest last: a directory without a manifest is incomplete.
+The set is built in a temporary folder and swapped in whole, so a folder never mixes two
+generations. Reading treats every file as data: the manifest is checked field by field (a
+malformed one is a ``ValueError`` naming the field), a case's ``file`` must name a file inside
+the folder, arrays load without pickling, and ``function_attributes`` may only name the
+functions in :data:`ALLOWED_FUNCTIONS`.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib
 import json
+import math
 import os
-import tempfile
 
 import numpy as np
 
 from .. import __version__
+from ..core.files import atomic_directory, write_text
 from ..core.npzio import load_npz, save_npz
 from .adapters import forward_in_layout, vjp_in_layout
 from .compare import compare
@@ -60,10 +65,26 @@ def _plain(value):
     return value.item() if isinstance(value, (np.floating, np.integer)) else value
 
 
-def resolve_function(path: str):
-    """"module:name" -> the function (for ``function_attributes``)."""
+# The only functions a manifest may name (``function_attributes``): those the generator itself
+# emits. A golden folder is data; naming anything else is an error, never an import.
+ALLOWED_FUNCTIONS = ("reference.vq.cases:relu",)
+
+
+def resolve_function(path) -> object:
+    """"module:name" from :data:`ALLOWED_FUNCTIONS` -> the function; anything else is a ValueError."""
+    if path not in ALLOWED_FUNCTIONS:
+        raise ValueError(f"function {path!r} is not one the golden generator emits (allowed: "
+                         f"{', '.join(ALLOWED_FUNCTIONS)}); a golden folder is data and never names code to run")
     module, name = path.split(":", 1)
     return getattr(importlib.import_module(module), name)
+
+
+def _function_name(value) -> str:
+    name = f"{value.__module__}:{value.__qualname__}"
+    if name not in ALLOWED_FUNCTIONS:
+        raise ValueError(f"a case attribute is the function {name}, which is not in ALLOWED_FUNCTIONS: "
+                         "add it there so that verify may load it")
+    return name
 
 
 def _cases(ops=None):
@@ -80,13 +101,26 @@ def _cases(ops=None):
             yield op, "example", inputs, attrs, False, False
 
 
+def _golden_file(name: str) -> bool:
+    """Entries a golden folder may hold (what :func:`write_golden` may replace)."""
+    return name == "manifest.json" or name.endswith(".npz")
+
+
 def write_golden(out_dir, *, ops=None, seed: int = 0) -> dict:
-    """Write the golden set for ``ops`` (all by default) into ``out_dir``; returns the manifest."""
-    os.makedirs(out_dir, exist_ok=True)
+    """Write the golden set for ``ops`` (all by default) as the folder ``out_dir``; returns the manifest.
+
+    The set is written to a temporary folder beside ``out_dir`` and swapped in when complete: an
+    existing golden folder is replaced whole (never a mix of old and new files); a folder holding
+    anything but ``.npz`` files and ``manifest.json`` is refused. The parent folder must exist."""
     impl = ReferenceImpl()
     unknown = sorted(set(ops or ()) - set(impl.ops))
     if unknown:
         raise ValueError(f"op: unknown op {unknown[0]!r}; expected one of {sorted(impl.ops)}")
+    with atomic_directory(out_dir, may_replace=_golden_file) as tmp:
+        return _write_cases(tmp, ops, seed, impl)
+
+
+def _write_cases(out_dir, ops, seed, impl) -> dict:
     rng = np.random.default_rng(seed)
     entries, counters = [], {}
     for op, label, inputs, attrs, designed, differentiable in _cases(ops):
@@ -98,7 +132,7 @@ def write_golden(out_dir, *, ops=None, seed: int = 0) -> dict:
         arrays.update({f"output.{k}": np.asarray(v) for k, v in outputs.items()})
         array_attrs = {k: np.asarray(v) for k, v in attrs.items() if isinstance(v, np.ndarray)}
         arrays.update({f"attr.{k}": v for k, v in array_attrs.items()})
-        functions = {k: f"{v.__module__}:{v.__qualname__}" for k, v in attrs.items() if callable(v)}
+        functions = {k: _function_name(v) for k, v in attrs.items() if callable(v)}
         plain = {k: _plain(v) for k, v in attrs.items() if k not in array_attrs and k not in functions}
         flags = []
         if designed:
@@ -125,10 +159,7 @@ def write_golden(out_dir, *, ops=None, seed: int = 0) -> dict:
                         "sha256": content_hash(arrays)})
     manifest = {"schema_version": SCHEMA_VERSION, "generator": f"refspace {__version__}", "seed": seed,
                 "cases": entries}
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=out_dir)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(manifest, fh, indent=1, sort_keys=True)
-    os.replace(tmp, os.path.join(out_dir, "manifest.json"))
+    write_text(os.path.join(out_dir, "manifest.json"), json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
 
 
@@ -144,27 +175,102 @@ def _tie_nearby(inputs, margin: float = 1e-6) -> bool:
     return bool(np.any(part[:, 1] - part[:, 0] <= margin * (1 + part[:, 0])))
 
 
+def _fail(where: str, field: str, expected: str, got) -> ValueError:
+    shown = repr(got) if isinstance(got, (str, int, float, bool, type(None))) else type(got).__name__
+    return ValueError(f"{where}: {field}: expected {expected}, got {shown}")
+
+
+def _str_list(where, field, value):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(where, field, "a list of strings", value)
+
+
+def _check_entry(where: str, k: int, entry) -> None:
+    """Raise ValueError naming the first malformed field of ``cases[k]``."""
+    at = f"cases[{k}]"
+    if not isinstance(entry, dict):
+        raise _fail(where, at, "an object", entry)
+    for field in ("id", "op", "file", "sha256"):
+        if not isinstance(entry.get(field), str) or not entry.get(field):
+            raise _fail(where, f"{at}.{field}", "a non-empty string", entry.get(field))
+    for field in ("inputs", "differentiable", "array_attributes", "outputs"):
+        _str_list(where, f"{at}.{field}", entry.get(field))
+    _str_list(where, f"{at}.flags", entry.get("flags", []))
+    attributes = entry.get("attributes")
+    if not isinstance(attributes, dict):
+        raise _fail(where, f"{at}.attributes", "a mapping", attributes)
+    for name, value in attributes.items():
+        plain = (str, int, float, bool, type(None))
+        if not (isinstance(value, plain) or (isinstance(value, list) and all(isinstance(v, plain) for v in value))):
+            raise _fail(where, f"{at}.attributes.{name}", "a number, string, null or list of them", value)
+    functions = entry.get("function_attributes", {})
+    if not isinstance(functions, dict):
+        raise _fail(where, f"{at}.function_attributes", "a mapping", functions)
+    for name, value in functions.items():
+        if value not in ALLOWED_FUNCTIONS:
+            raise _fail(where, f"{at}.function_attributes.{name}",
+                        f"one of the functions the generator emits ({', '.join(ALLOWED_FUNCTIONS)})", value)
+    tol = entry.get("tolerances")
+    if not isinstance(tol, dict):
+        raise _fail(where, f"{at}.tolerances", "a mapping with rtol and atol", tol)
+    for name in ("rtol", "atol"):
+        value = tol.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < math.inf):
+            raise _fail(where, f"{at}.tolerances.{name}", "a finite number >= 0", value)
+
+
 def load_manifest(golden_dir) -> dict:
-    path = os.path.join(os.fspath(golden_dir), "manifest.json")
+    """Read and check ``golden_dir/manifest.json``; a malformed one is a ValueError naming the field."""
+    golden_dir = os.fspath(golden_dir)
+    if not os.path.isdir(golden_dir):
+        what = "is a file" if os.path.exists(golden_dir) else "does not exist"
+        raise ValueError(f"--golden: {golden_dir!r} {what}; expected a golden folder (written by refspace golden)")
+    path = os.path.join(golden_dir, "manifest.json")
     try:
-        with open(path) as fh:
+        with open(path, encoding="utf-8") as fh:
             manifest = json.load(fh)
     except FileNotFoundError:
-        raise ValueError(f"{path}: no manifest (not a golden directory, or an interrupted write)") from None
+        raise ValueError(f"{path}: no manifest (not a golden folder, or an interrupted write)") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: expected schema_version {SCHEMA_VERSION}, got "
-                         f"{manifest.get('schema_version') if isinstance(manifest, dict) else type(manifest).__name__}")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable text file ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise _fail(path, "manifest", "an object", manifest)
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise _fail(path, "schema_version", str(SCHEMA_VERSION), manifest.get("schema_version"))
+    if not isinstance(manifest.get("cases"), list):
+        raise _fail(path, "cases", "a list", manifest.get("cases"))
+    for k, entry in enumerate(manifest["cases"]):
+        _check_entry(path, k, entry)
     return manifest
 
 
+def _case_path(golden_dir, entry) -> str:
+    """The case's file, which must be a file directly inside the golden folder."""
+    name = entry["file"]
+    root = os.path.realpath(golden_dir)
+    path = os.path.realpath(os.path.join(root, name))
+    if os.path.dirname(path) != root or os.path.basename(name) != name:
+        raise ValueError(f"{os.path.join(golden_dir, 'manifest.json')}: case {entry['id']!r}: file: expected a "
+                         f"file name inside the golden folder, got {name!r}")
+    return path
+
+
 def load_case(golden_dir, entry) -> dict:
-    """The arrays of one manifest entry, checked against its hash."""
-    path = os.path.join(os.fspath(golden_dir), entry["file"])
+    """The arrays of one manifest entry, checked against its hash and against the names it lists."""
+    path = _case_path(golden_dir, entry)
     arrays = load_npz(path)
     if content_hash(arrays) != entry.get("sha256"):
         raise ValueError(f"{path}: contents do not match the manifest's sha256 (corrupted or edited)")
+    wanted = ([f"input.{k}" for k in entry["inputs"]] + [f"output.{k}" for k in entry["outputs"]]
+              + [f"attr.{k}" for k in entry["array_attributes"]] + [f"vjp.{k}" for k in entry["differentiable"]])
+    missing = [name for name in wanted if name not in arrays]
+    if missing:
+        raise ValueError(f"{path}: has no array {missing[0]!r}, which the manifest lists")
+    for name, a in arrays.items():
+        if a.dtype.kind not in "fiub":
+            raise ValueError(f"{path}: array {name!r} has dtype {a.dtype}; expected numbers")
     return arrays
 
 
@@ -188,7 +294,7 @@ def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
         if supports is not None and not supports(op, attrs):
             results.append({"id": entry["id"], "op": op, "status": "skipped", "detail": "declined by supports()"})
             continue
-        tol = entry["tolerances"]
+        tol = {"rtol": entry["tolerances"]["rtol"], "atol": entry["tolerances"]["atol"]}
         checks = []
         try:
             got = forward_in_layout(impl, op, inputs, attrs)

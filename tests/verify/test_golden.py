@@ -67,7 +67,7 @@ def test_corrupted_truncated_and_missing_files(tmp_path, capsys):
     with pytest.raises(ValueError, match="not valid JSON"):
         load_manifest(d)
     (d / "manifest.json").write_text(json.dumps({"schema_version": 99}))
-    with pytest.raises(ValueError, match="expected schema_version 1"):
+    with pytest.raises(ValueError, match="schema_version: expected 1"):
         load_manifest(d)
     with pytest.raises(ValueError, match="no manifest"):
         load_manifest(tmp_path)
