@@ -76,8 +76,11 @@ class Entry:
         return abs(self.analytic - self.numeric)
 
     def rel_error(self, floor: float) -> float:
-        """|a - n| / max(|a|, |n|, floor)."""
-        return self.abs_error / max(abs(self.analytic), abs(self.numeric), floor)
+        """|a - n| / max(|a|, |n|, floor) (0 when both are exactly 0, inf for NaN)."""
+        scale = max(abs(self.analytic), abs(self.numeric), floor)
+        if not np.isfinite(self.abs_error):
+            return float("inf")
+        return self.abs_error / scale if scale > 0 else (0.0 if self.abs_error == 0 else float("inf"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,11 +177,49 @@ def _same(a, b) -> bool:
         for (pa, x), (pb, y) in zip(la, lb))
 
 
+def _real(name: str, value, *, low: float, high: float = np.inf, low_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not (np.isfinite(v) and (v > low if low_open else v >= low) and v <= high):
+        bounds = f"{'>' if low_open else '>='} {low:g}" + (f" and <= {high:g}" if np.isfinite(high) else "")
+        raise ValueError(f"{name}: expected a finite number {bounds}, got {value!r}")
+    return v
+
+
+MAX_RTOL = 0.1  # a looser relative tolerance accepts gradients off by a large factor (rtol 0.8 accepts 5x)
+
+
+def _check_settings(fn, vjp, inputs, atol, rtol, eps, n_directions) -> None:
+    """Refuse settings under which a check could pass without comparing anything real."""
+    if not callable(fn):
+        raise TypeError(f"fn: expected a callable fn(*inputs), got {type(fn).__name__}")
+    if vjp is not None and not callable(vjp):
+        raise TypeError(f"vjp: expected a callable vjp(cotangent, *inputs), got {type(vjp).__name__}")
+    if not isinstance(inputs, (tuple, list)):
+        raise TypeError(f"inputs: expected a tuple of inputs (e.g. (x,) for a single array), "
+                        f"got {type(inputs).__name__}")
+    if not inputs:
+        raise ValueError("inputs: expected at least one input, got an empty sequence")
+    _real("atol", atol, low=0.0)
+    _real("rtol", rtol, low=0.0, high=MAX_RTOL)
+    _real("eps", eps, low=0.0, low_open=True)
+    if isinstance(n_directions, bool) or not isinstance(n_directions, (int, np.integer)) or n_directions < 1:
+        raise ValueError(f"n_directions: expected an integer >= 1, got {n_directions!r}")
+
+
 class _Problem:
     """The function under test, its float64 inputs, and the scalar objective <g, f(x)>."""
 
     def __init__(self, fn, vjp, inputs, names, wrt):
         self.fn, self.vjp = fn, vjp
+        for k, x in enumerate(inputs):
+            for path, a in leaves(x, f"inputs[{k}]"):
+                if np.iscomplexobj(a):
+                    raise TypeError(f"{path}: complex inputs are not supported (dtype {a.dtype}); "
+                                    "check the real and imaginary parts as separate real inputs")
+                if a.dtype.kind not in "fiub":
+                    raise TypeError(f"{path}: expected a numeric array, got dtype {a.dtype}")
         self.names = tuple(names) if names is not None else tuple(f"arg{i}" for i in range(len(inputs)))
         if len(self.names) != len(inputs):
             raise ValueError(f"names: expected {len(inputs)} names (one per input), got {len(self.names)}")
@@ -188,6 +229,9 @@ class _Problem:
         wrt_set = set(range(len(inputs))) if wrt is None else {self._index(w) for w in wrt}
         self.diff = [(path, arr) for k, x in enumerate(self.inputs) if k in wrt_set
                      for path, arr in leaves(x, self.names[k]) if _is_float(arr)]
+        for path, arr in self.diff:
+            if arr.size == 0:
+                raise ValueError(f"{path}: has zero size {arr.shape}; a gradient check needs entries to compare")
 
     def _index(self, w) -> int:
         if isinstance(w, str):
@@ -235,7 +279,8 @@ def _structural_problem(grad, arr) -> str | None:
 def _worst(entries: list[Entry], atol: float, rtol: float) -> tuple[Entry | None, float]:
     best, ratio = None, -1.0
     for e in entries:
-        r = e.abs_error / (atol + rtol * max(abs(e.analytic), abs(e.numeric)))
+        tol = atol + rtol * max(abs(e.analytic), abs(e.numeric))
+        r = e.abs_error / tol if tol > 0 else (0.0 if e.abs_error == 0 else np.inf)
         if not np.isfinite(r):
             r = np.inf
         if r > ratio:
@@ -270,6 +315,7 @@ def numerical_vjp(fn: Callable, inputs: Sequence, cotangent, *, eps: float = 1e-
     -------
     list of float64 arrays, one per float leaf of ``inputs`` in :func:`leaves` order.
     """
+    _check_settings(fn, None, inputs, 0.0, 0.0, eps, 1)
     problem = _Problem(fn, None, inputs, None, None)
     grads = []
     for _, arr in problem.diff:
@@ -296,17 +342,30 @@ def check_vjp(fn: Callable, vjp: Callable, inputs: Sequence, *, names: Sequence[
     names : names of the inputs for the report (default ``arg0``, ``arg1``, ...)
     wrt : which inputs to differentiate, by index or name (default all float leaves)
     mode : "auto", "jacobian", "vjp" or "direction" (see the module docstring)
-    atol, rtol : per-entry tolerance ``|a - n| <= atol + rtol * max(|a|, |n|)``
-    eps : central-difference step (float64)
+    atol, rtol : per-entry tolerance ``|a - n| <= atol + rtol * max(|a|, |n|)``; finite,
+        ``atol >= 0`` and ``0 <= rtol <= 0.1`` (a looser rtol would accept a gradient off by a
+        large factor)
+    eps : central-difference step (float64), finite and > 0
     seed : seeds the random cotangents and directions
-    n_directions : directions per input in "direction" mode
+    n_directions : directions per input in "direction" mode (>= 1)
 
     Returns
     -------
     GradCheckReport
+
+    Raises
+    ------
+    TypeError, ValueError
+        for settings under which the check could not fail honestly: a bare array instead of a
+        tuple of inputs, non-callable ``fn``/``vjp``, complex or non-numeric inputs, a
+        zero-size input to differentiate, negative/NaN tolerances, ``eps <= 0``,
+        ``n_directions < 1``.
     """
     if mode not in MODES:
         raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
+    if vjp is None:
+        raise TypeError("vjp: expected a callable vjp(cotangent, *inputs), got None")
+    _check_settings(fn, vjp, inputs, atol, rtol, eps, n_directions)
     problem = _Problem(fn, vjp, inputs, names, wrt)
     rng = np.random.default_rng(seed)
     snapshot = tuple(map_leaves(lambda _, a: a.copy(), x) for x in problem.inputs)

@@ -165,3 +165,65 @@ def test_numpy_scalar_outputs_are_checked():
     good = check_vjp(lambda a: np.sum(a ** 2), lambda g, a: 2 * a * g, (x,))
     bad = check_vjp(lambda a: np.sum(a ** 2), lambda g, a: a * g, (x,))
     assert good.passed and not bad.passed
+
+
+def _five_times(dy, cache):
+    return tuple(5.0 * g for g in affine_backward(dy, cache))
+
+
+REFUSED = [  # (keyword arguments or replaced inputs, error type, the argument the message names)
+    (dict(atol=-1.0), ValueError, "atol"),          # a negative tolerance made every ratio negative: a pass
+    (dict(atol=float("nan")), ValueError, "atol"),
+    (dict(atol=float("inf")), ValueError, "atol"),
+    (dict(rtol=-1e-5), ValueError, "rtol"),
+    (dict(rtol=float("nan")), ValueError, "rtol"),
+    (dict(rtol=1.0), ValueError, "rtol"),           # rtol 1 accepted the 5x gradient below
+    (dict(rtol="1e-5"), TypeError, "rtol"),
+    (dict(eps=0.0), ValueError, "eps"),
+    (dict(eps=-1e-6), ValueError, "eps"),
+    (dict(eps=float("nan")), ValueError, "eps"),
+    (dict(n_directions=0), ValueError, "n_directions"),
+    (dict(n_directions=1.5), ValueError, "n_directions"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, name", REFUSED)
+def test_settings_under_which_a_wrong_gradient_could_pass_are_refused(kwargs, error, name):
+    with pytest.raises(error, match=f"^{name}: "):
+        check_op(affine_forward, _five_times, (X, W_RECT, B[:2]), **kwargs)
+
+
+def test_a_5x_wrong_gradient_fails_at_the_loosest_allowed_tolerance():
+    report = check_op(affine_forward, _five_times, (X, W_RECT, B[:2]), rtol=0.1, atol=0.0)
+    assert not report.passed and set(report.failed_inputs()) == {"arg0", "arg1", "arg2"}
+
+
+def test_inputs_that_cannot_be_checked_are_refused_naming_them():
+    with pytest.raises(TypeError, match="^inputs: expected a tuple"):
+        check_op(act.tanh_forward, act.tanh_backward, X)                 # a bare array, not (X,)
+    with pytest.raises(ValueError, match="^inputs: expected at least one"):
+        check_vjp(lambda: 1.0, lambda g: (), ())
+    with pytest.raises(TypeError, match="^fn: expected a callable"):
+        check_vjp("tanh", lambda g, x: g, (X,))
+    with pytest.raises(TypeError, match="^vjp: expected a callable"):
+        check_vjp(np.tanh, None, (X,))
+    with pytest.raises(TypeError, match="^vjp: expected a callable"):
+        check_vjp(np.tanh, 3, (X,))
+    with pytest.raises(ValueError, match="^x: has zero size"):
+        check_op(act.tanh_forward, act.tanh_backward, (np.zeros((0, 3)),), names=("x",))
+    with pytest.raises(TypeError, match=r"^inputs\[0\]: complex inputs"):
+        check_vjp(lambda z: z * 2, lambda g, z: 2 * g, (X + 1j,))
+    with pytest.raises(TypeError, match=r"^inputs\[0\]: expected a numeric array"):
+        check_vjp(lambda s: 1.0, lambda g, s: None, (np.array(["a"]),))
+    with pytest.raises(ValueError, match="^eps: "):
+        numerical_vjp(np.tanh, (X,), np.ones_like(X), eps=0.0)
+
+
+def test_printing_any_report_never_raises():
+    # exact zeros with atol = rtol = 0 used to divide by zero in the relative error
+    zero = check_vjp(lambda x: 0.0 * x, lambda g, x: 0.0 * g, (X,), atol=0.0, rtol=0.0)
+    assert zero.passed and "passed" in str(zero) and zero.worst_rel_error == 0.0
+    nan = check_vjp(lambda x: x * np.nan, lambda g, x: g, (X,))
+    assert not nan.passed and "FAIL" in str(nan)
+    wrong = check_vjp(lambda x: x, lambda g, x: 0.0 * g, (X,), atol=0.0, rtol=0.0, mode="direction")
+    assert not wrong.passed and "direction" in str(wrong) and wrong.worst_rel_error > 0
