@@ -10,7 +10,8 @@ Subcommands (each in :mod:`reference.commands`):
   puzzle  the maths sandbox (list, ellipse, identities)
 
 Exit status: 0 success, 1 a check failed, 2 usage or input error (one line on stderr; set
-REFSPACE_TRACEBACK=1 to see the traceback instead), 130 interrupted.
+REFSPACE_TRACEBACK=1 to see the traceback instead), 3 an internal error (a bug in refspace:
+one line too, please report it with the traceback), 130 interrupted.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ import argparse
 import os
 import sys
 
+from . import __version__
 from .commands import MODULES
-from .commands.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Formatter
+from .commands.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Formatter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="NumPy reference implementations with hand-written backward passes.",
         epilog="examples:\n  refspace check\n  refspace check --op lstm_layer --json\n  refspace bench lstm\n"
                "  refspace demo vq\n  refspace puzzle ellipse --a 2 --b 1")
+    parser.add_argument("--version", action="version", version=f"refspace {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in MODULES:
@@ -35,21 +38,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text) -> str:
+    return " ".join(str(text).split()) or "(no message)"
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    name = f"refspace {args.command}"
     try:
         return args.func(args)
-    except (ValueError, TypeError) as exc:
-        if os.environ.get("REFSPACE_TRACEBACK"):
-            raise
-        print(f"refspace {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"refspace {args.command}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `refspace check | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("REFSPACE_TRACEBACK"):
+            raise
+        if isinstance(exc, (ValueError, TypeError)):
+            message, code = _one_line(exc), EXIT_USAGE
+        elif isinstance(exc, MemoryError):
+            message, code = f"not enough memory ({_one_line(exc)}); choose smaller sizes", EXIT_USAGE
+        elif isinstance(exc, OSError):
+            where = f"{exc.filename}: " if exc.filename else ""
+            message, code = f"{where}{exc.strerror or _one_line(exc)}", EXIT_USAGE
+        else:
+            message = (f"internal error, a bug in refspace: {type(exc).__name__}: {_one_line(exc)} "
+                       "(please report it; REFSPACE_TRACEBACK=1 shows the traceback)")
+            code = EXIT_INTERNAL
+        print(f"{name}: error: {message}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

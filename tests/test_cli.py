@@ -68,7 +68,7 @@ def test_bench_onlstm_small_and_chunk_size_errors(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["sizes"]["chunk_size"] == 3 and data["rows"][1]["name"] == "bare GEMMs"
     assert cli.main(["bench", "onlstm", "--hidden", "10", "--chunk-size", "4"]) == 2
-    assert "chunk_size: expected a divisor of hidden_size=10, got 4" in capsys.readouterr().err
+    assert "--chunk-size: expected a divisor of --hidden 10, got 4" in capsys.readouterr().err
 
 
 def test_bench_rejects_non_positive_sizes(capsys):

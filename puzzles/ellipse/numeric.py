@@ -33,16 +33,31 @@ import numpy as np
 from scipy import integrate, special
 
 
+AXIS_RANGE = (1e-6, 1e6)     # SciPy's quadrature tolerances are absolute: far from scale 1 it loses digits
+MAX_RATIO = 1e6              # beyond, the ellipse is a needle: l and X agree with a to every digit shown
+
+
 def check_axes(a, b) -> tuple[float, float]:
-    """Validate semi-axes: finite and positive. Returns them as floats."""
+    """Validate semi-axes: finite, in :data:`AXIS_RANGE`, ratio at most :data:`MAX_RATIO`.
+    Returns them as floats; anything else is a ValueError/TypeError naming the axis."""
+    values = []
     for name, v in (("a", a), ("b", b)):
+        if isinstance(v, bool):
+            raise TypeError(f"{name}: expected a number, got {v!r}")
         try:
             v = float(v)
         except (TypeError, ValueError):
             raise TypeError(f"{name}: expected a number, got {v!r}") from None
         if not math.isfinite(v) or v <= 0:
             raise ValueError(f"{name}: expected a finite positive semi-axis, got {v}")
-    return float(a), float(b)
+        if not AXIS_RANGE[0] <= v <= AXIS_RANGE[1]:
+            raise ValueError(f"{name}: expected a semi-axis in [{AXIS_RANGE[0]:g}, {AXIS_RANGE[1]:g}] (where both "
+                             f"computations are sound in float64), got {v:g}")
+        values.append(v)
+    a, b = values
+    if max(a, b) / min(a, b) > MAX_RATIO:
+        raise ValueError(f"a, b: expected a ratio of the semi-axes at most {MAX_RATIO:g}, got {max(a, b) / min(a, b):g}")
+    return a, b
 
 
 class EllipseSciPy:

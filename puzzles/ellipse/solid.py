@@ -83,7 +83,26 @@ def analyse(a, b, *, dps: int = 20, checks: bool = True) -> dict:
     if checks:
         out["faces"] = face_checks(e)
         out["convexity"] = convexity(e)
+    _refuse_unsound(out)
     return out
+
+
+def _refuse_unsound(out: dict, rtol: float = 1e-6) -> None:
+    """A non-finite number, or SciPy and mpmath disagreeing beyond ``rtol`` of the quantity's scale
+    (a for lengths, a b^2 for the volume), is an error: never a report of a solid that was not computed."""
+    a, b = out["a"], out["b"]
+    for key, scale in (("l", a), ("X", a), ("V", a * b * b)):
+        s, m = out[key]["scipy"], float(mp.mpf(out[key]["mpmath"]))
+        if not (math.isfinite(s) and math.isfinite(m)) or abs(s - m) > rtol * max(abs(m), scale):
+            raise ValueError(f"a={a:g}, b={b:g}: {key} is {s!r} (SciPy) and {m!r} (mpmath); outside what this "
+                             "exploration computes soundly")
+    faces = out.get("faces", {})
+    numbers = [out["gluing"]["min"], *(v for v in faces.values() if isinstance(v, float))]
+    if not all(math.isfinite(v) for v in numbers) or (
+            faces and abs(faces["area"] - faces["area_expected"]) > rtol * faces["area_expected"]):
+        raise ValueError(f"a={a:g}, b={b:g}: a check came out NaN, infinite or off (area {faces.get('area')!r} "
+                         f"for 2 pi a b = {faces.get('area_expected')!r}); outside what this exploration computes "
+                         "soundly")
 
 
 def table(ratios=(1.0, 1.25, 1.5, 2.0, 3.0, 5.0), *, dps: int = 15) -> list[dict]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from .common import EXIT_OK, Formatter, positive_int, progress
 
 
@@ -32,6 +34,10 @@ def _cmd_bench_vq(args) -> int:
         for name, v in (("N", N), ("D", D), ("K", K)):
             positive_int(f"--size {name}", v)
     positive_int("--repeat", args.repeat)
+    from ..bench.memory import require, vq_bytes
+
+    for N, D, K in sizes:
+        require(f"--size {N} {D} {K}", vq_bytes(N, D, K, np.dtype(args.dtype).itemsize, not args.no_peers))
     progress("timing nearest-code assignment, the bare GEMM and peers")
     results = vq.run(sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_peers=not args.no_peers)
     if args.json:
@@ -49,6 +55,15 @@ def _cmd_bench(args) -> int:
     module = importlib.import_module(f"..bench.{args.benchmark}", __package__)
     sizes = {name: positive_int(f"--{name.replace('_', '-')}", getattr(args, name)) for name in args.size_args}
     positive_int("--repeat", args.repeat)
+    from ..bench.memory import recurrent_layer_bytes, require
+
+    chunk = sizes.get("chunk_size")
+    if chunk is not None and sizes["hidden"] % chunk:
+        raise ValueError(f"--chunk-size: expected a divisor of --hidden {sizes['hidden']}, got {chunk}")
+    gates = 4 * sizes["hidden"] + (2 * sizes["hidden"] // chunk if chunk else 0)
+    require(f"bench {args.benchmark}", recurrent_layer_bytes(sizes["batch"], sizes["steps"], sizes["input_size"],
+                                                             sizes["hidden"], gates, np.dtype(args.dtype).itemsize,
+                                                             not args.no_torch))
     progress(f"timing {args.benchmark}, its bare GEMMs and peers")
     result = module.run(**sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_torch=not args.no_torch)
     if args.json:

@@ -7,7 +7,7 @@ import sys
 
 from ..core.validate import positive_int  # noqa: F401  (re-exported for the command modules)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
@@ -17,6 +17,17 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
 def finite_or_none(v: float):
     """JSON has no infinity: report it as null."""
     return v if math.isfinite(v) else None
+
+
+def json_safe(obj):
+    """``obj`` with every non-finite float replaced by None (JSON has no NaN or infinity)."""
+    if isinstance(obj, float):
+        return finite_or_none(obj)
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
 
 
 def progress(text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..core.files import output_file
 from .common import EXIT_OK, Formatter, positive_int
 
 
@@ -12,6 +13,9 @@ def _cmd_demo_vq(args) -> int:
 
     positive_int("--steps", args.steps)
     positive_int("--codes", args.codes)
+    if args.codes > demo.MAX_CODES:
+        raise ValueError(f"--codes: expected at most {demo.MAX_CODES} (the codebook starts from distinct training "
+                         f"points), got {args.codes}")
     if not args.json:
         print(f"{'codebook':<8} {'step':>6} {'train mse':>10} {'held-out mse':>13} {'perplexity':>11} {'usage':>6}")
     show = None if args.json else (lambda r: print(
@@ -27,6 +31,8 @@ def _cmd_demo_parse(args) -> int:
     from ..onlstm import demo
 
     positive_int("--epochs", args.epochs)
+    if args.save:  # checked before training, so a typo never costs the run
+        output_file("--save", args.save, (".npz",))
     show = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.quiet else None
     result = demo.run(epochs=args.epochs, seed=args.seed, save=args.save, progress=show)
     if args.json:

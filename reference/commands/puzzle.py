@@ -4,7 +4,11 @@ from __future__ import annotations
 import json
 import sys
 
-from .common import EXIT_FAILED, EXIT_OK, Formatter, progress
+from ..core.extras import install_hint
+from ..core.files import output_file
+from .common import EXIT_FAILED, EXIT_OK, Formatter, json_safe, progress
+
+MIN_DPS, MAX_DPS = 15, 100
 
 
 def _cmd_puzzle_list(args) -> int:
@@ -19,15 +23,21 @@ def _cmd_puzzle_ellipse(args) -> int:
     from puzzles.ellipse import report
 
     a, b, note = report.normalise_axes(args.a, args.b)
-    if note:
-        print(note, file=sys.stderr)
-    if args.dps < 15:
-        raise ValueError(f"--dps: expected at least 15 digits, got {args.dps}")
-    if args.plot:  # fail before the long computation if matplotlib is missing
+    if not MIN_DPS <= args.dps <= MAX_DPS:
+        raise ValueError(f"--dps: expected {MIN_DPS} to {MAX_DPS} digits (100 takes about 30 s), got {args.dps}")
+    if not 8 <= args.mesh_resolution <= 5000:
+        raise ValueError(f"--mesh-resolution: expected 8 to 5000 seam samples, got {args.mesh_resolution}")
+    # every output is checked before the computation starts
+    if args.mesh:
+        output_file("--mesh", args.mesh, (".obj", ".stl"))
+    if args.plot:
+        output_file("--plot", args.plot, (".png", ".svg", ".pdf"))
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise ValueError('--plot needs matplotlib: pip install "refspace[plot]"') from None
+            raise ValueError(f"--plot needs matplotlib: {install_hint('matplotlib')}") from None
+    if note:
+        print(note, file=sys.stderr)
     progress("computing the construction two ways (SciPy, mpmath)")
     result = report.run(a, b, dps=args.dps, table=not args.no_table, pairs=not args.no_table)
     if args.mesh:
@@ -42,7 +52,7 @@ def _cmd_puzzle_ellipse(args) -> int:
 
         draw(a, b, args.plot)
         print(f"wrote picture {args.plot}", file=sys.stderr)
-    print(json.dumps(result, indent=2) if args.json else report.format_report(result))
+    print(json.dumps(json_safe(result), indent=2) if args.json else report.format_report(result))
     glues = result["ellipse"]["gluing"]["min"] >= -1e-12
     return EXIT_OK if glues else EXIT_FAILED
 
@@ -73,7 +83,7 @@ def register(sub) -> None:
                "  refspace puzzle ellipse --a 3 --b 1 --mesh solid.stl --plot solid.png --no-table")
     pe.add_argument("--a", type=float, default=2.0, help="semi-axis along the bending axis (default 2)")
     pe.add_argument("--b", type=float, default=1.0, help="the other semi-axis (default 1)")
-    pe.add_argument("--dps", type=int, default=20, help="mpmath digits (default 20)")
+    pe.add_argument("--dps", type=int, default=20, help="mpmath digits, 15 to 100 (default 20)")
     pe.add_argument("--mesh", metavar="FILE", help="write a closed mesh, .obj or .stl")
     pe.add_argument("--mesh-resolution", type=int, default=200, help="seam samples of the mesh (default 200)")
     pe.add_argument("--plot", metavar="FILE", help="write a picture (.png/.svg/.pdf; needs matplotlib)")

@@ -93,8 +93,8 @@ def atomic_directory(path, *, may_replace=lambda name: False):
 
 def _writable_folder(name: str, folder: str) -> None:
     if not os.path.isdir(folder):
-        what = "does not exist" if not os.path.exists(folder) else "is not a folder"
-        raise ValueError(f"{name}: the folder {folder!r} {what}")
+        what = "the folder {!r} does not exist" if not os.path.exists(folder) else "{!r} is a file, not a folder"
+        raise ValueError(f"{name}: " + what.format(folder))
     try:  # the honest test (os.access is always true for root, and wrong on some file systems)
         fd, probe = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     except OSError as exc:

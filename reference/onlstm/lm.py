@@ -84,13 +84,26 @@ def load_lm(path):
     data = load_npz(path)
     missing = [k for k in ("embedding", "W_out", "b_out", "vocab", "master_input", "layer0.W") if k not in data]
     if missing:
-        raise ValueError(f"{path}: not a refspace language model (missing {missing})")
+        raise ValueError(f"{path}: not a refspace language model (no array {missing[0]!r})")
     layers, k = [], 0
     while f"layer{k}.W" in data:
+        for name in ("U", "b"):
+            if f"layer{k}.{name}" not in data:
+                raise ValueError(f"{path}: not a refspace language model (no array 'layer{k}.{name}')")
         layers.append(ONLSTMParams(data[f"layer{k}.W"], data[f"layer{k}.U"], data[f"layer{k}.b"]).validated())
         k += 1
+    if data["vocab"].dtype.kind != "U" or data["vocab"].ndim != 1:
+        raise ValueError(f"{path}: 'vocab' must be a 1-d array of words, got dtype {data['vocab'].dtype}")
     params = LMParams(data["embedding"], tuple(layers), data["W_out"], data["b_out"])
     vocab = [str(w) for w in data["vocab"]]
+    widths = [params.embedding.shape[-1]] + [p.hidden_size for p in layers]
+    for j, p in enumerate(layers):
+        if p.input_size != widths[j]:
+            raise ValueError(f"{path}: layer{j}.W expects inputs of width {p.input_size}, the layer below gives "
+                             f"{widths[j]}")
+    if params.embedding.ndim != 2 or params.W_out.ndim != 2 or params.W_out.shape[0] != widths[-1]:
+        raise ValueError(f"{path}: embedding {params.embedding.shape} / W_out {params.W_out.shape} do not fit "
+                         f"the layers (last width {widths[-1]})")
     if params.embedding.shape[0] != len(vocab) or params.W_out.shape[1] != len(vocab):
         raise ValueError(f"{path}: vocabulary of {len(vocab)} words does not match the weights")
     return params, vocab, check_variant(str(data["master_input"]))

@@ -19,8 +19,12 @@ Layouts an implementation may declare per op (``impl.layouts = {"lstm_layer": "t
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import numpy as np
+
+from ..core.extras import missing_module
 
 from ..lstm import LSTMParams, from_torch_layout, to_torch_layout
 from ..onlstm.layouts import from_authors_layout, from_keras_layout, to_authors_layout, to_keras_layout
@@ -28,7 +32,12 @@ from ..onlstm.params import ONLSTMParams
 
 
 def load_impl(spec: str):
-    """Resolve ``module:attribute`` (or ``reference``) to an implementation object."""
+    """Resolve ``module:attribute`` (or ``reference``) to an implementation object.
+
+    The module is imported as ``python -m`` would find it (the current folder first). Anything
+    that goes wrong, including any exception raised while the module is imported, is a
+    ``ValueError`` naming the module and the error; a missing optional extra (torch) says how
+    to install it."""
     if spec == "reference":
         from .convention import ReferenceImpl
 
@@ -36,16 +45,27 @@ def load_impl(spec: str):
     if not isinstance(spec, str) or spec.count(":") != 1 or not all(spec.split(":")):
         raise ValueError(f"--impl: expected 'module:attribute' (e.g. mypkg.port:impl), got {spec!r}")
     module_name, attr = spec.split(":")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"--impl: cannot import module {module_name!r} ({exc})") from None
+    except (Exception, SystemExit) as exc:  # the port's own code ran and failed: report, do not crash
+        hint = missing_module(exc)
+        detail = hint or f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        raise ValueError(f"--impl: cannot import module {module_name!r} ({detail})") from None
     if not hasattr(module, attr):
         raise ValueError(f"--impl: module {module_name!r} has no attribute {attr!r}")
     impl = getattr(module, attr)
     if not callable(getattr(impl, "forward", None)) or not hasattr(impl, "ops"):
         raise ValueError(f"--impl: {spec} must have 'ops' and a callable 'forward(op, inputs, attrs)'")
     return impl
+
+
+def raise_if_missing_extra(exc: BaseException) -> None:
+    """An implementation that needs an extra that is not installed is a setup problem, not a mismatch."""
+    hint = missing_module(exc)
+    if hint is not None:
+        raise ValueError(f"--impl: {hint}") from None
 
 
 # --- layouts ---------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ import numpy as np
 from .. import __version__
 from ..core.files import atomic_directory, write_text
 from ..core.npzio import load_npz, save_npz
-from .adapters import forward_in_layout, vjp_in_layout
+from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
 from .compare import compare
 from .convention import ReferenceImpl, flatten, templates
 
@@ -305,6 +305,7 @@ def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
                 checks.append(("vjp", compare({k: arrays[f"vjp.{k}"] for k in entry["differentiable"]}, got_vjp,
                                               what="gradient", **tol)))
         except Exception as exc:  # the implementation under test failed: report, do not crash
+            raise_if_missing_extra(exc)
             results.append({"id": entry["id"], "op": op, "status": "error",
                             "detail": f"impl raised {type(exc).__name__}: {exc}"})
             continue

@@ -10,14 +10,16 @@ combinations it does not implement (those examples are skipped, not failed).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import tempfile
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from ..core.strategies import float_arrays, mask_from_lengths, sequence_lengths
-from .adapters import forward_in_layout, vjp_in_layout
+from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
 from .compare import compare
 from .convention import ReferenceImpl
 
@@ -138,6 +140,7 @@ def _check_example(impl, reference, op, inputs, attrs, seed):
     try:
         got = forward_in_layout(impl, op, inputs, attrs)
     except Exception as exc:
+        raise_if_missing_extra(exc)
         return [], f"forward raised {type(exc).__name__}: {exc}"
     checks = [("forward", compare(ref_out, got, rtol=RTOL, atol=ATOL))]
     if hasattr(impl, "vjp") and op != "ema_update":
@@ -148,9 +151,28 @@ def _check_example(impl, reference, op, inputs, attrs, seed):
         try:
             got_grads = vjp_in_layout(impl, op, inputs, attrs, cot)
         except Exception as exc:
+            raise_if_missing_extra(exc)
             return checks, f"vjp raised {type(exc).__name__}: {exc}"
         checks.append(("vjp", compare(ref_grads, got_grads, rtol=RTOL, atol=ATOL, what="gradient")))
     return checks, None
+
+
+@contextlib.contextmanager
+def _scratch_hypothesis_home():
+    """Hypothesis caches data under ``./.hypothesis``; a verify run leaves nothing in the user's folder."""
+    import hypothesis.configuration as hc
+
+    setter = getattr(hc, "set_hypothesis_home_dir", None)
+    if setter is None:  # an older hypothesis: nothing to redirect
+        yield
+        return
+    previous = getattr(hc, "__hypothesis_home_directory", None)
+    with tempfile.TemporaryDirectory(prefix="refspace-hypothesis-") as tmp:
+        setter(tmp)
+        try:
+            yield
+        finally:
+            setter(previous)
 
 
 def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "module:attribute") -> LiveResult:
@@ -183,7 +205,8 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
             raise AssertionError(bad)
 
     try:
-        run()
+        with _scratch_hypothesis_home():
+            run()
     except AssertionError:
         inputs, attrs, seed = result.counterexample
         result.reproduction = reproduction(op, inputs, attrs, impl_spec)

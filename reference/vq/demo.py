@@ -61,6 +61,10 @@ def mlp_backward(dy, cache):
     return dx, MLP(dW1, db1, dW2, db2)
 
 
+N_TRAIN, N_HELD_OUT = 3584, 512
+MAX_CODES = N_TRAIN  # the codebook is initialised from distinct training points
+
+
 def make_data(rng, n, dim=16, n_clusters=24, noise=0.05):
     centres = rng.normal(size=(n_clusters, dim))
     return centres[rng.integers(0, n_clusters, n)] + noise * rng.normal(size=(n, dim))
@@ -71,10 +75,13 @@ def train(codebook_mode: str, steps: int, seed: int, *, codes: int = 32, batch: 
     """Train one model; returns the logged rows (step, recon, perplexity, usage, held-out recon)."""
     if codebook_mode not in ("loss", "ema"):
         raise ValueError(f"codebook_mode: expected 'loss' or 'ema', got {codebook_mode!r}")
+    if not 1 <= codes <= MAX_CODES:
+        raise ValueError(f"codes: expected 1 to {MAX_CODES} (the codebook starts from distinct training points), "
+                         f"got {codes}")
     rng = np.random.default_rng(seed)
-    data, held_out = make_data(rng, 4096), None
-    held_out = data[-512:]
-    data = data[:-512]
+    data = make_data(rng, N_TRAIN + N_HELD_OUT)
+    held_out = data[-N_HELD_OUT:]
+    data = data[:-N_HELD_OUT]
     enc, dec = MLP.init((16, 32, 4), rng), MLP.init((4, 32, 16), rng)
     E = mlp_forward(data[rng.choice(len(data), codes, replace=False)], enc)[0]
     params = {"enc": enc, "dec": dec, "E": E} if codebook_mode == "loss" else {"enc": enc, "dec": dec}

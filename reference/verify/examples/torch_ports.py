@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.extras import install_hint
+
 
 def _torch():
     try:
         import torch
     except ImportError:
-        raise ImportError("this example adapter needs PyTorch (pip install torch)") from None
+        raise ImportError(f"this example adapter needs PyTorch: {install_hint('torch')}", name="torch") from None
     return torch
 
 

@@ -1,0 +1,27 @@
+"""The optional extras, and the one line that tells a user how to install a missing one.
+
+>>> print(install_hint("matplotlib"))
+matplotlib is not installed: pip install "refspace[plot]"
+"""
+from __future__ import annotations
+
+# top-level module -> (extra, what else to say)
+EXTRAS = {
+    "torch": ("torch", "; for the CPU-only build (about 200 MB instead of several GB with CUDA) install torch "
+                       "first: pip install torch --index-url https://download.pytorch.org/whl/cpu"),
+    "matplotlib": ("plot", ""),
+}
+
+
+def install_hint(module: str | None) -> str | None:
+    """``"<module> is not installed: pip install ..."`` for a module an extra provides, else None."""
+    top = (module or "").split(".")[0]
+    if top not in EXTRAS:
+        return None
+    extra, more = EXTRAS[top]
+    return f'{top} is not installed: pip install "refspace[{extra}]"{more}'
+
+
+def missing_module(exc: BaseException) -> str | None:
+    """The install hint for an ImportError of an optional extra's module (else None)."""
+    return install_hint(exc.name) if isinstance(exc, ImportError) else None

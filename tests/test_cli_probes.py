@@ -1,0 +1,168 @@
+"""What a user can type or point the CLI at never gives a traceback: exit 2 and one line naming the problem.
+
+The table is the probe list: arguments (with {tmp}, {file}, {dir}, {npz} for planted paths), the
+exit code, and words the one-line message must contain. Every probe stops before long work
+starts, so the whole table runs in seconds.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from reference import __version__, cli
+
+PROBES = [
+    # outputs checked before the work starts
+    ("golden --out {file}/sub", 2, "is a file, not a folder"),
+    ("golden --out {file}", 2, "is a file; expected a folder"),
+    ("golden --out {tmp}/missing/deeper", 2, "does not exist"),
+    ("golden --out ''", 2, "empty"),
+    ("golden --out {dir} --op sigmoid", 2, "did not write"),
+    ("golden --out {tmp}/g --op nosuch", 2, "unknown op 'nosuch'"),
+    ("demo parse --save {tmp}/missing/lm.npz", 2, "--save: the folder"),
+    ("demo parse --save {dir}", 2, "is a folder"),
+    ("demo parse --save {tmp}/lm.txt", 2, "ending in .npz"),
+    ("demo parse --save {file}/lm.npz", 2, "is a file, not a folder"),
+    ("demo parse --epochs 0", 2, "--epochs"),
+    ("demo vq --codes 100000000", 2, "--codes: expected at most"),
+    ("demo vq --steps -3", 2, "--steps"),
+    ("puzzle ellipse --mesh {tmp}/solid.txt", 2, "--mesh: expected a file name ending in .obj or .stl"),
+    ("puzzle ellipse --mesh {tmp}/missing/solid.stl", 2, "--mesh: the folder"),
+    ("puzzle ellipse --mesh {dir}", 2, "is a folder"),
+    ("puzzle ellipse --plot {tmp}/solid.gif", 2, "--plot: expected a file name ending in .png"),
+    ("puzzle ellipse --plot {tmp}/missing/solid.png", 2, "--plot: the folder"),
+    # numbers out of range
+    ("puzzle ellipse --a 1e300", 2, "a: expected a semi-axis in"),
+    ("puzzle ellipse --a 2 --b 1e-300", 2, "b: expected a semi-axis in"),
+    ("puzzle ellipse --a nan", 2, "a: expected a finite positive"),
+    ("puzzle ellipse --a -1", 2, "a: expected a finite positive"),
+    ("puzzle ellipse --a 1 --b 1e-6", 2, "outside what this exploration computes soundly"),
+    ("puzzle ellipse --dps 100000", 2, "--dps: expected 15 to 100"),
+    ("puzzle ellipse --dps 3", 2, "--dps"),
+    ("puzzle ellipse --mesh-resolution 0", 2, "--mesh-resolution"),
+    # sizes that cannot be allocated say how much they need
+    ("bench lstm --hidden 1000000 --no-torch", 2, "need about"),
+    ("bench onlstm --hidden 1000 --chunk-size 7", 2, "--chunk-size: expected a divisor"),
+    ("bench vq --size 100000000 1000 1000", 2, "need about"),
+    ("bench vq --size 0 4 4", 2, "--size N"),
+    ("bench lstm --repeat 0", 2, "--repeat"),
+    # model files
+    ("parse --model {tmp}/missing.npz a", 2, "no such file"),
+    ("parse --model {file} a", 2, "not a readable .npz"),
+    ("parse --model {npz} a", 2, "no array 'layer0.U'"),
+    ("parse --model {dir} a", 2, "not a readable .npz"),
+    # the conformance kit
+    ("verify --golden {file} --impl reference", 2, "is a file"),
+    ("verify --golden {tmp}/missing --impl reference", 2, "does not exist"),
+    ("verify --golden {dir} --impl reference", 2, "no manifest"),
+    ("verify lstm_layer --impl nosuchmodule:impl", 2, "cannot import module 'nosuchmodule'"),
+    ("verify lstm_layer --impl refspace_probe_raises:impl", 2, "RuntimeError: planted failure at import"),
+    ("verify lstm_layer --impl refspace_probe_exits:impl", 2, "SystemExit"),
+    ("verify lstm_layer --impl reference.verify.examples.numpy_ports:nothing", 2, "has no attribute 'nothing'"),
+    ("verify lstm_layer --impl reference:__version__", 2, "must have 'ops'"),
+    ("verify lstm_layer --impl no-colon", 2, "expected 'module:attribute'"),
+    ("verify nosuch_op --impl reference", 2, "no live strategy"),
+    ("verify --impl reference", 2, "give either an OP"),
+    ("verify lstm_layer --impl reference --max-examples 0", 2, "--max-examples"),
+    ("check --op nosuch", 2, "unknown op 'nosuch'"),
+    # argparse's own errors are one usage line plus one error line: exit 2, no traceback
+    ("frobnicate", 2, "invalid choice"),
+    ("bench lstm --hidden many", 2, "invalid int value"),
+]
+
+
+@pytest.fixture
+def planted(tmp_path, monkeypatch):
+    (tmp_path / "file.txt").write_text("not what was expected")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "notes.txt").write_text("someone's notes")
+    np.savez(tmp_path / "partial.npz", embedding=np.zeros((2, 3)), W_out=np.zeros((3, 2)), b_out=np.zeros(2),
+             vocab=np.array(["a", "b"]), master_input=np.array("paper"), **{"layer0.W": np.zeros((3, 10))})
+    (tmp_path / "refspace_probe_raises.py").write_text("raise RuntimeError('planted failure at import')\n")
+    (tmp_path / "refspace_probe_exits.py").write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.chdir(tmp_path)                      # --impl modules are found in the current folder
+    return {"tmp": str(tmp_path), "file": str(tmp_path / "file.txt"), "dir": str(tmp_path / "folder"),
+            "npz": str(tmp_path / "partial.npz")}
+
+
+def _argv(text, paths):
+    import shlex
+
+    return [a.format(**paths) for a in shlex.split(text)]
+
+
+@pytest.mark.parametrize("command, code, words", PROBES, ids=[p[0] for p in PROBES])
+def test_probe(planted, capsys, command, code, words):
+    try:
+        got = cli.main(_argv(command, planted))
+    except SystemExit as exc:                         # argparse exits itself
+        got = exc.code
+    err = capsys.readouterr().err.strip()
+    assert got == code, err
+    lines = err.splitlines()
+    assert words in err, err
+    assert "Traceback" not in err
+    if command.split()[0] not in ("frobnicate",) and "invalid int" not in words:
+        assert len(lines) == 1, err                   # our errors: exactly one line
+    left = set(os.listdir(planted["tmp"])) - {"__pycache__"}
+    assert left == {"file.txt", "folder", "partial.npz", "refspace_probe_raises.py", "refspace_probe_exits.py"}
+    assert os.listdir(planted["dir"]) == ["notes.txt"]  # nothing written, nothing half-written
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"refspace {__version__}"
+
+
+def test_impl_modules_are_found_in_the_current_folder_by_the_console_script(tmp_path):
+    # the port lives beside the user, not on sys.path: `refspace verify` finds it as `python -m` would
+    (tmp_path / "myport.py").write_text("from reference.verify.examples.numpy_ports import correct as impl\n")
+    script = os.path.join(os.path.dirname(sys.executable), "refspace")
+    if not os.path.exists(script):
+        pytest.skip("the refspace console script is not installed beside this Python")
+    done = subprocess.run([script, "verify", "softmax", "--impl", "myport:impl", "--max-examples", "5"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "verdict: pass" in done.stdout
+    assert not (tmp_path / ".hypothesis").exists()       # verify leaves nothing in the user's folder
+
+
+def test_a_missing_optional_extra_is_exit_2_naming_it_not_a_mismatch(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)   # `import torch` now fails as if it were not installed
+    code = cli.main(["verify", "lstm_layer", "--impl", "reference.verify.examples.torch_ports:torch_lstm",
+                     "--max-examples", "3"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert 'pip install "refspace[torch]"' in err and "cpu" in err and "MISMATCH" not in err
+    gold = os.path.join(os.path.dirname(cli.__file__), "verify", "golden_data")
+    code = cli.main(["verify", "--golden", gold, "--impl", "reference.verify.examples.torch_ports:torch_lstm"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and 'refspace[torch]' in err
+
+
+def test_a_missing_matplotlib_names_the_plot_extra(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code = cli.main(["puzzle", "ellipse", "--plot", str(tmp_path / "s.png"), "--no-table"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and 'pip install "refspace[plot]"' in err and len(err.splitlines()) == 1
+
+
+def test_out_of_memory_and_internal_errors_are_one_line(monkeypatch, capsys):
+    def no_memory(*a, **k):
+        raise MemoryError("Unable to allocate 3.7 TiB for an array with shape (1000000, 1000000)")
+
+    monkeypatch.setattr("reference.core.registry.run_checks", no_memory)
+    assert cli.main(["check"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not enough memory" in err and "3.7 TiB" in err
+
+    def bug(*a, **k):
+        raise KeyError("planted")
+
+    monkeypatch.setattr("reference.core.registry.run_checks", bug)
+    assert cli.main(["check"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "internal error" in err and "REFSPACE_TRACEBACK=1" in err
