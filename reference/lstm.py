@@ -40,7 +40,7 @@ import dataclasses
 import numpy as np
 
 from .core.activations import sigmoid
-from .core.validate import check_shape, float_array, positive_int, sequence_inputs, state_array
+from .core.validate import check_shape, float_array, float_dtype, generator, instance, positive_int, sequence_inputs, state_array
 
 GATES = ("f", "i", "o", "c_hat")  # column-block order of W, U and b
 
@@ -78,6 +78,7 @@ class LSTMParams:
         """Uniform(-1/sqrt(H), 1/sqrt(H)) for every entry, as ``torch.nn.LSTM`` initialises."""
         input_size = positive_int("input_size", input_size)
         hidden_size = positive_int("hidden_size", hidden_size)
+        rng, dtype = generator("rng", rng), float_dtype("dtype", dtype)
         k = 1.0 / np.sqrt(hidden_size)
         return cls(**{name: rng.uniform(-k, k, shape).astype(dtype)
                       for name, shape in cls.shapes(input_size, hidden_size).items()})
@@ -96,8 +97,8 @@ class LSTMParams:
         W = float_array("params.W", self.W, ndim=2, dtype=dtype)
         U = float_array("params.U", self.U, ndim=2, dtype=W.dtype)
         H = U.shape[0]
+        check_shape("params.U", U, [("H", H), ("4H", 4 * H)])       # U alone fixes H: a transposed U is blamed
         check_shape("params.W", W, [("I", None), ("4H", 4 * H)])
-        check_shape("params.U", U, [("H", H), ("4H", 4 * H)])
         b = float_array("params.b", self.b, ndim=1, dtype=W.dtype)
         check_shape("params.b", b, [("4H", 4 * H)])
         return LSTMParams(W, U, b)
@@ -144,7 +145,7 @@ def lstm_cell_forward(x, params: LSTMParams, h_prev=None, c_prev=None):
     cache : for :func:`lstm_cell_backward`
     """
     x = float_array("x", x, ndim=2)
-    p = params.validated(x.dtype)
+    p = instance("params", params, LSTMParams).validated(x.dtype)
     check_shape("x", x, [("B", None), ("I", p.input_size)])
     B, H = x.shape[0], p.hidden_size
     h_prev = state_array("h_prev", h_prev, B, H, x.dtype)
@@ -192,7 +193,7 @@ def lstm_layer_forward(x, params: LSTMParams, h0=None, c0=None):
     (hs, h_T, c_T) : hs (T, B, H) every step's h_t; h_T, c_T (B, H) the final states
     cache : for :func:`lstm_layer_backward`
     """
-    x, p, h0, c0 = sequence_inputs(x, params, h0, c0)
+    x, p, h0, c0 = sequence_inputs(x, params, h0, c0, LSTMParams)
     (T, B, _), H = x.shape, p.hidden_size
 
     acts = (x.reshape(T * B, -1) @ p.W).reshape(T, B, 4 * H)   # x_t W for all t: one GEMM
@@ -266,7 +267,7 @@ def to_torch_layout(params: LSTMParams, layer: int = 0) -> dict[str, np.ndarray]
     two, so only their sum is defined). Load into torch with
     ``module.load_state_dict({k: torch.from_numpy(v) for k, v in d.items()})``.
     """
-    p = params.validated()
+    p = instance("params", params, LSTMParams).validated()
     return {f"weight_ih_l{layer}": _reorder(p.W, 1).T.copy(),
             f"weight_hh_l{layer}": _reorder(p.U, 1).T.copy(),
             f"bias_ih_l{layer}": _reorder(p.b, 0),

@@ -68,6 +68,34 @@ def check_finite(name: str, arr: np.ndarray) -> None:
         raise ValueError(f"{name}: expected finite values, got {bad} NaN/inf entr{'y' if bad == 1 else 'ies'}")
 
 
+def float_dtype(name: str, dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype, which must be float32 or float64 (parameters are never integers)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name}: expected float32 or float64, got {dtype!r}") from None
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"{name}: expected float32 or float64, got {dt}")
+    return dt
+
+
+def generator(name: str, rng) -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``; a seed or ``None`` is a TypeError
+    (randomness is always an explicit generator, so a run is reproducible from its caller)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name}: expected a numpy.random.Generator (e.g. np.random.default_rng(0)), "
+                        f"got {type(rng).__name__} {rng!r}"[:200])
+    return rng
+
+
+def instance(name: str, value, cls):
+    """Return ``value`` if it is a ``cls``; anything else (a tuple, a dict, another model's
+    params, None) is a TypeError naming the argument."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name}: expected {cls.__name__}, got {type(value).__name__}")
+    return value
+
+
 def positive_int(name: str, value) -> int:
     """Return ``value`` as an int, raising unless it is an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -95,11 +123,11 @@ def state_array(name: str, value, B: int, H: int, dtype) -> np.ndarray:
     return value
 
 
-def sequence_inputs(x, params, h0, c0):
-    """Validate a recurrent layer's ``x`` (T, B, I), params (anything with ``validated(dtype)``,
+def sequence_inputs(x, params, h0, c0, cls):
+    """Validate a recurrent layer's ``x`` (T, B, I), params (a ``cls`` with ``validated(dtype)``,
     ``input_size`` and ``hidden_size``) and initial states; returns ``(x, params, h0, c0)``."""
     x = float_array("x", x, ndim=3)
-    p = params.validated(x.dtype)
+    p = instance("params", params, cls).validated(x.dtype)
     T, B, _ = x.shape
     check_shape("x", x, [("T", None), ("B", None), ("I", p.input_size)])
     if T == 0 or B == 0:

@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core.activations import cumax_backward, cumax_forward, rev_cumax_backward, rev_cumax_forward, sigmoid
-from ..core.validate import check_shape, float_array, state_array
+from ..core.validate import check_shape, float_array, instance, state_array
 from .params import ONLSTMParams, check_variant
 
 
@@ -118,7 +118,7 @@ class CellCache(NamedTuple):
 
 def _cell_inputs(x, params, h_prev, c_prev):
     x = float_array("x", x, ndim=2)
-    p = params.validated(x.dtype)
+    p = instance("params", params, ONLSTMParams).validated(x.dtype)
     check_shape("x", x, [("B", None), ("I", p.input_size)])
     B, H = x.shape[0], p.hidden_size
     return x, p, state_array("h_prev", h_prev, B, H, x.dtype), state_array("c_prev", c_prev, B, H, x.dtype)

@@ -20,7 +20,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ..core.validate import check_finite, check_shape, float_array, sequence_inputs, state_array
+from ..core.validate import check_finite, check_shape, float_array, instance, sequence_inputs, state_array
 from .cell import _step_backward, _step_forward
 from .params import ONLSTMParams, check_variant
 
@@ -80,7 +80,7 @@ def onlstm_layer_forward(x, params: ONLSTMParams, h0=None, c0=None, *, mask=None
     cache : LayerCache; ``cache.f_tilde``, ``cache.i_tilde`` (T, B, L) are the master gates
     """
     check_variant(master_input)
-    x, p, h0, c0 = sequence_inputs(x, params, h0, c0)
+    x, p, h0, c0 = sequence_inputs(x, params, h0, c0, ONLSTMParams)
     (T, B, _), H, L = x.shape, p.hidden_size, p.n_chunk
     m = None if mask is None else _prefix_mask(mask, B, T)
     U = p.U
@@ -194,7 +194,9 @@ def onlstm_stack_forward(x, params: Sequence[ONLSTMParams], h0=None, c0=None, *,
     (hs, h_T, c_T) : hs (T, B, H_last) top-layer outputs; h_T, c_T tuples of (B, H_k)
     cache : StackCache
     """
-    params = list(params)
+    if isinstance(params, (ONLSTMParams, dict, str)) or not isinstance(params, Sequence):
+        raise TypeError(f"params: expected a sequence of ONLSTMParams, one per layer, got {type(params).__name__}")
+    params = [instance(f"params[{k}]", p, ONLSTMParams) for k, p in enumerate(params)]
     if not params:
         raise ValueError("params: expected at least one layer, got an empty sequence")
     n = len(params)

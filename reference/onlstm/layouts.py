@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, instance
 from .params import ONLSTMParams
 
 
@@ -66,7 +66,7 @@ def _sizes(G: int, H: int, where: str) -> int:
 
 def to_authors_layout(params: ONLSTMParams, layer: int = 0) -> dict[str, np.ndarray]:
     """Arrays named as the authors' ``ONLSTMStack`` state dict for layer ``layer``."""
-    p = params.validated()
+    p = instance("params", params, ONLSTMParams).validated()
     perm = _perm(AUTHORS_ORDER, p.hidden_size, p.n_chunk)
     k = f"cells.{layer}."
     return {k + "ih.0.weight": p.W[:, perm].T.copy(), k + "ih.0.bias": p.b[perm].copy(),
@@ -95,7 +95,7 @@ def from_authors_layout(state, layer: int = 0) -> ONLSTMParams:
 
 def to_keras_layout(params: ONLSTMParams, prefix: str = "") -> dict[str, np.ndarray]:
     """Arrays ``kernel``, ``recurrent_kernel``, ``bias`` of the article author's Keras layer."""
-    p = params.validated()
+    p = instance("params", params, ONLSTMParams).validated()
     perm = _perm(KERAS_ORDER, p.hidden_size, p.n_chunk)
     return {prefix + "kernel": p.W[:, perm], prefix + "recurrent_kernel": p.U[:, perm], prefix + "bias": p.b[perm]}
 

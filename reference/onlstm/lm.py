@@ -21,6 +21,7 @@ from ..core.affine import affine_backward, affine_forward
 from ..core.crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from ..core.embedding import embedding_backward, embedding_forward
 from ..core.npzio import load_npz, save_npz
+from ..core.validate import generator, instance, positive_int
 from .layer import onlstm_stack_backward, onlstm_stack_forward
 from .params import ONLSTMParams, check_variant
 
@@ -37,7 +38,9 @@ class LMParams:
     @classmethod
     def init(cls, vocab_size: int, sizes, chunk_size: int, rng: np.random.Generator, dtype=np.float64):
         """``sizes`` = (D, H_1, ..., H_n): embedding size then each layer's hidden size."""
-        sizes = [int(s) for s in sizes]
+        generator("rng", rng)
+        sizes = [positive_int(f"sizes[{k}]", s) for k, s in enumerate(sizes)]
+        vocab_size = positive_int("vocab_size", vocab_size)
         if len(sizes) < 2:
             raise ValueError(f"sizes: expected (D, H_1, ..., H_n) with at least one layer, got {sizes}")
         layers = tuple(ONLSTMParams.init(sizes[k], sizes[k + 1], chunk_size, rng, dtype=dtype)
@@ -51,6 +54,7 @@ def lm_forward(inputs, targets, params: LMParams, mask=None, *, master_input: st
     """Mean next-token cross-entropy. Returns (0-d loss, cache); ``cache[1]`` is the StackCache
     (per-layer master gates for distances)."""
     check_variant(master_input)
+    instance("params", params, LMParams)
     x, e_cache = embedding_forward(inputs, params.embedding)
     (hs, _, _), s_cache = onlstm_stack_forward(x, params.layers, mask=mask, weight_masks=weight_masks,
                                                master_input=master_input)

@@ -15,7 +15,7 @@ import dataclasses
 
 import numpy as np
 
-from ..core.validate import check_shape, float_array, positive_int
+from ..core.validate import check_shape, float_array, float_dtype, generator, positive_int
 from ..lstm import LSTMParams
 
 #: master input gate variants (kexue.fm/archives/6621, "Notes" after eq. update-o3):
@@ -77,6 +77,7 @@ class ONLSTMParams:
         input_size = positive_int("input_size", input_size)
         hidden_size = positive_int("hidden_size", hidden_size)
         chunk_size = positive_int("chunk_size", chunk_size)
+        rng, dtype = generator("rng", rng), float_dtype("dtype", dtype)
         if hidden_size % chunk_size:
             raise ValueError(f"chunk_size: expected a divisor of hidden_size={hidden_size}, got {chunk_size}")
         k = 1.0 / np.sqrt(hidden_size)
@@ -129,7 +130,6 @@ def dropconnect_mask(shape, p: float, rng: np.random.Generator | None, *, conven
         raise ValueError(f"p: expected a drop probability in [0, 1), got {p}")
     if not training:
         return np.full(shape, 1 - p if convention == "authors" else 1.0, dtype=dtype)
-    if rng is None:
-        raise ValueError("rng: a numpy.random.Generator is required when training=True")
+    generator("rng", rng)  # required when training: randomness is always explicit
     keep = (rng.random(shape) >= p).astype(dtype)
     return keep if convention == "authors" else keep / (1 - p)

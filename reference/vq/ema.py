@@ -32,7 +32,7 @@ import dataclasses
 
 import numpy as np
 
-from ..core.validate import check_finite, float_array
+from ..core.validate import check_finite, float_array, generator, instance
 from .assign import codebook_rows
 from .losses import check_indices
 from .quantise import Quantised, quantise
@@ -79,6 +79,7 @@ def ema_update(codebook, state: EMAState, z, indices, *, decay: float = 0.99, ep
     decay : in [0, 1); eps : Laplace smoothing, >= 0 (with eps = 0 a code whose smoothed
         count is 0, never used so far, is set to the zero vector: 0 / 0 is taken as 0)
     """
+    instance("state", state, EMAState)
     z = float_array("z", z)
     E = codebook_rows(codebook, layout, z.shape[-1] if z.ndim else None, dtype=z.dtype)
     K, D = E.shape
@@ -131,6 +132,8 @@ def restart_dead_codes(codebook, state: EMAState, z, rng: np.random.Generator, *
     stays at its new value: count = threshold (bias-corrected scale), sum = code * count.
     Returns ``(new_codebook, new_state, restarted_indices)``.
     """
+    instance("state", state, EMAState)
+    generator("rng", rng)
     z = float_array("z", z)
     E = codebook_rows(codebook, layout, z.shape[-1] if z.ndim else None, dtype=z.dtype).copy()
     Z = z.reshape(-1, E.shape[1])

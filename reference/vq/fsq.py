@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import check_finite, float_array
 
 
 def _levels(levels, d: int) -> np.ndarray:
@@ -60,6 +60,7 @@ def fsq_forward(z, levels):
     z = float_array("z", z)
     if z.ndim == 0:
         raise ValueError("z: expected an array (..., d), got a 0-d array")
+    check_finite("z", z)   # NaN has no code: it would cast to a garbage integer index
     L = _levels(levels, z.shape[-1])
     bounded, t, half_l = _bound(z, L)
     rounded = np.round(bounded)
