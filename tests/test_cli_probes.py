@@ -166,3 +166,35 @@ def test_out_of_memory_and_internal_errors_are_one_line(monkeypatch, capsys):
     assert cli.main(["check"]) == 3
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "internal error" in err and "REFSPACE_TRACEBACK=1" in err
+
+
+def test_ellipse_json_is_strict_json_with_null_for_non_finite(capsys):
+    import json
+
+    from reference.commands.common import json_safe
+
+    assert json_safe({"a": [1.0, float("nan")], "b": (float("-inf"), 2), "c": "x"}) == \
+        {"a": [1.0, None], "b": [None, 2], "c": "x"}
+    assert cli.main(["puzzle", "ellipse", "--no-table", "--json"]) == 0
+
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    data = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert data["ellipse"]["a"] == 2.0
+
+
+def test_an_unwritable_folder_is_refused_before_any_work(monkeypatch, tmp_path, capsys):
+    # root may write anywhere, so the refusal is planted where the check asks the file system
+    from reference.core import files
+
+    def denied(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", denied)
+    for argv in (["demo", "parse", "--save", str(tmp_path / "lm.npz")],
+                 ["golden", "--out", str(tmp_path / "g")],
+                 ["puzzle", "ellipse", "--mesh", str(tmp_path / "s.stl")]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "cannot write in" in err and "Permission denied" in err

@@ -18,3 +18,21 @@ def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_the_readme_sample_of_refspace_check_is_current(capsys):
+    import pathlib
+    import re
+
+    from reference import cli
+
+    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("no README beside the tests")
+    text = readme.read_text()
+    sample = text[text.index("op                 cases"):]
+    sample = sample[:sample.index("```")].strip().splitlines()
+    assert cli.main(["check"]) == 0
+    actual = capsys.readouterr().out.strip().splitlines()
+    shape = lambda lines: [re.sub(r"\d\.\d\de-\d\d", "E", line) for line in lines]   # errors vary with BLAS
+    assert shape(sample) == shape(actual)
