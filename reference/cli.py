@@ -21,11 +21,11 @@ import sys
 
 from . import __version__
 from .commands import MODULES
-from .commands.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Formatter
+from .commands.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Formatter, Parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="refspace", formatter_class=Formatter,
         description="NumPy reference implementations with hand-written backward passes.",
         epilog="examples:\n  refspace check\n  refspace check --op lstm_layer --json\n  refspace bench lstm\n"

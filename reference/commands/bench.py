@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from .common import EXIT_OK, Formatter, positive_int, progress
+from .common import EXIT_OK, Formatter, positive_int, progress, seed
 
 
 def _print_bench(result: dict) -> None:
@@ -86,7 +86,7 @@ def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note:
         sp.add_argument(f"--{key.replace('_', '-')}", type=int, default=value, help=f"{labels[key]} (default {value})")
     sp.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     sp.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--seed", type=seed, default=0)
     sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults))
@@ -112,7 +112,7 @@ def register(sub) -> None:
                     help="a size to run (repeatable; default 65536 64 512 and 16384 256 1024)")
     bv.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     bv.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
-    bv.add_argument("--seed", type=int, default=0)
+    bv.add_argument("--seed", type=seed, default=0)
     bv.add_argument("--no-peers", action="store_true", help="skip SciPy and faiss")
     bv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     bv.set_defaults(func=_cmd_bench_vq)

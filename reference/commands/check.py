@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .common import EXIT_FAILED, EXIT_OK, Formatter, finite_or_none, progress
+from .common import EXIT_FAILED, EXIT_OK, Formatter, finite_or_none, progress, seed
 
 
 def _cmd_check(args) -> int:
@@ -43,7 +43,7 @@ def register(sub) -> None:
         epilog="examples:\n  refspace check\n  refspace check --op softmax --op lstm_cell\n"
                "  refspace check --json > check.json\n  refspace check --list")
     check.add_argument("--op", action="append", metavar="NAME", help="check only this op (repeatable)")
-    check.add_argument("--seed", type=int, default=0, help="seed of the inputs and cotangents (default 0)")
+    check.add_argument("--seed", type=seed, default=0, help="seed of the inputs and cotangents (default 0)")
     check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     check.add_argument("--list", action="store_true", help="list the registered ops and exit")
     check.set_defaults(func=_cmd_check)

@@ -14,6 +14,24 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in each epilog on their own lines."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line, like every other refspace error (exit 2)."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def seed(text: str) -> int:
+    """argparse type of ``--seed``: a non-negative integer (NumPy's seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
 def finite_or_none(v: float):
     """JSON has no infinity: report it as null."""
     return v if math.isfinite(v) else None

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from .common import EXIT_FAILED, EXIT_OK, Formatter, positive_int, progress
+from .common import EXIT_FAILED, EXIT_OK, Formatter, positive_int, progress, seed
 
 
 def _cmd_golden(args) -> int:
@@ -87,7 +87,7 @@ def register(sub) -> None:
     golden.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing, its parent must exist; an existing golden folder is "
                         "replaced whole, any other non-empty folder refused)")
     golden.add_argument("--op", action="append", metavar="NAME", help="only this op (repeatable)")
-    golden.add_argument("--seed", type=int, default=0, help="seed of the cotangents (default 0)")
+    golden.add_argument("--seed", type=seed, default=0, help="seed of the cotangents (default 0)")
     golden.set_defaults(func=_cmd_golden)
 
     verify = sub.add_parser(

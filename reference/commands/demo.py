@@ -5,7 +5,7 @@ import json
 import sys
 
 from ..core.files import output_file
-from .common import EXIT_OK, Formatter, positive_int
+from .common import EXIT_OK, Formatter, positive_int, seed
 
 
 def _cmd_demo_vq(args) -> int:
@@ -70,7 +70,7 @@ def register(sub) -> None:
         epilog="examples:\n  refspace demo vq\n  refspace demo vq --steps 3000 --codes 64 --json")
     dv.add_argument("--steps", type=int, default=1500, help="training steps per codebook (default 1500)")
     dv.add_argument("--codes", type=int, default=32, help="codebook size K (default 32)")
-    dv.add_argument("--seed", type=int, default=0)
+    dv.add_argument("--seed", type=seed, default=0)
     dv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     dv.set_defaults(func=_cmd_demo_vq)
     dp = dsub.add_parser(
@@ -81,7 +81,7 @@ def register(sub) -> None:
                     "left-branching and random trees. Progress goes to stderr.",
         epilog="examples:\n  refspace demo parse\n  refspace demo parse --epochs 4 --save lm.npz")
     dp.add_argument("--epochs", type=int, default=12, help="training epochs (default 12, about 45 s)")
-    dp.add_argument("--seed", type=int, default=0)
+    dp.add_argument("--seed", type=seed, default=0)
     dp.add_argument("--save", metavar="FILE", help="save the trained model (.npz) for refspace parse")
     dp.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     dp.add_argument("--json", action="store_true", help="machine-readable output on stdout")

@@ -10,6 +10,8 @@ def _cmd_parse(args) -> int:
     from ..onlstm.trees import to_bracketed
 
     params, vocab, master_input = load_lm(args.model)
+    if args.layer is not None and not 1 <= args.layer <= len(params.layers):
+        raise ValueError(f"--layer: expected 1 to {len(params.layers)} (the model's layers, from 1), got {args.layer}")
     sentences = [s.split() for s in args.sentences]
     trees, depths = parse_sentences(params, vocab, sentences, layer=None if args.layer is None else args.layer - 1,
                                     boundary=args.boundary, master_input=master_input)
