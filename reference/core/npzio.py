@@ -29,6 +29,8 @@ def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
 
     ``allow_text=True`` also accepts fixed-width unicode arrays (e.g. a vocabulary), which
     load without pickling too; object arrays are always refused."""
+    if not isinstance(arrays, dict):
+        raise TypeError(f"arrays: expected a dict of name -> array, got {type(arrays).__name__}")
     clean = {}
     for name, value in arrays.items():
         a = np.asarray(value)

@@ -108,6 +108,8 @@ def sequence_lengths(batch: int, max_len: int, *, min_len: int = 1) -> st.Search
 def mask_from_lengths(lengths, max_len: int, dtype=np.float64) -> np.ndarray:
     """The (B, T) prefix mask: ``mask[b, t] = 1`` for ``t < lengths[b]`` else 0."""
     lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
+        raise TypeError(f"lengths: expected a 1-d array of integer lengths, got {lengths.dtype} {lengths.shape}")
     return (np.arange(max_len)[None, :] < lengths[:, None]).astype(dtype)
 
 

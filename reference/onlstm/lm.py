@@ -76,6 +76,7 @@ def lm_backward(dloss, cache):
 
 def save_lm(path, params: LMParams, vocab, master_input: str = "paper") -> None:
     """Write weights, vocabulary and master-input variant to ``path`` (.npz, atomically)."""
+    instance("params", params, LMParams)
     arrays = {"embedding": params.embedding, "W_out": params.W_out, "b_out": params.b_out,
               "vocab": np.array(list(vocab), dtype=str), "master_input": np.array(check_variant(master_input))}
     for k, layer in enumerate(params.layers):

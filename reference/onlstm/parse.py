@@ -17,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.embedding import embedding_forward
+from ..core.validate import instance
 from .layer import LayerCache, onlstm_stack_forward
+from .lm import LMParams
 from .trees import build_tree
 
 BOUNDARIES = ("both", "start")
@@ -63,7 +65,7 @@ def parse_sentences(params, vocab, sentences, *, layer: int | None = None, bound
 
     ``layer`` defaults to 1 (the second layer) when the model has at least two, else 0.
     """
-    n_layers = len(params.layers)
+    n_layers = len(instance("params", params, LMParams).layers)
     layer = (1 if n_layers >= 2 else 0) if layer is None else int(layer)
     if not 0 <= layer < n_layers:
         raise ValueError(f"layer: expected an index in [0, {n_layers - 1}], got {layer}")

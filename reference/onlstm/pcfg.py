@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.validate import generator, positive_int
 from .trees import leaves
 
 LEXICON = {
@@ -74,10 +75,12 @@ def _vp(rng, depth):
 
 def sample_tree(rng: np.random.Generator):
     """One gold tree S = [NP, VP]."""
+    generator("rng", rng)
     return [_np(rng, 1), _vp(rng, 1)]
 
 
 def generate(n: int, rng: np.random.Generator):
     """``n`` sentences (lists of words) and their gold trees, from the explicit generator."""
-    trees = [sample_tree(rng) for _ in range(int(n))]
+    n, rng = positive_int("n", n), generator("rng", rng)
+    trees = [sample_tree(rng) for _ in range(n)]
     return [leaves(t) for t in trees], trees

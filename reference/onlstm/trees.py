@@ -36,6 +36,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core.validate import generator
+
 
 def build_tree(depth: Sequence[float], words: Sequence[str]):
     """The authors' greedy top-down split (first argmax on ties)."""
@@ -100,6 +102,8 @@ def to_bracketed(tree) -> str:
 
 def from_bracketed(text: str):
     """Inverse of :func:`to_bracketed`; raises ``ValueError`` on unbalanced input."""
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a string, got {type(text).__name__}")
     tokens = text.replace("(", " ( ").replace(")", " ) ").split()
     if not tokens:
         raise ValueError("text: expected a bracketed tree, got an empty string")
@@ -163,18 +167,29 @@ def corpus_f1(preds, golds) -> float:
     return 2 * prec * reca / (prec + reca) if prec + reca > 0 else 0.0
 
 
+def _words(words) -> None:
+    if isinstance(words, (str, dict)) or not hasattr(words, "__len__") or not hasattr(words, "__getitem__"):
+        raise TypeError(f"words: expected a sequence of words, got {type(words).__name__}")
+    if len(words) == 0:
+        raise ValueError("words: expected at least one word, got none")
+
+
 def right_branching(words):
     """[w1, [w2, [w3, ...]]]"""
+    _words(words)
     return words[0] if len(words) == 1 else [words[0], right_branching(words[1:])]
 
 
 def left_branching(words):
     """[[[w1, w2], w3], ...]"""
+    _words(words)
     return words[0] if len(words) == 1 else [left_branching(words[:-1]), words[-1]]
 
 
 def random_tree(words, rng: np.random.Generator):
     """A uniformly random split point at every level (binary), from the explicit ``rng``."""
+    _words(words)
+    generator("rng", rng)
     if len(words) == 1:
         return words[0]
     k = int(rng.integers(1, len(words)))

@@ -259,6 +259,7 @@ def _case_path(golden_dir, entry) -> str:
 
 def load_case(golden_dir, entry) -> dict:
     """The arrays of one manifest entry, checked against its hash and against the names it lists."""
+    _check_entry(os.path.join(os.fspath(golden_dir), "manifest.json"), 0, entry)
     path = _case_path(golden_dir, entry)
     arrays = load_npz(path)
     if content_hash(arrays) != entry.get("sha256"):

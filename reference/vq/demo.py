@@ -25,6 +25,7 @@ import numpy as np
 from ..core.activations import tanh_backward, tanh_forward
 from ..core.affine import affine_backward, affine_forward
 from ..core.mse import mse_backward, mse_forward
+from ..core.validate import generator
 from ..optim import Adam
 from .ema import ema_init, ema_update
 from .losses import vq_loss_backward, vq_loss_forward
@@ -42,6 +43,7 @@ class MLP:
 
     @classmethod
     def init(cls, sizes, rng):
+        generator("rng", rng)
         a, h, b = sizes
         return cls(rng.normal(0, 1 / np.sqrt(a), (a, h)), np.zeros(h), rng.normal(0, 1 / np.sqrt(h), (h, b)),
                    np.zeros(b))
@@ -66,6 +68,7 @@ MAX_CODES = N_TRAIN  # the codebook is initialised from distinct training points
 
 
 def make_data(rng, n, dim=16, n_clusters=24, noise=0.05):
+    generator("rng", rng)
     centres = rng.normal(size=(n_clusters, dim))
     return centres[rng.integers(0, n_clusters, n)] + noise * rng.normal(size=(n, dim))
 

@@ -8,7 +8,10 @@ from reference.onlstm import ONLSTMParams, dropconnect_mask, onlstm_layer_forwar
 from reference.onlstm.cell import onlstm_cell_forward
 from reference.onlstm.layer import onlstm_stack_forward
 from reference.onlstm.layouts import to_authors_layout
-from reference.onlstm.lm import LMParams, lm_forward
+from reference.core.npzio import save_npz
+from reference.onlstm.lm import LMParams, lm_forward, save_lm
+from reference.onlstm.pcfg import generate
+from reference.onlstm.trees import from_bracketed, random_tree, right_branching
 from reference.vq.assign import nearest_codes
 from reference.vq.ema import ema_init, ema_update, restart_dead_codes, vq_ema_step
 from reference.vq.fsq import fsq_forward
@@ -45,6 +48,13 @@ WRONG_CONTAINERS = [  # (call, error, the message starts with)
     (lambda: vq_ema_step(Z, E, None), TypeError, "state: expected EMAState, got NoneType"),
     (lambda: ema_update(E, (1, 2), Z, np.zeros(5, int)), TypeError, "state: expected EMAState, got tuple"),
     (lambda: restart_dead_codes(E, None, Z, rng), TypeError, "state: expected EMAState"),
+    (lambda: generate(3, 0), TypeError, "rng: expected a numpy.random.Generator"),
+    (lambda: random_tree(["a", "b"], "seed"), TypeError, "rng: expected a numpy.random.Generator"),
+    (lambda: right_branching({"a": 1}), TypeError, "words: expected a sequence of words"),
+    (lambda: right_branching([]), ValueError, "words: expected at least one word"),
+    (lambda: from_bracketed(None), TypeError, "text: expected a string"),
+    (lambda: save_lm("never-written.npz", (OP,), ["a"]), TypeError, "params: expected LMParams"),
+    (lambda: save_npz("never-written.npz", [np.zeros(2)]), TypeError, "arrays: expected a dict"),
     # a transposed recurrent matrix is blamed on U, not on W
     (lambda: lstm_layer_forward(X, LSTMParams(LP.W, LP.U.T.copy(), LP.b)), ValueError, "params.U: expected shape"),
     (lambda: onlstm_layer_forward(X, ONLSTMParams(OP.W, OP.U.T.copy(), OP.b)), ValueError, "params.U: expected"),
