@@ -1,6 +1,6 @@
 """Elementwise and normalising activations, each a forward/backward pair.
 
-Convention (DESIGN.md): ``<op>_forward(x, ...) -> (y, cache)`` and
+Convention (the op convention in the README): ``<op>_forward(x, ...) -> (y, cache)`` and
 ``<op>_backward(dy, cache) -> dx``. Inputs are never modified; the output has the input's
 dtype (float32 in, float32 out).
 
