@@ -185,9 +185,8 @@ def _str_list(where, field, value):
         raise _fail(where, field, "a list of strings", value)
 
 
-def _check_entry(where: str, k: int, entry) -> None:
-    """Raise ValueError naming the first malformed field of ``cases[k]``."""
-    at = f"cases[{k}]"
+def _check_entry(where: str, at: str, entry) -> None:
+    """Raise ValueError naming the first malformed field of the case ``at`` (e.g. "cases[3]")."""
     if not isinstance(entry, dict):
         raise _fail(where, at, "an object", entry)
     for field in ("id", "op", "file", "sha256"):
@@ -242,7 +241,7 @@ def load_manifest(golden_dir) -> dict:
     if not isinstance(manifest.get("cases"), list):
         raise _fail(path, "cases", "a list", manifest.get("cases"))
     for k, entry in enumerate(manifest["cases"]):
-        _check_entry(path, k, entry)
+        _check_entry(path, f"cases[{k}]", entry)
     return manifest
 
 
@@ -259,7 +258,7 @@ def _case_path(golden_dir, entry) -> str:
 
 def load_case(golden_dir, entry) -> dict:
     """The arrays of one manifest entry, checked against its hash and against the names it lists."""
-    _check_entry(os.path.join(os.fspath(golden_dir), "manifest.json"), 0, entry)
+    _check_entry(os.path.join(os.fspath(golden_dir), "manifest.json"), "case", entry)
     path = _case_path(golden_dir, entry)
     arrays = load_npz(path)
     if content_hash(arrays) != entry.get("sha256"):
