@@ -34,7 +34,7 @@ def broken_op():
 
     registry.register("broken_tanh", "planted wrong backward")(cases)
     yield "broken_tanh"
-    del registry._REGISTRY["broken_tanh"]
+    registry.unregister("broken_tanh")
 
 
 def test_check_exits_1_and_shows_the_report_when_an_op_fails(capsys, broken_op):

@@ -114,6 +114,13 @@ def register(name: str, summary: str):
     return deco
 
 
+def unregister(name: str) -> None:
+    """Remove ``name`` from the registry (for tests that register a throwaway op)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"name: {name!r} is not registered")
+    del _REGISTRY[name]
+
+
 def registered_ops() -> list[RegisteredOp]:
     """All registered ops (importing the built-in modules first), in registration order."""
     for module in BUILTIN_MODULES:

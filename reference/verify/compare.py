@@ -30,9 +30,12 @@ class Comparison:
 
 
 def compare(reference: dict, got, *, rtol: float, atol: float, what: str = "output") -> Comparison:
-    """Entry-wise ``|g - r| <= atol + rtol |r|`` over every array the reference has."""
+    """Entry-wise ``|g - r| <= atol + rtol |r|`` over every array the reference has (an empty
+    reference fails: a comparison of nothing is not a pass)."""
     if not isinstance(got, dict):
         return Comparison((f"expected a dict of {what} arrays, got {type(got).__name__}",), None, np.inf)
+    if not reference:
+        return Comparison((f"nothing compared: the reference has no {what} arrays",), None, np.inf)
     problems, worst, ratio = [], None, 0.0
     for name, ref in reference.items():
         ref = np.asarray(ref)

@@ -76,7 +76,8 @@ def test_parsing_a_batch_equals_parsing_one_by_one():
         (t1,), (d1,) = parse_sentences(p, vocab, [s])
         assert leaves(t) == s and t == t1
         np.testing.assert_allclose(d, d1, rtol=1e-12, atol=1e-13)
-    assert parse_sentences(p, vocab, sentences[:1], layer=0, boundary="start")[0][0] is not None
+    (tree,), (depth,) = parse_sentences(p, vocab, sentences[:1], layer=0, boundary="start")
+    assert leaves(tree) == sentences[0] and len(depth) == len(sentences[0])
     with pytest.raises(ValueError, match=r"layer: expected an index in \[0, 1\], got 2"):
         parse_sentences(p, vocab, sentences, layer=2)
     with pytest.raises(ValueError, match="unknown word 'zebra'"):
