@@ -1,8 +1,10 @@
-"""Hypothesis profiles for the whole suite.
+"""Hypothesis profiles and the slow marker for the whole suite.
 
-- ``default``: derandomized (a green run stays green), few examples, no deadline; keeps the
+- Tests marked ``slow`` (training runs whose learning claims are tested) are deselected by
+  default; ``pytest -m slow`` runs only them, and the ``thorough`` profile runs everything.
+- ``default`` profile: derandomized (a green run stays green), few examples, no deadline; keeps the
   suite within a few minutes on 2 cores.
-- ``thorough``: many random examples; select with ``REFSPACE_HYPOTHESIS_PROFILE=thorough``.
+- ``thorough`` profile: many random examples; select with ``REFSPACE_HYPOTHESIS_PROFILE=thorough``.
 """
 import os
 
@@ -24,3 +26,13 @@ def pytest_report_header(config):
 
     return [f"refspace {reference.__version__} under test: {os.path.dirname(reference.__file__)}, "
             f"{os.path.dirname(puzzles.__file__)}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect ``slow`` tests unless a -m expression or the thorough profile asks for them."""
+    if config.option.markexpr or os.environ.get("REFSPACE_HYPOTHESIS_PROFILE") == "thorough":
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]

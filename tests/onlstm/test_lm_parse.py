@@ -111,6 +111,7 @@ def test_corpus_is_seeded_and_consistent():
         assert leaves(tree) == words and set(words) <= vocab and 2 <= len(words)
 
 
+@pytest.mark.slow
 def test_the_demo_learns_syntax_beyond_right_branching():
     result = demo.run(epochs=2)
     scores = result["scores"]
@@ -120,11 +121,19 @@ def test_the_demo_learns_syntax_beyond_right_branching():
     assert result["history"][-1]["test_ppl"] < 8.0
 
 
-def test_demo_and_parse_commands(tmp_path, capsys):
+@pytest.mark.slow
+def test_demo_parse_command_trains_scores_and_saves(tmp_path, capsys):
     model = tmp_path / "lm.npz"
     assert cli.main(["demo", "parse", "--epochs", "1", "--quiet", "--json", "--save", str(model)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data["scores"]) >= {"right-branching", "left-branching", "random", "ON-LSTM layer 2"}
+    assert cli.main(["parse", "--model", str(model), "alice sees a dog"]) == 0
+    assert "alice" in capsys.readouterr().out
+
+
+def test_parse_command_on_a_saved_model(tmp_path, capsys):
+    model = tmp_path / "lm.npz"
+    save_lm(model, _lm(4, V=len(pcfg.vocabulary()), sizes=(5, 6, 4)), pcfg.vocabulary())
     assert cli.main(["parse", "--model", str(model), "alice sees a dog", "bob sleeps", "--distances"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("(") and "alice" in out[0] and "bob" in out[2]
