@@ -6,8 +6,9 @@ field by field (schema version 1):
 ``manifest.json``
     ``schema_version`` (1), ``generator`` ("refspace <version>"), ``seed`` (cotangent seed),
     ``cases``: a list of objects with
-    - ``id``: "<op>/<n>", unique; ``op``: the op name; ``label``: the case's description;
-    - ``file``: the ``.npz`` beside the manifest;
+    - ``id``: "<op>/<name>", unique and stable (the name is the label made file-safe, e.g.
+      "softmax/4_3_axis_0"); ``op``: the op name; ``label``: the case's description;
+    - ``file``: the ``.npz`` beside the manifest ("<op>-<name>.npz");
     - ``inputs``: input names in call order (flat, e.g. "params.W"); ``differentiable``: the
       names that have a VJP entry;
     - ``attributes``: plain attributes (numbers, strings, null); ``array_attributes``: names
@@ -21,9 +22,12 @@ field by field (schema version 1):
       "tie_nearby" (a VQ case with a near-tie in the assignment);
     - ``sha256``: hash of the arrays (each name, dtype, shape and bytes, in sorted name
       order) to detect corrupted files.
-``<op>-<n>.npz`` (load with ``allow_pickle=False``; every array float64 or int64)
+``<op>-<name>.npz`` (load with ``allow_pickle=False``; every array float64 or int64)
     ``input.<name>``, ``attr.<name>``, ``output.<name>``, ``cotangent.<name>`` (fixed random
-    normal cotangents, one per output) and ``vjp.<name>`` (the reference's gradients).
+    normal cotangents, one per output, drawn from a generator seeded by the manifest's seed and
+    the case id alone) and ``vjp.<name>`` (the reference's gradients).
+
+Adding, removing or changing one op's cases rewrites only that op's files and manifest entries.
 
 The set is built in a temporary folder and swapped in whole, so a folder never mixes two
 generations. Reading treats every file as data: the manifest is checked field by field (a
@@ -38,6 +42,8 @@ import importlib
 import json
 import math
 import os
+import re
+import zlib
 
 import numpy as np
 
@@ -120,12 +126,26 @@ def write_golden(out_dir, *, ops=None, seed: int = 0) -> dict:
         return _write_cases(tmp, ops, seed, impl)
 
 
+def case_name(label: str) -> str:
+    """A case's stable name from its label: "(2, 3, 4) large" -> "2_3_4_large"."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "case"
+
+
+def case_rng(seed: int, case_id: str) -> np.random.Generator:
+    """The cotangent generator of one case: from the seed and the case's id only, so adding or
+    changing another case never changes this one's vectors."""
+    return np.random.default_rng([seed, zlib.crc32(case_id.encode())])
+
+
 def _write_cases(out_dir, ops, seed, impl) -> dict:
-    rng = np.random.default_rng(seed)
-    entries, counters = [], {}
+    entries, seen = [], set()
     for op, label, inputs, attrs, designed, differentiable in _cases(ops):
-        n = counters.get(op, 0)
-        counters[op] = n + 1
+        name, k = case_name(label), 2
+        while f"{op}/{name}" in seen:               # two cases with one label: number the later ones
+            name, k = f"{case_name(label)}_{k}", k + 1
+        case_id = f"{op}/{name}"
+        seen.add(case_id)
+        rng = case_rng(seed, case_id)
         inputs = {k: np.asarray(v) for k, v in inputs.items()}
         outputs = impl.forward(op, inputs, attrs)
         arrays = {f"input.{k}": v for k, v in inputs.items()}
@@ -150,9 +170,9 @@ def _write_cases(out_dir, ops, seed, impl) -> dict:
             flags.append("forward_only")
         if _tie_nearby(inputs):
             flags.append("tie_nearby")
-        fname = f"{op}-{n}.npz"
+        fname = f"{op}-{name}.npz"
         save_npz(os.path.join(out_dir, fname), arrays)
-        entries.append({"id": f"{op}/{n}", "op": op, "label": label, "file": fname, "inputs": list(inputs),
+        entries.append({"id": case_id, "op": op, "label": label, "file": fname, "inputs": list(inputs),
                         "differentiable": list(grads), "attributes": plain, "array_attributes": list(array_attrs),
                         "function_attributes": functions,
                         "outputs": list(outputs), "tolerances": dict(TOLERANCES), "flags": flags,

@@ -51,7 +51,7 @@ def test_the_reference_passes_its_own_golden_files():
 def test_corrupted_truncated_and_missing_files(tmp_path, capsys):
     d = tmp_path / "g"
     shutil.copytree(FROZEN, d)
-    victim = d / "lstm_layer-0.npz"
+    victim = d / "lstm_layer-t_4_b_3_i_2_h_5.npz"
     with np.load(victim) as data:
         arrays = {k: data[k].copy() for k in data.files}
     arrays["input.x"][0, 0, 0] += 1.0                                 # edited content
@@ -76,6 +76,29 @@ def test_corrupted_truncated_and_missing_files(tmp_path, capsys):
 def test_golden_command_writes_atomically(tmp_path, capsys):
     assert cli.main(["golden", "--out", str(tmp_path), "--op", "softmax", "--op", "ema_update"]) == 0
     names = sorted(os.listdir(tmp_path))
-    assert names == ["ema_update-0.npz", "manifest.json", "softmax-0.npz", "softmax-1.npz", "softmax-2.npz",
-                     "softmax-3.npz"]
+    assert names == ["ema_update-example.npz", "manifest.json", "softmax-1_1.npz", "softmax-2_3_4_large.npz",
+                     "softmax-3_5.npz", "softmax-4_3_axis_0.npz"]
     assert cli.main(["golden", "--out", str(tmp_path), "--op", "nope"]) == 2
+
+
+def test_adding_an_op_rewrites_only_its_own_files_and_entries(tmp_path):
+    from reference.core import registry
+    from reference.core.activations import tanh_backward, tanh_forward
+    from reference.core.registry import CheckCase
+
+    before = write_golden(tmp_path / "before")
+
+    @registry.register("zz_throwaway", "a throwaway op for this test")
+    def _cases(rng):
+        return [CheckCase("(2, 3)", tanh_forward, tanh_backward, (rng.standard_normal((2, 3)),), ("x",))]
+
+    try:
+        after = write_golden(tmp_path / "after")
+    finally:
+        registry.unregister("zz_throwaway")
+    old = {c["id"]: c for c in before["cases"]}
+    new = {c["id"]: c for c in after["cases"]}
+    assert set(new) - set(old) == {"zz_throwaway/2_3"}
+    assert all(new[i] == old[i] for i in old)                       # every other entry unchanged
+    for c in before["cases"]:                                        # and every other file, byte for byte
+        assert (tmp_path / "before" / c["file"]).read_bytes() == (tmp_path / "after" / c["file"]).read_bytes()

@@ -76,7 +76,7 @@ def test_a_case_file_must_stay_inside_the_folder(gdir, capsys, name):
 
 def test_a_symlink_leading_out_of_the_folder_is_refused(gdir, tmp_path, capsys):
     outside = tmp_path / "outside.npz"
-    shutil.copy(gdir / "sigmoid-0.npz", outside)
+    shutil.copy(gdir / "sigmoid-3_5.npz", outside)
     os.symlink(outside, gdir / "link.npz")
     _edit_manifest(gdir, lambda m: _case(m, "sigmoid").update(file="link.npz"))
     with pytest.raises(ValueError, match="inside the golden folder"):
@@ -138,17 +138,17 @@ def test_golden_given_a_file_or_a_missing_folder(tmp_path, capsys):
 
 
 def test_a_pickled_array_is_never_loaded(gdir, capsys):
-    victim = gdir / "sigmoid-0.npz"
+    victim = gdir / "sigmoid-3_5.npz"
     with np.load(victim) as data:
         arrays = {k: data[k] for k in data.files}
     arrays["input.x"] = np.array([print], dtype=object)      # unpickling this would call code
     np.savez(victim, **arrays)
     code, err = _run(capsys, "verify", "--golden", str(gdir), "--impl", "reference", "--only", "sigmoid")
-    assert code == 2 and "\n" not in err and "sigmoid-0.npz" in err
+    assert code == 2 and "\n" not in err and "sigmoid-3_5.npz" in err
 
 
 def test_an_array_the_manifest_lists_but_the_file_lacks_is_named(gdir, capsys):
-    victim = gdir / "sigmoid-0.npz"
+    victim = gdir / "sigmoid-3_5.npz"
     with np.load(victim) as data:
         arrays = {k: data[k] for k in data.files if k != "output.out"}
     np.savez(victim, **arrays)
