@@ -177,7 +177,7 @@ def test_out_of_memory_file_system_and_internal_errors_are_one_line(monkeypatch,
 def test_ellipse_json_is_strict_json_with_null_for_non_finite(capsys):
     import json
 
-    from reference.commands.common import json_safe
+    from puzzles.ellipse.command import json_safe
 
     assert json_safe({"a": [1.0, float("nan")], "b": (float("-inf"), 2), "c": "x"}) == \
         {"a": [1.0, None], "b": [None, 2], "c": "x"}

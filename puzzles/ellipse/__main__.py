@@ -1,7 +1,7 @@
 """``python -m puzzles.ellipse [--a A] [--b B] [--mesh FILE] [--plot FILE]``: the same as
-``refspace puzzle ellipse``."""
+``refspace puzzle ellipse``, without the refspace CLI."""
 import sys
 
-from reference.cli import main
+from .command import main
 
-sys.exit(main(["puzzle", "ellipse", *sys.argv[1:]]))
+sys.exit(main())

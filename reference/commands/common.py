@@ -37,17 +37,6 @@ def finite_or_none(v: float):
     return v if math.isfinite(v) else None
 
 
-def json_safe(obj):
-    """``obj`` with every non-finite float replaced by None (JSON has no NaN or infinity)."""
-    if isinstance(obj, float):
-        return finite_or_none(obj)
-    if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    return obj
-
-
 def progress(text: str) -> None:
     """A progress line on stderr, only when a person is watching (stderr is a terminal)."""
     if sys.stderr.isatty():

@@ -31,3 +31,13 @@ def test_modules_run_on_their_own():
         done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         assert "holds" in done.stdout or "glues: yes" in done.stdout
+
+
+def test_puzzle_modules_run_without_the_refspace_cli():
+    code = ("import sys, runpy\n"
+            "sys.argv = ['x', '--a', '1e9']\n"
+            "try:\n    runpy.run_module('puzzles.ellipse', run_name='__main__')\n"
+            "except SystemExit as e:\n    print('exit', e.code, 'reference.cli' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "exit 2 False", (done.stdout, done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1 and "a: expected a semi-axis" in done.stderr
