@@ -30,7 +30,7 @@ from .pytree import leaves
 #: modules imported (for their registrations) before ``refspace check`` runs
 BUILTIN_MODULES = (
     "reference.core.cases",
-    "reference.lstm_cases",
+    "reference.lstm.cases",
     "reference.onlstm.cases",
     "reference.vq.cases",
 )

@@ -5,9 +5,10 @@ B = 1 edge cases included.
 """
 from __future__ import annotations
 
-
-from .core.registry import CheckCase, register
-from .lstm import LSTMParams, lstm_cell_backward, lstm_cell_forward, lstm_layer_backward, lstm_layer_forward
+from ..core.registry import CheckCase, register
+from .cell import lstm_cell_backward, lstm_cell_forward
+from .layer import lstm_layer_backward, lstm_layer_forward
+from .params import LSTMParams
 
 
 def _params(rng, I, H):
