@@ -28,6 +28,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from .masks import mask_from_lengths  # noqa: F401  (re-exported: strategies users build masks)
+
 #: arrays with more entries than this are filled from a drawn seed rather than entry by entry
 DRAWN_ENTRIES_MAX = 256
 
@@ -103,14 +105,6 @@ def sequence_lengths(batch: int, max_len: int, *, min_len: int = 1) -> st.Search
 
     return st.tuples(st.lists(st.integers(min_len, max_len), min_size=batch, max_size=batch),
                      st.integers(0, batch - 1)).map(build)
-
-
-def mask_from_lengths(lengths, max_len: int, dtype=np.float64) -> np.ndarray:
-    """The (B, T) prefix mask: ``mask[b, t] = 1`` for ``t < lengths[b]`` else 0."""
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
-        raise TypeError(f"lengths: expected a 1-d array of integer lengths, got {lengths.dtype} {lengths.shape}")
-    return (np.arange(max_len)[None, :] < lengths[:, None]).astype(dtype)
 
 
 def prefix_masks(batch: int, max_len: int, *, min_len: int = 1, dtype=np.float64):

@@ -10,7 +10,8 @@
 """
 from .cell import onlstm_cell_backward, onlstm_cell_forward, onlstm_cell_hard
 from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
-from .params import MASTER_INPUT_VARIANTS, ONLSTMParams, dropconnect_mask
+from .dropconnect import dropconnect_mask
+from .params import MASTER_INPUT_VARIANTS, ONLSTMParams
 
 __all__ = [
     "MASTER_INPUT_VARIANTS", "ONLSTMParams", "dropconnect_mask", "onlstm_cell_backward", "onlstm_cell_forward",

@@ -13,7 +13,8 @@ import numpy as np
 from ..core.registry import CheckCase, register
 from .cell import onlstm_cell_backward, onlstm_cell_forward
 from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
-from .params import ONLSTMParams, dropconnect_mask
+from .dropconnect import dropconnect_mask
+from .params import ONLSTMParams
 
 
 def _params(rng, I, H, chunk_size):

@@ -12,7 +12,7 @@ alone.
 
 DropConnect: ``weight_mask`` M (H, 4H + 2L) multiplies the recurrent weights for the whole
 pass, ``U_used = U * M`` (one mask shared by all steps and rows); build it with
-:func:`reference.onlstm.params.dropconnect_mask` in either convention.
+:func:`reference.onlstm.dropconnect.dropconnect_mask` in either convention.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from ..core.masks import prefix_mask
 from ..core.validate import check_finite, check_shape, float_array, instance, sequence_inputs, state_array
 from .cell import _step_backward, _step_forward
 from .params import ONLSTMParams, check_variant
@@ -47,20 +48,6 @@ class LayerCache(NamedTuple):
     master_input: str
 
 
-def _prefix_mask(mask, B: int, T: int) -> np.ndarray:
-    m = np.asarray(mask)
-    if m.shape != (B, T):
-        raise ValueError(f"mask: expected shape (B={B}, T={T}), got {m.shape}")
-    if m.dtype != bool:
-        if not np.issubdtype(m.dtype, np.number) or not np.isin(m, (0, 1)).all():
-            raise ValueError("mask: expected 0/1 (or boolean) entries")
-        m = m.astype(bool)
-    if (m[:, 1:] & ~m[:, :-1]).any():
-        row = int(np.argmax((m[:, 1:] & ~m[:, :-1]).any(axis=1)))
-        raise ValueError(f"mask: expected prefix rows (ones then zeros), row {row} has a 1 after a 0")
-    return m
-
-
 def onlstm_layer_forward(x, params: ONLSTMParams, h0=None, c0=None, *, mask=None, weight_mask=None,
                          master_input: str = "paper"):
     """Run ON-LSTM over a sequence.
@@ -82,7 +69,7 @@ def onlstm_layer_forward(x, params: ONLSTMParams, h0=None, c0=None, *, mask=None
     check_variant(master_input)
     x, p, h0, c0 = sequence_inputs(x, params, h0, c0, ONLSTMParams)
     (T, B, _), H, L = x.shape, p.hidden_size, p.n_chunk
-    m = None if mask is None else _prefix_mask(mask, B, T)
+    m = None if mask is None else prefix_mask("mask", mask, B, T)
     U = p.U
     if weight_mask is not None:
         weight_mask = float_array("weight_mask", np.asarray(weight_mask, dtype=x.dtype), ndim=2)

@@ -7,7 +7,7 @@ Straight-through (the article's "designing your own gradients"): the decoder is 
 identity and with respect to the codebook zero. This reference returns z_q *exactly* as the
 value (frameworks that literally compute ``z + (z_q - z)`` differ from z_q by rounding).
 The same trick gives any function ``f`` the identity gradient: ``x + sg[f(x) - x]``
-(:func:`straight_through_forward`), e.g. a relu whose gradient is always 1.
+(:func:`reference.vq.straight_through.straight_through_forward`), e.g. a relu whose gradient is always 1.
 A finite-difference check cannot confirm such *designed* gradients (the forward is
 piecewise constant); the tests check "backward(g) == g" exactly.
 """
@@ -19,6 +19,7 @@ import numpy as np
 
 from ..core.validate import float_array
 from .assign import DEFAULT_CHUNK_BYTES, codebook_rows, nearest_codes
+from .straight_through import straight_through_backward, straight_through_forward  # noqa: F401  (moved; old path kept)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,37 +86,6 @@ def quantise(z, codebook, *, layout: str = "KD", return_encodings: bool = False,
         Ec = E.astype(np.float64) - mu
         distances = np.maximum((Zc * Zc).sum(1)[:, None] - 2 * Zc @ Ec.T + (Ec * Ec).sum(1)[None, :], 0.0)
     return Quantised(E[indices], indices, counts, perplexity, usage, encodings, distances)
-
-
-# --- straight-through -------------------------------------------------------------------
-
-def straight_through_forward(x, fn):
-    """Value ``fn(x)``, gradient of the identity: the article's ``x + sg[fn(x) - x]``.
-
-    Parameters
-    ----------
-    x : ndarray, float32 or float64
-    fn : callable returning an array of x's shape
-
-    Returns
-    -------
-    y : fn(x) exactly (x's dtype)
-    cache : x's shape and dtype
-    """
-    x = float_array("x", x)
-    y = np.asarray(fn(x))
-    if y.shape != x.shape:
-        raise ValueError(f"fn: expected fn(x) to keep x's shape {x.shape}, got {y.shape}")
-    return y.astype(x.dtype, copy=False), (x.shape, x.dtype)
-
-
-def straight_through_backward(dy, cache):
-    """dL/dx = dy, exactly (a copy)."""
-    shape, dtype = cache
-    dy = float_array("dy", dy, dtype=dtype)
-    if dy.shape != shape:
-        raise ValueError(f"dy: expected shape {shape}, got {dy.shape}")
-    return dy.copy()
 
 
 def vq_st_forward(z, codebook, *, layout: str = "KD"):

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from reference.core.gradcheck import check_vjp
 from reference.vq.assign import brute_force_codes
 from reference.vq.losses import vq_loss_backward, vq_loss_forward
-from reference.vq.quantise import (
-    quantise, straight_through_backward, straight_through_forward, vq_st_backward, vq_st_forward)
+from reference.vq.quantise import quantise, vq_st_backward, vq_st_forward
+from reference.vq.straight_through import straight_through_backward, straight_through_forward
 
 
 @st.composite
