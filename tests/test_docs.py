@@ -36,3 +36,28 @@ def test_the_readme_sample_of_refspace_check_is_current(capsys):
     actual = capsys.readouterr().out.strip().splitlines()
     shape = lambda lines: [re.sub(r"\d\.\d\de-\d\d", "E", line) for line in lines]   # errors vary with BLAS
     assert shape(sample) == shape(actual)
+
+
+def test_the_readme_ops_table_is_the_catalogue():
+    import pathlib
+
+    from reference.verify.catalogue import catalogue, markdown_table
+
+    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("no README beside the tests")
+    text = readme.read_text()
+    start = text.index("<!-- ops table: refspace check --list --markdown -->\n")
+    end = text.index("\n<!-- end of ops table -->")
+    assert text[start:end].split("\n", 1)[1] == markdown_table(catalogue())
+
+
+def test_every_op_names_its_source_and_is_covered():
+    from reference.verify.catalogue import catalogue
+
+    rows = catalogue()
+    assert len(rows) >= 22
+    for r in rows:
+        assert r["source"] and r["summary"], r["op"]
+        assert r["golden"], f"{r['op']} has no golden vectors"
+        assert r["check"] or r["kind"] == "forward only", r["op"]

@@ -7,11 +7,13 @@ from .common import EXIT_FAILED, EXIT_OK, Formatter, finite_or_none, progress, s
 
 
 def _cmd_check(args) -> int:
-    from ..core.registry import registered_ops, run_checks
+    from ..core.registry import run_checks
 
     if args.list:
-        for op in registered_ops():
-            print(f"{op.name:<18} {op.summary}")
+        from ..verify.catalogue import catalogue, markdown_table, text_table
+
+        rows = catalogue()
+        print(json.dumps(rows, indent=2) if args.json else markdown_table(rows) if args.markdown else text_table(rows))
         return EXIT_OK
     results = run_checks(args.op or None, seed=args.seed, progress=progress)
     n_cases = sum(len(r.reports) for r in results)
@@ -45,5 +47,7 @@ def register(sub) -> None:
     check.add_argument("--op", action="append", metavar="NAME", help="check only this op (repeatable)")
     check.add_argument("--seed", type=seed, default=0, help="seed of the inputs and cotangents (default 0)")
     check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    check.add_argument("--list", action="store_true", help="list the registered ops and exit")
+    check.add_argument("--list", action="store_true",
+                       help="list every op with its source and what covers it (check, golden, live), and exit")
+    check.add_argument("--markdown", action="store_true", help="with --list: a Markdown table (the README's)")
     check.set_defaults(func=_cmd_check)

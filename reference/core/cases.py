@@ -22,17 +22,17 @@ def _unary(forward, backward, rng, *, scale=1.0):
     ]
 
 
-@register("sigmoid", "logistic sigmoid")
+@register("sigmoid", "logistic sigmoid", source="kexue.fm/archives/6621, sigma in eq. lstm")
 def _sigmoid(rng):
     return _unary(act.sigmoid_forward, act.sigmoid_backward, rng)
 
 
-@register("tanh", "hyperbolic tangent")
+@register("tanh", "hyperbolic tangent", source="kexue.fm/archives/6621, tanh in eq. lstm")
 def _tanh(rng):
     return _unary(act.tanh_forward, act.tanh_backward, rng)
 
 
-@register("softmax", "stable softmax along an axis")
+@register("softmax", "stable softmax along an axis", source="kexue.fm/archives/6621, softmax in cumax")
 def _softmax(rng):
     cases = _unary(act.softmax_forward, act.softmax_backward, rng)
     axis0 = functools.partial(act.softmax_forward, axis=0)
@@ -40,17 +40,17 @@ def _softmax(rng):
     return cases
 
 
-@register("cumax", "cumsum(softmax(x)), left to right")
+@register("cumax", "cumsum(softmax(x)), left to right", source="kexue.fm/archives/6621, cumax = cumsum(softmax)")
 def _cumax(rng):
     return _unary(act.cumax_forward, act.cumax_backward, rng)
 
 
-@register("rev_cumax", "inclusive right-to-left cumsum of softmax(x)")
+@register("rev_cumax", "inclusive right-to-left cumsum of softmax(x)", source="kexue.fm/archives/6621, the reverse cumax of the master input gate")
 def _rev_cumax(rng):
     return _unary(act.rev_cumax_forward, act.rev_cumax_backward, rng)
 
 
-@register("affine", "x W + b")
+@register("affine", "x W + b", source="the x W + b of every gate")
 def _affine(rng):
     def case(label, lead, i, o, bias=True):
         x = rng.standard_normal(lead + (i,))
@@ -64,7 +64,7 @@ def _affine(rng):
             case("(1, 2) -> 1", (1,), 2, 1), case("no bias (3, 2) -> 4", (3,), 2, 4, bias=False)]
 
 
-@register("mse", "mean((pred - target)^2)")
+@register("mse", "mean((pred - target)^2)", source="kexue.fm/archives/6760, the reconstruction loss")
 def _mse(rng):
     from .mse import mse_backward, mse_forward
 
@@ -72,7 +72,7 @@ def _mse(rng):
                       ("pred", "target"))]
 
 
-@register("embedding", "E[ids], scatter-add backward")
+@register("embedding", "E[ids], scatter-add backward", source="the language model's input layer")
 def _embedding(rng):
     from .embedding import embedding_backward, embedding_forward
 
@@ -81,7 +81,7 @@ def _embedding(rng):
                       (ids, rng.standard_normal((5, 4))), ("ids", "E"))]
 
 
-@register("cross_entropy", "softmax cross-entropy averaged over counted positions")
+@register("cross_entropy", "softmax cross-entropy averaged over counted positions", source="the language model's loss")
 def _cross_entropy(rng):
     from .crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 

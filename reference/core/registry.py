@@ -9,7 +9,7 @@ Registering a new op::
 
     from reference.core.registry import CheckCase, register
 
-    @register("my_op", "one-line description")
+    @register("my_op", "one-line description", source="kexue.fm/archives/NNNN, eq. label")
     def _cases(rng):
         x = rng.standard_normal((3, 4))
         return [CheckCase("3x4", my_op_forward, my_op_backward, (x,), ("x",))]
@@ -80,6 +80,7 @@ class RegisteredOp:
     name: str
     summary: str
     make_cases: Callable[[np.random.Generator], Sequence[CheckCase]]
+    source: str = ""   # the article (URL) and equation, or the paper, the op implements
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,12 +105,13 @@ class OpResult:
 _REGISTRY: dict[str, RegisteredOp] = {}
 
 
-def register(name: str, summary: str):
-    """Decorator: register ``make_cases(rng) -> list[CheckCase]`` under ``name``."""
+def register(name: str, summary: str, *, source: str = ""):
+    """Decorator: register ``make_cases(rng) -> list[CheckCase]`` under ``name``; ``source``
+    names the article and equation (or paper) the op implements."""
     def deco(make_cases):
         if name in _REGISTRY and _REGISTRY[name].make_cases is not make_cases:
             raise ValueError(f"name: op {name!r} is already registered")
-        _REGISTRY[name] = RegisteredOp(name, summary, make_cases)
+        _REGISTRY[name] = RegisteredOp(name, summary, make_cases, source)
         return make_cases
     return deco
 

@@ -17,7 +17,7 @@ def _params(rng, I, H):
     return LSTMParams(p.W * 2.0, p.U * 2.0, b)
 
 
-@register("lstm_cell", "one LSTM step (article eq. lstm)")
+@register("lstm_cell", "one LSTM step (article eq. lstm)", source="kexue.fm/archives/6621, eq. lstm")
 def _cell(rng):
     cases = []
     for B, I, H in ((3, 4, 5), (1, 2, 3)):
@@ -27,7 +27,7 @@ def _cell(rng):
     return cases
 
 
-@register("lstm_layer", "LSTM over (T, B, I), backpropagation through time")
+@register("lstm_layer", "LSTM over (T, B, I), backpropagation through time", source="kexue.fm/archives/6621, eq. lstm over time")
 def _layer(rng):
     cases = []
     for T, B, I, H in ((4, 3, 2, 5), (1, 2, 3, 4), (6, 1, 3, 2)):

@@ -27,7 +27,7 @@ def _states(rng, B, H):
     return rng.standard_normal((B, H)), rng.standard_normal((B, H))
 
 
-@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)")
+@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)", source="kexue.fm/archives/6621, eq. update-o3")
 def _cell(rng):
     cases = []
     for variant in ("paper", "article"):
@@ -39,7 +39,7 @@ def _cell(rng):
     return cases
 
 
-@register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect")
+@register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect", source="kexue.fm/archives/6621, eq. update-o3 over time")
 def _layer(rng):
     cases = []
     mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
@@ -57,7 +57,7 @@ def _layer(rng):
     return cases
 
 
-@register("onlstm_stack", "two ON-LSTM layers chained")
+@register("onlstm_stack", "two ON-LSTM layers chained", source="Shen et al. 2019, the authors' ONLSTMStack")
 def _stack(rng):
     T, B, I, sizes = 3, 2, 3, (6, 4)
     params = (_params(rng, I, sizes[0], 2), _params(rng, sizes[0], sizes[1], 2))
@@ -70,7 +70,7 @@ def _stack(rng):
             for v in ("paper", "article")]
 
 
-@register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy")
+@register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy", source="Shen et al. 2019, the language model")
 def _lm(rng):
     from .lm import LMParams, lm_backward, lm_forward
 

@@ -14,6 +14,8 @@ from ..vq.ema import EMAState, ema_update
 
 class EMAUpdateOp:
     name = "ema_update"
+    summary = "one EMA codebook update (counts, sums, codebook), forward only"
+    source = "van den Oord et al. 2017, appendix A.1 (the EMA codebook)"
     input_names = ("codebook", "counts", "sums", "z", "indices")
 
     def forward(self, inputs, attrs):

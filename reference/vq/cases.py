@@ -35,7 +35,7 @@ def relu(a):
     return np.maximum(a, 0)
 
 
-@register("straight_through", "x + sg[f(x) - x]: value f(x), identity gradient")
+@register("straight_through", "x + sg[f(x) - x]: value f(x), identity gradient", source="kexue.fm/archives/6760, x + sg[f(x) - x]")
 def _st(rng):
     fwd = functools.partial(straight_through.straight_through_forward, fn=relu)
     x = rng.standard_normal((3, 4))
@@ -43,7 +43,7 @@ def _st(rng):
                       surrogate=lambda x0: (lambda x: x + (relu(x0) - x0)))]
 
 
-@register("vq_st", "VQ straight-through: value z_q, gradient identity to z, zero to the codebook")
+@register("vq_st", "VQ straight-through: value z_q, gradient identity to z, zero to the codebook", source="kexue.fm/archives/6760, z + sg[z_q - z]")
 def _vq_st(rng):
     cases = []
     for layout in ("KD", "DK"):
@@ -55,7 +55,7 @@ def _vq_st(rng):
     return cases
 
 
-@register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2")
+@register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2", source="kexue.fm/archives/6760, the VQ-VAE loss")
 def _vq_loss(rng):
     cases = []
     for layout, reduction, beta, gamma in (("KD", "mean", 1.0, 0.25), ("DK", "sum", 0.7, 0.3)):
@@ -75,7 +75,7 @@ def _vq_loss(rng):
     return cases
 
 
-@register("rotation_trick", "value z_q, gradient lambda R^T g (Fifty et al. 2024)")
+@register("rotation_trick", "value z_q, gradient lambda R^T g (Fifty et al. 2024)", source="Fifty et al. 2024 (beyond the article)")
 def _rotation(rng):
     z = rng.standard_normal((3, 4))
     z_q = z + 0.8 * rng.standard_normal((3, 4))
@@ -88,7 +88,7 @@ def _rotation(rng):
                       ("z", "z_q"), surrogate=surrogate)]
 
 
-@register("fsq", "finite scalar quantisation, straight-through on the rounding")
+@register("fsq", "finite scalar quantisation, straight-through on the rounding", source="Mentzer et al. 2023 (beyond the article)")
 def _fsq(rng):
     levels = [3, 4, 5]
     z = 1.5 * rng.standard_normal((4, 3))
@@ -103,7 +103,7 @@ def _fsq(rng):
     return [CheckCase("levels (3, 4, 5)", fwd, fsq.fsq_backward, (z,), ("z",), surrogate=surrogate)]
 
 
-@register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)")
+@register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)", source="the demo model of refspace demo vq")
 def _mlp(rng):
     from .demo import MLP, mlp_backward, mlp_forward
 
