@@ -14,12 +14,14 @@ Registering a new op::
         x = rng.standard_normal((3, 4))
         return [CheckCase("3x4", my_op_forward, my_op_backward, (x,), ("x",))]
 
-and add the module to :data:`BUILTIN_MODULES` so the command imports it.
+in a module named ``cases`` inside any subpackage of ``reference`` (e.g. ``reference/vq/cases.py``):
+:func:`discover` imports every such module, so no list names the areas.
 """
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import pkgutil
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -27,13 +29,18 @@ import numpy as np
 from .gradcheck import GradCheckReport, InputCheck, check_op, check_vjp
 from .pytree import leaves
 
-#: modules imported (for their registrations) before ``refspace check`` runs
-BUILTIN_MODULES = (
-    "reference.core.cases",
-    "reference.lstm.cases",
-    "reference.onlstm.cases",
-    "reference.vq.cases",
-)
+CASE_MODULE = "cases"   # the module name, in any subpackage, whose import registers that area's ops
+
+
+def discover() -> list[str]:
+    """Import every ``<package>.cases`` module below the top package (for their registrations);
+    returns their names, sorted."""
+    top = importlib.import_module(__name__.split(".")[0])
+    names = sorted(m.name for m in pkgutil.walk_packages(top.__path__, top.__name__ + ".")
+                   if m.name.rsplit(".", 1)[-1] == CASE_MODULE)
+    for name in names:
+        importlib.import_module(name)
+    return names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,10 +131,12 @@ def unregister(name: str) -> None:
 
 
 def registered_ops() -> list[RegisteredOp]:
-    """All registered ops (importing the built-in modules first), in registration order."""
-    for module in BUILTIN_MODULES:
-        importlib.import_module(module)
-    return list(_REGISTRY.values())
+    """All registered ops (discovering the area modules first): areas in :func:`discover`'s order,
+    ops in registration order within an area, whatever was imported first."""
+    modules = discover()
+    rank = {m: k for k, m in enumerate(modules)}
+    ops = list(_REGISTRY.values())   # insertion order within a module; modules in discovery order
+    return sorted(ops, key=lambda op: rank.get(op.make_cases.__module__, len(rank)))
 
 
 def run_checks(names: Iterable[str] | None = None, seed: int = 0,

@@ -43,3 +43,26 @@ def test_every_registered_op_has_cases_with_distinct_labels():
     for op in registered_ops():
         labels = [c.label for c in op.make_cases(np.random.default_rng(0))]
         assert labels and len(labels) == len(set(labels)), op.name
+
+
+def test_areas_are_discovered_and_the_registry_names_none():
+    import inspect
+
+    from reference.core import registry
+
+    modules = registry.discover()
+    assert {"reference.core.cases", "reference.lstm.cases", "reference.onlstm.cases", "reference.vq.cases"} <= set(modules)
+    source = inspect.getsource(registry)
+    assert "reference.lstm" not in source and "reference.vq" not in source and "reference.onlstm" not in source
+
+
+def test_the_op_order_does_not_depend_on_what_was_imported_first():
+    import subprocess
+    import sys
+
+    code = ("import {first}\nfrom reference.core.registry import registered_ops\n"
+            "print(' '.join(op.name for op in registered_ops()))")
+    orders = {subprocess.run([sys.executable, "-c", code.format(first=m)], capture_output=True, text=True,
+                             timeout=300).stdout.strip()
+              for m in ("reference.vq.cases", "reference.onlstm.cases", "reference.core.cases")}
+    assert len(orders) == 1 and orders.pop().startswith("sigmoid")
