@@ -8,10 +8,25 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from hypothesis import strategies as st
 
 from . import activations as act
 from .affine import affine_backward, affine_forward
 from .registry import CheckCase, register
+from .strategies import draw_array
+
+
+@st.composite
+def _matrix(draw):
+    """Live examples of the row-wise ops: x (N, C) with logits up to +-4."""
+    return {"x": draw_array(draw, (draw(st.integers(1, 4)), draw(st.integers(1, 6))), bound=4.0)}, {}
+
+
+@st.composite
+def _affine_live(draw):
+    n, i, o = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return {"x": draw_array(draw, (n, i)), "W": draw_array(draw, (i, o)),
+            "b": draw_array(draw, (o,), min_magnitude=0.1)}, {}
 
 
 def _unary(forward, backward, rng, *, scale=1.0):
@@ -32,7 +47,7 @@ def _tanh(rng):
     return _unary(act.tanh_forward, act.tanh_backward, rng)
 
 
-@register("softmax", "stable softmax along an axis", source="kexue.fm/archives/6621, softmax in cumax")
+@register("softmax", "stable softmax along an axis", source="kexue.fm/archives/6621, softmax in cumax", live=_matrix())
 def _softmax(rng):
     cases = _unary(act.softmax_forward, act.softmax_backward, rng)
     axis0 = functools.partial(act.softmax_forward, axis=0)
@@ -40,17 +55,17 @@ def _softmax(rng):
     return cases
 
 
-@register("cumax", "cumsum(softmax(x)), left to right", source="kexue.fm/archives/6621, cumax = cumsum(softmax)")
+@register("cumax", "cumsum(softmax(x)), left to right", source="kexue.fm/archives/6621, cumax = cumsum(softmax)", live=_matrix())
 def _cumax(rng):
     return _unary(act.cumax_forward, act.cumax_backward, rng)
 
 
-@register("rev_cumax", "inclusive right-to-left cumsum of softmax(x)", source="kexue.fm/archives/6621, the reverse cumax of the master input gate")
+@register("rev_cumax", "inclusive right-to-left cumsum of softmax(x)", source="kexue.fm/archives/6621, the reverse cumax of the master input gate", live=_matrix())
 def _rev_cumax(rng):
     return _unary(act.rev_cumax_forward, act.rev_cumax_backward, rng)
 
 
-@register("affine", "x W + b", source="the x W + b of every gate")
+@register("affine", "x W + b", source="the x W + b of every gate", live=_affine_live())
 def _affine(rng):
     def case(label, lead, i, o, bias=True):
         x = rng.standard_normal(lead + (i,))

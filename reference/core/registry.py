@@ -84,10 +84,27 @@ def _close(a, b) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class RegisteredOp:
+    """One op's declaration, next to the op (in its area's ``cases`` module).
+
+    Differentiable ops give ``make_cases(rng) -> [CheckCase]`` (the seeded edge cases that
+    ``refspace check`` and the golden files use). Forward-only ops a porter must match give
+    instead ``forward(inputs, attrs) -> outputs`` over flat named arrays and ``example(rng) ->
+    (inputs, attrs)``. Either may give ``live``, a hypothesis strategy of ``(inputs, attrs)``
+    (flat named float64/int arrays, as the calling convention of ``reference.verify``) for
+    ``refspace verify OP``.
+    """
+
     name: str
     summary: str
-    make_cases: Callable[[np.random.Generator], Sequence[CheckCase]]
+    make_cases: Callable[[np.random.Generator], Sequence[CheckCase]] | None
     source: str = ""   # the article (URL) and equation, or the paper, the op implements
+    live: object = None
+    forward: Callable | None = None
+    example: Callable | None = None
+
+    @property
+    def differentiable(self) -> bool:
+        return self.make_cases is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,15 +129,29 @@ class OpResult:
 _REGISTRY: dict[str, RegisteredOp] = {}
 
 
-def register(name: str, summary: str, *, source: str = ""):
+def _add(op: RegisteredOp, owner) -> None:
+    old = _REGISTRY.get(op.name)
+    if old is not None and (old.make_cases or old.forward) is not owner:
+        raise ValueError(f"name: op {op.name!r} is already registered")
+    _REGISTRY[op.name] = op
+
+
+def register(name: str, summary: str, *, source: str = "", live=None):
     """Decorator: register ``make_cases(rng) -> list[CheckCase]`` under ``name``; ``source``
-    names the article and equation (or paper) the op implements."""
+    names the article and equation (or paper) the op implements; ``live`` is an optional
+    hypothesis strategy of (flat inputs, attrs) for ``refspace verify``."""
     def deco(make_cases):
-        if name in _REGISTRY and _REGISTRY[name].make_cases is not make_cases:
-            raise ValueError(f"name: op {name!r} is already registered")
-        _REGISTRY[name] = RegisteredOp(name, summary, make_cases, source)
+        _add(RegisteredOp(name, summary, make_cases, source, live), make_cases)
         return make_cases
     return deco
+
+
+def register_forward_only(name: str, summary: str, *, source: str, forward: Callable, example: Callable,
+                          live=None) -> None:
+    """Register a forward-only op (no gradient to check): ``forward(inputs, attrs) -> {name: array}``
+    over flat named arrays, a seeded ``example(rng) -> (inputs, attrs)`` for the golden files, and
+    optionally a ``live`` strategy of (inputs, attrs)."""
+    _add(RegisteredOp(name, summary, None, source, live, forward, example), forward)
 
 
 def unregister(name: str) -> None:
@@ -136,7 +167,12 @@ def registered_ops() -> list[RegisteredOp]:
     modules = discover()
     rank = {m: k for k, m in enumerate(modules)}
     ops = list(_REGISTRY.values())   # insertion order within a module; modules in discovery order
-    return sorted(ops, key=lambda op: rank.get(op.make_cases.__module__, len(rank)))
+    return sorted(ops, key=lambda op: rank.get((op.make_cases or op.example).__module__, len(rank)))
+
+
+def checked_ops() -> list[RegisteredOp]:
+    """The differentiable ops, which ``refspace check`` runs."""
+    return [op for op in registered_ops() if op.differentiable]
 
 
 def run_checks(names: Iterable[str] | None = None, seed: int = 0,
@@ -145,7 +181,7 @@ def run_checks(names: Iterable[str] | None = None, seed: int = 0,
 
     Raises ``ValueError`` naming the unknown op if ``names`` holds one.
     """
-    ops = registered_ops()
+    ops = checked_ops()
     if names is not None:
         names = list(names)
         known = {op.name for op in ops}

@@ -5,7 +5,10 @@ B = 1 edge cases included.
 """
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
 from ..core.registry import CheckCase, register
+from ..core.strategies import recurrent_inputs
 from .cell import lstm_cell_backward, lstm_cell_forward
 from .layer import lstm_layer_backward, lstm_layer_forward
 from .params import LSTMParams
@@ -17,7 +20,16 @@ def _params(rng, I, H):
     return LSTMParams(p.W * 2.0, p.U * 2.0, b)
 
 
-@register("lstm_cell", "one LSTM step (article eq. lstm)", source="kexue.fm/archives/6621, eq. lstm")
+def _hidden(draw):
+    return draw(st.integers(1, 4)), 0
+
+
+@st.composite
+def _live(draw, with_time):
+    return recurrent_inputs(draw, _hidden, with_time=with_time)[0], {}
+
+
+@register("lstm_cell", "one LSTM step (article eq. lstm)", source="kexue.fm/archives/6621, eq. lstm", live=_live(False))
 def _cell(rng):
     cases = []
     for B, I, H in ((3, 4, 5), (1, 2, 3)):
@@ -27,7 +39,7 @@ def _cell(rng):
     return cases
 
 
-@register("lstm_layer", "LSTM over (T, B, I), backpropagation through time", source="kexue.fm/archives/6621, eq. lstm over time")
+@register("lstm_layer", "LSTM over (T, B, I), backpropagation through time", source="kexue.fm/archives/6621, eq. lstm over time", live=_live(True))
 def _layer(rng):
     cases = []
     for T, B, I, H in ((4, 3, 2, 5), (1, 2, 3, 4), (6, 1, 3, 2)):

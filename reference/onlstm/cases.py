@@ -9,8 +9,11 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from hypothesis import strategies as st
 
+from ..core.masks import mask_from_lengths
 from ..core.registry import CheckCase, register
+from ..core.strategies import recurrent_inputs, sequence_lengths
 from .cell import onlstm_cell_backward, onlstm_cell_forward
 from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
 from .dropconnect import dropconnect_mask
@@ -27,7 +30,23 @@ def _states(rng, B, H):
     return rng.standard_normal((B, H)), rng.standard_normal((B, H))
 
 
-@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)", source="kexue.fm/archives/6621, eq. update-o3")
+def _levels(draw):
+    L, chunk = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return L * chunk, 2 * L
+
+
+@st.composite
+def _live(draw, with_time):
+    """Live examples: both master-input variants; layers also with a padding mask (or none)."""
+    inputs, T, B = recurrent_inputs(draw, _levels, with_time=with_time)
+    attrs = {"master_input": draw(st.sampled_from(["paper", "article"]))}
+    if with_time:
+        attrs["mask"] = draw(st.none() | sequence_lengths(B, T).map(lambda n: mask_from_lengths(n, T)))
+        attrs["weight_mask"] = None
+    return inputs, attrs
+
+
+@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)", source="kexue.fm/archives/6621, eq. update-o3", live=_live(False))
 def _cell(rng):
     cases = []
     for variant in ("paper", "article"):
@@ -39,7 +58,7 @@ def _cell(rng):
     return cases
 
 
-@register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect", source="kexue.fm/archives/6621, eq. update-o3 over time")
+@register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect", source="kexue.fm/archives/6621, eq. update-o3 over time", live=_live(True))
 def _layer(rng):
     cases = []
     mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])

@@ -17,20 +17,18 @@ FROZEN = os.path.join(os.path.dirname(__file__), "golden_data")
 
 def catalogue() -> list[dict]:
     """One row per op: name, summary, source, kind, check, golden, live."""
-    from .extra_ops import EXTRA
     from .golden import load_manifest
-    from .live import STRATEGIES
 
     golden = {c["op"] for c in load_manifest(FROZEN)["cases"]}
     rows = []
     for op in registered_ops():
-        cases = op.make_cases(np.random.default_rng(0))
-        kind = "designed gradient" if any(c.surrogate is not None for c in cases) else "gradient"
+        if op.differentiable:
+            cases = op.make_cases(np.random.default_rng(0))
+            kind = "designed gradient" if any(c.surrogate is not None for c in cases) else "gradient"
+        else:
+            kind = "forward only"
         rows.append({"op": op.name, "summary": op.summary, "source": op.source, "kind": kind,
-                     "check": True, "golden": op.name in golden, "live": op.name in STRATEGIES})
-    for name, extra in EXTRA.items():
-        rows.append({"op": name, "summary": extra.summary, "source": extra.source, "kind": "forward only",
-                     "check": False, "golden": name in golden, "live": name in STRATEGIES})
+                     "check": op.differentiable, "golden": op.name in golden, "live": op.live is not None})
     return rows
 
 

@@ -29,7 +29,7 @@ import functools
 import numpy as np
 
 from ..core.pytree import leaves, map_leaves
-from ..core.registry import CheckCase, registered_ops
+from ..core.registry import CheckCase, checked_ops, registered_ops
 
 
 def unwrap_partial(fn):
@@ -91,7 +91,7 @@ class OpTemplate:
 def templates() -> dict[str, list[OpTemplate]]:
     """op name -> the OpTemplates of its registered cases (seed 0, as ``refspace check``)."""
     out: dict[str, list[OpTemplate]] = {}
-    for op in registered_ops():
+    for op in checked_ops():
         out[op.name] = [OpTemplate.from_case(op.name, c) for c in op.make_cases(np.random.default_rng(0))]
     return out
 
@@ -102,10 +102,8 @@ class ReferenceImpl:
     name = "reference"
 
     def __init__(self):
-        from . import extra_ops
-
         self._templates = templates()
-        self._extra = extra_ops.EXTRA
+        self._extra = {op.name: op for op in registered_ops() if not op.differentiable}
         self.ops = tuple(self._templates) + tuple(self._extra)
         self.layouts: dict[str, str] = {}
 
@@ -121,7 +119,7 @@ class ReferenceImpl:
 
     def forward(self, op, inputs, attrs=None):
         if op in self._extra:
-            return self._extra[op].forward(inputs, attrs or {})
+            return dict(self._extra[op].forward(inputs, attrs or {}))
         tpl = self._template(op, inputs)
         out, _ = tpl.run_forward(inputs, attrs or {})
         return flatten_output(out)

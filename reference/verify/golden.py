@@ -48,6 +48,7 @@ import zlib
 import numpy as np
 
 from .. import __version__
+from ..core.registry import registered_ops
 from ..core.files import atomic_directory, write_text
 from ..core.npzio import load_npz, save_npz
 from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
@@ -95,16 +96,16 @@ def _function_name(value) -> str:
 
 def _cases(ops=None):
     """(op, label, flat inputs, attrs, designed, differentiable) for every case to export."""
-    from .extra_ops import EXTRA
-
-    for op, tpls in templates().items():
-        if ops is None or op in ops:
-            for tpl in tpls:
-                yield op, tpl.label, flatten(tpl.inputs, tpl.names), tpl.attrs, tpl.designed, True
-    for op, extra in EXTRA.items():
-        if ops is None or op in ops:
-            inputs, attrs = extra.example(np.random.default_rng(0))
-            yield op, "example", inputs, attrs, False, False
+    tpls = templates()
+    for op in registered_ops():
+        if ops is not None and op.name not in ops:
+            continue
+        if op.differentiable:
+            for tpl in tpls[op.name]:
+                yield op.name, tpl.label, flatten(tpl.inputs, tpl.names), tpl.attrs, tpl.designed, True
+        else:
+            inputs, attrs = op.example(np.random.default_rng(0))
+            yield op.name, "example", inputs, attrs, False, False
 
 
 def _golden_file(name: str) -> bool:

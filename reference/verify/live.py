@@ -18,7 +18,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from ..core.strategies import float_arrays, mask_from_lengths, sequence_lengths
+from ..core.registry import registered_ops
 from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
 from .compare import compare
 from .convention import ReferenceImpl
@@ -26,96 +26,9 @@ from .convention import ReferenceImpl
 RTOL, ATOL = 1e-7, 1e-9
 
 
-def _arr(draw, shape, **kw):
-    return draw(float_arrays(tuple(shape), bound=kw.pop("bound", 1.5), **kw))
-
-
-@st.composite
-def _softmax_like(draw):
-    return {"x": _arr(draw, (draw(st.integers(1, 4)), draw(st.integers(1, 6))), bound=4.0)}, {}
-
-
-@st.composite
-def _affine(draw):
-    n, i, o = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    return {"x": _arr(draw, (n, i)), "W": _arr(draw, (i, o)), "b": _arr(draw, (o,), min_magnitude=0.1)}, {}
-
-
-def _recurrent(draw, gates, with_time):
-    T = draw(st.integers(1, 4)) if with_time else None
-    B, I = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    H, extra = gates(draw)
-    G = 4 * H + extra
-    x = _arr(draw, (T, B, I) if with_time else (B, I))
-    inputs = {"x": x, "params.W": _arr(draw, (I, G)), "params.U": _arr(draw, (H, G)),
-              "params.b": _arr(draw, (G,), min_magnitude=0.1)}
-    names = ("h0", "c0") if with_time else ("h_prev", "c_prev")
-    inputs.update({n: _arr(draw, (B, H)) for n in names})
-    return inputs, T, B
-
-
-def _lstm_gates(draw):
-    return draw(st.integers(1, 4)), 0
-
-
-def _onlstm_gates(draw):
-    L, cs = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    return L * cs, 2 * L
-
-
-@st.composite
-def _lstm(draw, with_time):
-    inputs, _, _ = _recurrent(draw, _lstm_gates, with_time)
-    return inputs, {}
-
-
-@st.composite
-def _onlstm(draw, with_time):
-    inputs, T, B = _recurrent(draw, _onlstm_gates, with_time)
-    attrs = {"master_input": draw(st.sampled_from(["paper", "article"]))}
-    if with_time:
-        attrs["mask"] = draw(st.none() | sequence_lengths(B, T).map(lambda n: mask_from_lengths(n, T)))
-        attrs["weight_mask"] = None
-    return inputs, attrs
-
-
-@st.composite
-def _vq_loss(draw):
-    N, K, D = draw(st.integers(1, 5)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    E = 3.0 * rng.standard_normal((K, D))
-    idx = rng.integers(0, K, N)
-    z = E[idx] + 0.05 * rng.standard_normal((N, D))
-    attrs = {"beta": draw(st.sampled_from([1.0, 0.5])), "gamma": draw(st.sampled_from([0.25, 1.0])),
-             "reduction": draw(st.sampled_from(["mean", "sum"])), "layout": "KD"}
-    return {"z": z, "codebook": E, "indices": idx}, attrs
-
-
-@st.composite
-def _ema(draw):
-    K, D, N = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 6))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    E = 2.0 * rng.standard_normal((K, D))
-    z = 2.0 * rng.standard_normal((N, D))
-    idx = np.argmin(((z[:, None] - E[None]) ** 2).sum(-1), axis=1)
-    convention = draw(st.sampled_from(["bias_corrected", "ones"]))
-    steps = draw(st.integers(0, 3))
-    if convention == "ones" and steps == 0:
-        counts, sums = np.ones(K), E.copy()
-    elif steps == 0:
-        counts, sums = np.zeros(K), np.zeros((K, D))
-    else:
-        counts = rng.uniform(0.1, 2.0, K)
-        sums = E * counts[:, None]
-    attrs = {"steps": steps, "decay": draw(st.sampled_from([0.99, 0.8])), "eps": 1e-5, "convention": convention}
-    return {"codebook": E, "counts": counts, "sums": sums, "z": z, "indices": idx}, attrs
-
-
-STRATEGIES = {
-    "softmax": _softmax_like(), "cumax": _softmax_like(), "rev_cumax": _softmax_like(), "affine": _affine(),
-    "lstm_cell": _lstm(False), "lstm_layer": _lstm(True), "onlstm_cell": _onlstm(False),
-    "onlstm_layer": _onlstm(True), "vq_loss": _vq_loss(), "ema_update": _ema(),
-}
+def strategies() -> dict:
+    """op name -> its live strategy of (flat inputs, attrs), from the ops' declarations."""
+    return {op.name: op.live for op in registered_ops() if op.live is not None}
 
 
 @dataclasses.dataclass
@@ -143,7 +56,7 @@ def _check_example(impl, reference, op, inputs, attrs, seed):
         raise_if_missing_extra(exc)
         return [], f"forward raised {type(exc).__name__}: {exc}"
     checks = [("forward", compare(ref_out, got, rtol=RTOL, atol=ATOL))]
-    if hasattr(impl, "vjp") and op != "ema_update":
+    if hasattr(impl, "vjp") and op not in reference._extra:
         rng = np.random.default_rng(seed)
         cot = {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
         ref_grads = reference.vjp(op, inputs, attrs, cot)
@@ -176,8 +89,9 @@ def _scratch_hypothesis_home():
 
 
 def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "module:attribute") -> LiveResult:
-    if op not in STRATEGIES:
-        raise ValueError(f"op: no live strategy for {op!r}; live ops: {sorted(STRATEGIES)} "
+    live = strategies()
+    if op not in live:
+        raise ValueError(f"op: no live strategy for {op!r}; live ops: {sorted(live)} "
                          f"(use --golden DIR for the others)")
     if op not in getattr(impl, "ops", ()):
         raise ValueError(f"--impl: the implementation does not list {op!r} in its ops {sorted(impl.ops)}")
@@ -187,7 +101,7 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
 
     @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
-    @given(STRATEGIES[op], st.integers(0, 2**31 - 1))
+    @given(live[op], st.integers(0, 2**31 - 1))
     def run(case, seed):
         inputs, attrs = case
         if supports is not None and not supports(op, attrs):

@@ -16,10 +16,12 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from hypothesis import strategies as st
 
-from ..core.registry import CheckCase, register
+from ..core.registry import CheckCase, register, register_forward_only
 from . import fsq, losses, quantise, rotation, straight_through
 from .assign import nearest_codes
+from .ema import EMAState, ema_update
 
 
 def _separated(rng, shape, K, D, layout="KD"):
@@ -28,6 +30,18 @@ def _separated(rng, shape, K, D, layout="KD"):
     k = rng.integers(0, K, size=shape)
     z = E[k] + 0.1 * rng.standard_normal(shape + (D,))
     return z, (E if layout == "KD" else E.T.copy())
+
+
+@st.composite
+def _vq_loss_live(draw):
+    N, K, D = draw(st.integers(1, 5)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    E = 3.0 * rng.standard_normal((K, D))
+    idx = rng.integers(0, K, N)
+    z = E[idx] + 0.05 * rng.standard_normal((N, D))
+    attrs = {"beta": draw(st.sampled_from([1.0, 0.5])), "gamma": draw(st.sampled_from([0.25, 1.0])),
+             "reduction": draw(st.sampled_from(["mean", "sum"])), "layout": "KD"}
+    return {"z": z, "codebook": E, "indices": idx}, attrs
 
 
 def relu(a):
@@ -55,7 +69,7 @@ def _vq_st(rng):
     return cases
 
 
-@register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2", source="kexue.fm/archives/6760, the VQ-VAE loss")
+@register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2", source="kexue.fm/archives/6760, the VQ-VAE loss", live=_vq_loss_live())
 def _vq_loss(rng):
     cases = []
     for layout, reduction, beta, gamma in (("KD", "mean", 1.0, 0.25), ("DK", "sum", 0.7, 0.3)):
@@ -110,3 +124,54 @@ def _mlp(rng):
     p = MLP.init((3, 5, 2), rng)
     p = MLP(p.W1, rng.uniform(0.2, 1, 5), p.W2, rng.uniform(0.2, 1, 2))
     return [CheckCase("3 -> 5 -> 2", mlp_forward, mlp_backward, (rng.standard_normal((4, 3)), p), ("x", "params"))]
+
+
+# --- forward-only ops a porter must match ------------------------------------------------------
+
+def _ema_forward(inputs, attrs):
+    """``ema_update`` over flat inputs ``codebook`` (K, D), ``counts`` (K,), ``sums`` (K, D), ``z`` (N, D),
+    ``indices`` int (N,); attrs ``steps`` (taken so far), ``decay``, ``eps``, ``convention``
+    ("bias_corrected" or "ones"). Outputs ``codebook``, ``counts``, ``sums`` after one update."""
+    missing = [k for k in ("codebook", "counts", "sums", "z", "indices") if k not in inputs]
+    if missing:
+        raise ValueError(f"inputs: missing {missing}")
+    state = EMAState(np.asarray(inputs["counts"]), np.asarray(inputs["sums"]), int(attrs.get("steps", 0)),
+                     attrs.get("convention", "bias_corrected"))
+    new, st_ = ema_update(inputs["codebook"], state, inputs["z"], inputs["indices"],
+                          decay=attrs.get("decay", 0.99), eps=attrs.get("eps", 1e-5))
+    return {"codebook": new, "counts": st_.counts, "sums": st_.sums}
+
+
+def _ema_example(rng):
+    """Two codes far away stay unused."""
+    E = rng.standard_normal((5, 3))
+    E[3:] += 40.0
+    z = rng.standard_normal((12, 3))
+    idx = np.argmin(((z[:, None] - E[None]) ** 2).sum(-1), axis=1)
+    return ({"codebook": E, "counts": np.zeros(5), "sums": np.zeros((5, 3)), "z": z, "indices": idx},
+            {"steps": 0, "decay": 0.99, "eps": 1e-5, "convention": "bias_corrected"})
+
+
+@st.composite
+def _ema_live(draw):
+    K, D, N = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    E = 2.0 * rng.standard_normal((K, D))
+    z = 2.0 * rng.standard_normal((N, D))
+    idx = np.argmin(((z[:, None] - E[None]) ** 2).sum(-1), axis=1)
+    convention = draw(st.sampled_from(["bias_corrected", "ones"]))
+    steps = draw(st.integers(0, 3))
+    if convention == "ones" and steps == 0:
+        counts, sums = np.ones(K), E.copy()
+    elif steps == 0:
+        counts, sums = np.zeros(K), np.zeros((K, D))
+    else:
+        counts = rng.uniform(0.1, 2.0, K)
+        sums = E * counts[:, None]
+    attrs = {"steps": steps, "decay": draw(st.sampled_from([0.99, 0.8])), "eps": 1e-5, "convention": convention}
+    return {"codebook": E, "counts": counts, "sums": sums, "z": z, "indices": idx}, attrs
+
+
+register_forward_only("ema_update", "one EMA codebook update (counts, sums, codebook), forward only",
+                      source="van den Oord et al. 2017, appendix A.1 (the EMA codebook)",
+                      forward=_ema_forward, example=_ema_example, live=_ema_live())

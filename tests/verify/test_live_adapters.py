@@ -88,11 +88,13 @@ def test_wrong_ports_are_caught_and_shrunk_to_small_cases(port, op, tells):
     r = verify_live(load_impl(spec), op, max_examples=100, impl_spec=spec)
     assert not r.passed and any(t in r.failure for t in tells), r.failure
     inputs, attrs, _ = r.counterexample
-    # shrunk to a handful of numbers: one step of one sequence, tiny sizes
+    # shrunk to a handful of numbers: one sequence, one or two steps, tiny sizes (hypothesis's
+    # shrinker finds a small example, not always the smallest)
     assert sum(np.size(v) for v in inputs.values()) <= 60
     first = next(iter(inputs.values()))
     if op.endswith("layer"):
-        assert first.shape[:2] == (1, 1) and inputs["params.U"].shape[0] <= 2    # T = B = 1, H <= 2
+        T, B = first.shape[:2]
+        assert T <= 2 and B == 1 and inputs["params.U"].shape[0] <= 2
     namespace = {}
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         exec(r.reproduction, namespace)                             # the snippet runs as printed
