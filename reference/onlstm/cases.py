@@ -12,12 +12,14 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.masks import mask_from_lengths
-from ..core.registry import CheckCase, register
+from ..core.registry import CheckCase, register, register_forward_only
 from ..core.strategies import recurrent_inputs, sequence_lengths
-from .cell import onlstm_cell_backward, onlstm_cell_forward
+from .cell import onlstm_cell_backward, onlstm_cell_forward, onlstm_cell_hard
 from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
 from .dropconnect import dropconnect_mask
 from .params import ONLSTMParams
+from .parse import distances
+from .trees import build_tree, spans
 
 
 def _params(rng, I, H, chunk_size):
@@ -101,3 +103,88 @@ def _lm(rng):
     return [CheckCase(f"V=7 sizes (3, 4, 6) T={T} B={B} masked", functools.partial(lm_forward, mask=mask), lm_backward,
                       (rng.integers(0, 7, (T, B)), rng.integers(0, 7, (T, B)), p), ("inputs", "targets", "params"),
                       options={"mode": "vjp"})]
+
+
+# --- forward-only ops a porter must match ------------------------------------------------------
+
+def _params_of(inputs):
+    return ONLSTMParams(inputs["params.W"], inputs["params.U"], inputs["params.b"])
+
+
+def _hard_forward(inputs, attrs):
+    """``onlstm_cell_hard`` over flat inputs ``x`` (B, I), ``params.W/U/b``, ``h_prev``, ``c_prev``
+    and integer levels ``d_f``, ``d_i`` (B,); attrs ``master_input``. Outputs ``out[0]`` h, ``out[1]`` c."""
+    h, c = onlstm_cell_hard(inputs["x"], _params_of(inputs), inputs["h_prev"], inputs["c_prev"], inputs["d_f"],
+                            inputs["d_i"], master_input=attrs.get("master_input", "article"))
+    return {"out[0]": h, "out[1]": c}
+
+
+def _distances_forward(inputs, attrs):
+    """``distances`` of one layer: flat layer inputs (``x`` (T, B, I), ``params.*``, ``h0``, ``c0``),
+    attrs ``master_input`` and ``mask``; outputs ``d_f`` and ``d_i`` (T, B)."""
+    _, cache = onlstm_layer_forward(inputs["x"], _params_of(inputs), inputs["h0"], inputs["c0"],
+                                    mask=attrs.get("mask"), master_input=attrs.get("master_input", "paper"))
+    d_f, d_i = distances(cache)
+    return {"d_f": d_f, "d_i": d_i}
+
+
+def _tree_forward(inputs, attrs):
+    """``build_tree`` on ``depth`` (n,): the tree as its sorted spans (S, 2) int64, root included
+    (a binary tree is determined by them); words are the positions."""
+    depth = np.asarray(inputs["depth"])
+    tree = build_tree(depth, [str(k) for k in range(len(depth))])
+    return {"spans": np.array(sorted(spans(tree, include_root=True)), dtype=np.int64).reshape(-1, 2)}
+
+
+def _levels_of(inputs):
+    H, G = np.shape(inputs["params.U"])
+    return (G - 4 * H) // 2
+
+
+def _hard_example(rng):
+    p = _params(rng, 2, 6, 2)
+    B = 3
+    inputs = {"x": rng.standard_normal((B, 2)), "params.W": p.W, "params.U": p.U, "params.b": p.b,
+              "h_prev": rng.standard_normal((B, 6)), "c_prev": rng.standard_normal((B, 6)),
+              "d_f": np.array([0, 2, 1]), "d_i": np.array([2, 0, 1])}
+    return inputs, {"master_input": "article"}
+
+
+@st.composite
+def _hard_live(draw):
+    inputs, _, B = recurrent_inputs(draw, _levels, with_time=False)
+    L = _levels_of(inputs)
+    for name in ("d_f", "d_i"):
+        inputs[name] = np.array(draw(st.lists(st.integers(0, L - 1), min_size=B, max_size=B)), dtype=np.int64)
+    return inputs, {"master_input": draw(st.sampled_from(["paper", "article"]))}
+
+
+def _distances_example(rng):
+    p = _params(rng, 3, 6, 2)
+    inputs = {"x": rng.standard_normal((5, 2, 3)), "params.W": p.W, "params.U": p.U, "params.b": p.b,
+              "h0": rng.standard_normal((2, 6)), "c0": rng.standard_normal((2, 6))}
+    return inputs, {"master_input": "paper", "mask": mask_from_lengths(np.array([5, 3]), 5)}
+
+
+def _tree_example(rng):
+    """Distinct depths, then ties (the first argmax splits), then a single word."""
+    return {"depth": np.array([0.3, 0.9, 0.1, 0.9, 0.5, 0.2, 0.5, 0.7])}, {}
+
+
+@st.composite
+def _tree_live(draw):
+    """Depths on a coarse grid, so ties (first argmax wins) are common."""
+    n = draw(st.integers(1, 8))
+    return {"depth": np.array(draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]), min_size=n,
+                                            max_size=n)))}, {}
+
+
+register_forward_only("onlstm_cell_hard", "one ON-LSTM step with integer master levels d_f, d_i",
+                      source="kexue.fm/archives/6621, eqs. update-o1, update-o2",
+                      forward=_hard_forward, example=_hard_example, live=_hard_live())
+register_forward_only("distances", "d_f = 1 - mean f~, d_i = mean i~ per step of one layer",
+                      source="Shen et al. 2019, the parsing distances",
+                      forward=_distances_forward, example=_distances_example, live=_live(True))
+register_forward_only("build_tree", "greedy top-down split at the first largest distance, as spans",
+                      source="Shen et al. 2019, the authors' build_tree",
+                      forward=_tree_forward, example=_tree_example, live=_tree_live())

@@ -6,20 +6,15 @@ can draw examples). The README's op table is :func:`markdown_table` of this, che
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..core.registry import registered_ops
 
-FROZEN = os.path.join(os.path.dirname(__file__), "golden_data")
-
-
 def catalogue() -> list[dict]:
     """One row per op: name, summary, source, kind, check, golden, live."""
-    from .golden import load_manifest
+    from .golden import FROZEN_DIR, load_manifest
 
-    golden = {c["op"] for c in load_manifest(FROZEN)["cases"]}
+    golden = {c["op"] for c in load_manifest(FROZEN_DIR)["cases"]}
     rows = []
     for op in registered_ops():
         if op.differentiable:
@@ -44,6 +39,7 @@ def text_table(rows) -> str:
 
 def markdown_table(rows) -> str:
     lines = ["| op | what | kind | source | covered by |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| `{r['op']}` | {r['summary'].replace('|', '&#124;')} | {r['kind']} | {r['source']} | {_covered(r)} |"
+    cell = lambda text: text.replace("|", "&#124;")
+    lines += [f"| `{r['op']}` | {cell(r['summary'])} | {r['kind']} | {cell(r['source'])} | {_covered(r)} |"
               for r in rows]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ class Comparison:
     problems: tuple[str, ...]
     worst: tuple | None
     ratio: float
+    exact: tuple[str, ...] = ()   # integer arrays, which must be (and were) equal exactly
 
     @property
     def passed(self) -> bool:
@@ -23,7 +24,7 @@ class Comparison:
         if self.problems:
             return "; ".join(self.problems)
         if self.worst is None:
-            return "nothing compared"
+            return f"{', '.join(self.exact)} equal exactly (integers)" if self.exact else "nothing compared"
         name, idx, ref, got, abs_err, rel_err = self.worst
         return (f"worst {name}{list(idx)}: reference {ref:.10g}, got {got:.10g} "
                 f"(abs {abs_err:.3g}, rel {rel_err:.3g})")
@@ -36,7 +37,7 @@ def compare(reference: dict, got, *, rtol: float, atol: float, what: str = "outp
         return Comparison((f"expected a dict of {what} arrays, got {type(got).__name__}",), None, np.inf)
     if not reference:
         return Comparison((f"nothing compared: the reference has no {what} arrays",), None, np.inf)
-    problems, worst, ratio = [], None, 0.0
+    problems, worst, ratio, exact = [], None, 0.0, []
     for name, ref in reference.items():
         ref = np.asarray(ref)
         if name not in got:
@@ -53,6 +54,8 @@ def compare(reference: dict, got, *, rtol: float, atol: float, what: str = "outp
             if not np.array_equal(g, ref):
                 bad = tuple(int(i) for i in np.argwhere(g != ref)[0])
                 problems.append(f"{what} {name!r}{list(bad)}: {g[bad]}, expected {ref[bad]}")
+            else:
+                exact.append(name)
             continue
         if not np.all(np.isfinite(g)):
             problems.append(f"{what} {name!r}: {int(np.size(g) - np.isfinite(g).sum())} NaN/inf entries")
@@ -64,4 +67,4 @@ def compare(reference: dict, got, *, rtol: float, atol: float, what: str = "outp
             ratio = float(r.max())
             rel = float(err[k] / max(abs(float(ref[k])), atol / rtol if rtol else atol))   # floored, as the tolerance
             worst = (name, tuple(int(i) for i in k), float(ref[k]), float(g[k]), float(err[k]), rel)
-    return Comparison(tuple(problems), worst, ratio)
+    return Comparison(tuple(problems), worst, ratio, tuple(exact))

@@ -56,6 +56,7 @@ from .compare import compare
 from .convention import ReferenceImpl, flatten, templates
 
 SCHEMA_VERSION = 1
+FROZEN_DIR = os.path.join(os.path.dirname(__file__), "golden_data")   # the set shipped with the package
 TOLERANCES = {"rtol": 1e-7, "atol": 1e-9}
 
 

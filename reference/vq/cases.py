@@ -175,3 +175,48 @@ def _ema_live(draw):
 register_forward_only("ema_update", "one EMA codebook update (counts, sums, codebook), forward only",
                       source="van den Oord et al. 2017, appendix A.1 (the EMA codebook)",
                       forward=_ema_forward, example=_ema_example, live=_ema_live())
+
+
+def _codes_forward(inputs, attrs):
+    """``nearest_codes`` over flat inputs ``z`` (..., D), ``codebook`` (K, D) (or (D, K) with
+    attrs ``layout="DK"``): output ``indices`` int64, ties to the lowest index."""
+    return {"indices": nearest_codes(inputs["z"], inputs["codebook"], layout=attrs.get("layout", "KD"))}
+
+
+def _quantise_forward(inputs, attrs):
+    """``quantise``: outputs ``z_q``, ``indices``, ``counts`` (K,), ``perplexity`` and ``usage`` (0-d)."""
+    q = quantise.quantise(inputs["z"], inputs["codebook"], layout=attrs.get("layout", "KD"))
+    return {"z_q": q.z_q, "indices": q.indices, "counts": q.counts, "perplexity": np.asarray(q.perplexity),
+            "usage": np.asarray(q.usage)}
+
+
+def _codes_example(rng):
+    """Exact ties on purpose (code 4 duplicates code 1; points halfway between two codes: the
+    lowest index wins), grid points, and a cloud far from the origin (where float32
+    ||z||^2 - 2 z.e + ||e||^2 cancels)."""
+    E = np.array([[0.0, 0, 0], [1, 0, 0], [0, 0, 2], [3, 3, 3], [1, 0, 0], [-2, 1, 0]])
+    ties = np.array([[0.5, 0, 0], [0, 0, 1], [1, 0, 0], [-1, 0.5, 0]])
+    z = np.concatenate([ties, rng.integers(-2, 3, size=(8, 3)).astype(float), rng.standard_normal((4, 3))])
+    far_E, far_z = 1e4 + rng.standard_normal((2, 3)), 1e4 + rng.standard_normal((4, 3))
+    return {"z": np.concatenate([z, far_z]), "codebook": np.concatenate([E, far_E])}, {"layout": "KD"}
+
+
+@st.composite
+def _codes_live(draw):
+    """Small integer grids make exact ties common; a port must break them to the lowest index."""
+    N, K, D = draw(st.integers(1, 6)), draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    grid = st.integers(-2, 2).map(float)
+    E = np.array(draw(st.lists(st.lists(grid, min_size=D, max_size=D), min_size=K, max_size=K)))
+    z = np.array(draw(st.lists(st.lists(grid, min_size=D, max_size=D), min_size=N, max_size=N)))
+    if draw(st.booleans()):                                       # off the grid too
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        z = z + 0.5 * rng.standard_normal(z.shape)
+    return {"z": z, "codebook": E}, {"layout": "KD"}
+
+
+register_forward_only("nearest_codes", "nearest code per vector, ties to the lowest index",
+                      source="kexue.fm/archives/6760, k = argmin_j ||z - e_j||^2",
+                      forward=_codes_forward, example=_codes_example, live=_codes_live())
+register_forward_only("quantise", "z_q, indices, code counts, perplexity and usage of a batch",
+                      source="kexue.fm/archives/6760, z_q = e_k",
+                      forward=_quantise_forward, example=_codes_example, live=_codes_live())

@@ -12,6 +12,7 @@ from reference.onlstm.layouts import from_authors_layout, from_keras_layout, to_
 from reference.onlstm.params import ONLSTMParams
 from reference.verify.adapters import forward_in_layout, vjp_in_layout, load_impl
 from reference.verify.compare import compare
+from reference.verify.golden import FROZEN_DIR as FROZEN
 from reference.verify.convention import ReferenceImpl, flatten, templates
 from reference.verify.examples import numpy_ports
 from reference.verify.live import verify_live
@@ -157,3 +158,50 @@ def test_verify_command_exit_codes_and_json(capsys):
     assert cli.main(["verify", "fsq", "--impl", f"{PORTS}:correct"]) == 2        # no live strategy
     assert "no live strategy" in capsys.readouterr().err
     assert cli.main(["verify", "--impl", f"{PORTS}:correct"]) == 2               # neither op nor --golden
+
+
+class _TiesToTheHighestIndex(numpy_ports.Port):
+    """Nearest codes with ties broken to the *highest* index (np.argmin over the reversed codebook)."""
+
+    def forward(self, op, inputs, attrs):
+        z, E = np.asarray(inputs["z"]), np.asarray(inputs["codebook"])
+        d = ((z[:, None, :] - E[None]) ** 2).sum(-1)
+        return {"indices": (E.shape[0] - 1 - np.argmin(d[:, ::-1], axis=1)).astype(np.int64)}
+
+
+class _LastLargestDistance(numpy_ports.Port):
+    """The greedy parser splitting at the *last* largest distance instead of the first."""
+
+    def forward(self, op, inputs, attrs):
+        from reference.onlstm.trees import spans
+
+        def build(depth, words):
+            if len(words) == 1:
+                return words[0]
+            k = len(depth) - 1 - int(np.argmax(depth[::-1]))
+            right = words[k] if k + 1 == len(words) else [words[k], build(depth[k + 1:], words[k + 1:])]
+            return right if k == 0 else [build(depth[:k], words[:k]), right]
+
+        depth = np.asarray(inputs["depth"])
+        tree = build(depth, [str(k) for k in range(len(depth))])
+        return {"spans": np.array(sorted(spans(tree, include_root=True)), dtype=np.int64).reshape(-1, 2)}
+
+
+@pytest.mark.parametrize("port, op, tell", [
+    (_TiesToTheHighestIndex(ops=("nearest_codes",)), "nearest_codes", "indices"),
+    (_LastLargestDistance(ops=("build_tree",)), "build_tree", "spans"),
+])
+def test_tie_rules_of_forward_only_ops_are_caught_live(port, op, tell):
+    # the live strategies draw on coarse grids so that ties, where these ports differ, are common
+    r = verify_live(port, op, max_examples=100)
+    assert not r.passed and tell in r.failure, r.failure
+
+
+@pytest.mark.parametrize("op", ["nearest_codes", "quantise", "onlstm_cell_hard", "distances", "build_tree"])
+def test_forward_only_ops_have_golden_vectors_and_pass_live(op):
+    from reference.verify.convention import ReferenceImpl
+    from reference.verify.golden import verify_golden
+
+    results = verify_golden(FROZEN, ReferenceImpl(), ops=[op])
+    assert results and all(r["status"] == "pass" for r in results)
+    assert verify_live(numpy_ports.correct, op, max_examples=20).passed
