@@ -33,12 +33,12 @@ The set is built in a temporary folder and swapped in whole, so a folder never m
 generations. Reading treats every file as data: the manifest is checked field by field (a
 malformed one is a ``ValueError`` naming the field), a case's ``file`` must name a file inside
 the folder, arrays load without pickling, and ``function_attributes`` may only name the
-functions in :data:`ALLOWED_FUNCTIONS`.
+functions the generator itself emits (:func:`allowed_functions`): names are looked up
+in that table, never imported.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import math
 import os
@@ -73,26 +73,24 @@ def _plain(value):
     return value.item() if isinstance(value, (np.floating, np.integer)) else value
 
 
-# The only functions a manifest may name (``function_attributes``): those the generator itself
-# emits. A golden folder is data; naming anything else is an error, never an import.
-ALLOWED_FUNCTIONS = ("reference.vq.cases:relu",)
+def allowed_functions() -> dict:
+    """The only functions a manifest may name (``function_attributes``): "module:qualname" -> the
+    function, for the function-valued attributes of the registered cases, i.e. exactly what the
+    generator can emit. Names are looked up in this table; nothing is ever imported by name."""
+    out = {}
+    for tpls in templates().values():
+        for tpl in tpls:
+            out.update({f"{v.__module__}:{v.__qualname__}": v for v in tpl.attrs.values() if callable(v)})
+    return out
 
 
-def resolve_function(path) -> object:
-    """"module:name" from :data:`ALLOWED_FUNCTIONS` -> the function; anything else is a ValueError."""
-    if path not in ALLOWED_FUNCTIONS:
+def resolve_function(path, allowed=None):
+    """"module:name" -> the function, if :func:`allowed_functions` has it; else a ValueError."""
+    allowed = allowed_functions() if allowed is None else allowed
+    if not isinstance(path, str) or path not in allowed:
         raise ValueError(f"function {path!r} is not one the golden generator emits (allowed: "
-                         f"{', '.join(ALLOWED_FUNCTIONS)}); a golden folder is data and never names code to run")
-    module, name = path.split(":", 1)
-    return getattr(importlib.import_module(module), name)
-
-
-def _function_name(value) -> str:
-    name = f"{value.__module__}:{value.__qualname__}"
-    if name not in ALLOWED_FUNCTIONS:
-        raise ValueError(f"a case attribute is the function {name}, which is not in ALLOWED_FUNCTIONS: "
-                         "add it there so that verify may load it")
-    return name
+                         f"{', '.join(sorted(allowed))}); a golden folder is data and never names code to run")
+    return allowed[path]
 
 
 def _cases(ops=None):
@@ -154,7 +152,7 @@ def _write_cases(out_dir, ops, seed, impl) -> dict:
         arrays.update({f"output.{k}": np.asarray(v) for k, v in outputs.items()})
         array_attrs = {k: np.asarray(v) for k, v in attrs.items() if isinstance(v, np.ndarray)}
         arrays.update({f"attr.{k}": v for k, v in array_attrs.items()})
-        functions = {k: _function_name(v) for k, v in attrs.items() if callable(v)}
+        functions = {k: f"{v.__module__}:{v.__qualname__}" for k, v in attrs.items() if callable(v)}
         plain = {k: _plain(v) for k, v in attrs.items() if k not in array_attrs and k not in functions}
         flags = []
         if designed:
@@ -207,7 +205,7 @@ def _str_list(where, field, value):
         raise _fail(where, field, "a list of strings", value)
 
 
-def _check_entry(where: str, at: str, entry) -> None:
+def _check_entry(where: str, at: str, entry, allowed) -> None:
     """Raise ValueError naming the first malformed field of the case ``at`` (e.g. "cases[3]")."""
     if not isinstance(entry, dict):
         raise _fail(where, at, "an object", entry)
@@ -228,9 +226,9 @@ def _check_entry(where: str, at: str, entry) -> None:
     if not isinstance(functions, dict):
         raise _fail(where, f"{at}.function_attributes", "a mapping", functions)
     for name, value in functions.items():
-        if value not in ALLOWED_FUNCTIONS:
+        if value not in allowed:
             raise _fail(where, f"{at}.function_attributes.{name}",
-                        f"one of the functions the generator emits ({', '.join(ALLOWED_FUNCTIONS)})", value)
+                        f"one of the functions the generator emits ({', '.join(sorted(allowed))})", value)
     tol = entry.get("tolerances")
     if not isinstance(tol, dict):
         raise _fail(where, f"{at}.tolerances", "a mapping with rtol and atol", tol)
@@ -262,8 +260,9 @@ def load_manifest(golden_dir) -> dict:
         raise _fail(path, "schema_version", str(SCHEMA_VERSION), manifest.get("schema_version"))
     if not isinstance(manifest.get("cases"), list):
         raise _fail(path, "cases", "a list", manifest.get("cases"))
+    allowed = allowed_functions()
     for k, entry in enumerate(manifest["cases"]):
-        _check_entry(path, f"cases[{k}]", entry)
+        _check_entry(path, f"cases[{k}]", entry, allowed)
     return manifest
 
 
@@ -280,7 +279,7 @@ def _case_path(golden_dir, entry) -> str:
 
 def load_case(golden_dir, entry) -> dict:
     """The arrays of one manifest entry, checked against its hash and against the names it lists."""
-    _check_entry(os.path.join(os.fspath(golden_dir), "manifest.json"), "case", entry)
+    _check_entry(os.path.join(os.fspath(golden_dir), "manifest.json"), "case", entry, allowed_functions())
     path = _case_path(golden_dir, entry)
     arrays = load_npz(path)
     if content_hash(arrays) != entry.get("sha256"):
@@ -299,6 +298,7 @@ def load_case(golden_dir, entry) -> dict:
 def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
     """Check ``impl`` against every golden case it supports. Returns one result per case."""
     manifest = load_manifest(golden_dir)
+    allowed = allowed_functions()
     results = []
     for entry in manifest["cases"]:
         op = entry["op"]
@@ -310,7 +310,7 @@ def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
         arrays = load_case(golden_dir, entry)
         inputs = {k: arrays[f"input.{k}"] for k in entry["inputs"]}
         attrs = dict(entry["attributes"])
-        attrs.update({k: resolve_function(v) for k, v in entry.get("function_attributes", {}).items()})
+        attrs.update({k: resolve_function(v, allowed) for k, v in entry.get("function_attributes", {}).items()})
         attrs.update({k: arrays[f"attr.{k}"] for k in entry["array_attributes"]})
         supports = getattr(impl, "supports", None)
         if supports is not None and not supports(op, attrs):
