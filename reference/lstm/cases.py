@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from ..core.layouts import params_layout, register_layout
 from ..core.registry import CheckCase, register
 from ..core.strategies import recurrent_inputs
 from .cell import lstm_cell_backward, lstm_cell_forward
 from .layer import lstm_layer_backward, lstm_layer_forward
+from .layouts import from_torch_layout, to_torch_layout
 from .params import LSTMParams
 
 
@@ -48,3 +50,11 @@ def _layer(rng):
         cases.append(CheckCase(f"T={T} B={B} I={I} H={H}", lstm_layer_forward, lstm_layer_backward,
                                (x, _params(rng, I, H), h0, c0), ("x", "params", "h0", "c0")))
     return cases
+
+
+register_layout(params_layout(
+    "torch", ("lstm_cell", "lstm_layer"), LSTMParams, to_torch_layout, from_torch_layout,
+    ignore_grads=("bias_hh_l0",),
+    doc="params.W/U/b become params.weight_ih_l0 (4H, I), params.weight_hh_l0 (4H, H), params.bias_ih_l0, "
+        "params.bias_hh_l0 (gate order i, f, g, o; the whole bias in bias_ih, zeros in bias_hh); gradients come "
+        "back through the bias_ih gradient"))

@@ -11,12 +11,14 @@ import functools
 import numpy as np
 from hypothesis import strategies as st
 
+from ..core.layouts import params_layout, register_layout
 from ..core.masks import mask_from_lengths
 from ..core.registry import CheckCase, register, register_forward_only
 from ..core.strategies import recurrent_inputs, sequence_lengths
 from .cell import onlstm_cell_backward, onlstm_cell_forward, onlstm_cell_hard
 from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
 from .dropconnect import dropconnect_mask
+from .layouts import from_authors_layout, from_keras_layout, to_authors_layout, to_keras_layout
 from .params import ONLSTMParams
 from .parse import distances
 from .trees import build_tree, spans
@@ -188,3 +190,13 @@ register_forward_only("distances", "d_f = 1 - mean f~, d_i = mean i~ per step of
 register_forward_only("build_tree", "greedy top-down split at the first largest distance, as spans",
                       source="Shen et al. 2019, the authors' build_tree",
                       forward=_tree_forward, example=_tree_example, live=_tree_live())
+
+
+register_layout(params_layout(
+    "authors", ("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_authors_layout, from_authors_layout,
+    ignore_grads=("cells.0.hh.bias",),
+    doc="the ON-LSTM authors' cells.0.ih.0.weight, cells.0.hh.weight, biases (rows [i~ | f~ | o | c_hat | i | f]), "
+        "under params.; the whole bias in the ih bias"))
+register_layout(params_layout(
+    "keras", ("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_keras_layout, from_keras_layout,
+    doc="the article author's Keras kernel, recurrent_kernel, bias (columns [f~ | i~ | f | i | o | c_hat]), under params."))

@@ -18,6 +18,7 @@ import functools
 import numpy as np
 from hypothesis import strategies as st
 
+from ..core.layouts import Layout, register_layout
 from ..core.registry import CheckCase, register, register_forward_only
 from . import fsq, losses, quantise, rotation, straight_through
 from .assign import nearest_codes
@@ -220,3 +221,19 @@ register_forward_only("nearest_codes", "nearest code per vector, ties to the low
 register_forward_only("quantise", "z_q, indices, code counts, perplexity and usage of a batch",
                       source="kexue.fm/archives/6760, z_q = e_k",
                       forward=_quantise_forward, example=_codes_example, live=_codes_live())
+
+
+def _to_dk(inputs, attrs):
+    if attrs.get("layout", "KD") == "KD":
+        return {**inputs, "codebook": np.ascontiguousarray(inputs["codebook"].T)}, {**attrs, "layout": "DK"}
+    return inputs, attrs
+
+
+def _from_dk(grads, attrs):
+    if attrs.get("layout", "KD") == "KD" and "codebook" in grads:
+        return {**grads, "codebook": np.asarray(grads["codebook"]).T}
+    return grads
+
+
+register_layout(Layout("DK", ("vq_loss", "vq_st", "nearest_codes", "quantise"), _to_dk, _from_dk,
+                       doc="the codebook passed as (D, K) with attrs['layout'] = 'DK'; its gradient comes back (K, D)"))
