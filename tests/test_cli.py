@@ -32,7 +32,7 @@ def broken_op():
         x = rng.standard_normal((2, 3))
         return [CheckCase("2x3", tanh_forward, lambda dy, c: 2 * tanh_backward(dy, c), (x,), ("x",))]
 
-    registry.register("broken_tanh", "planted wrong backward")(cases)
+    registry.register("broken_tanh", "planted wrong backward", source="a test", inputs=("x",))(cases)
     yield "broken_tanh"
     registry.unregister("broken_tanh")
 

@@ -9,10 +9,11 @@ Registering a new op::
 
     from reference.core.registry import CheckCase, register
 
-    @register("my_op", "one-line description", source="kexue.fm/archives/NNNN, eq. label")
+    @register("my_op", "one-line description", source="kexue.fm/archives/NNNN, eq. label",
+              inputs=("x",), attributes=("axis",))
     def _cases(rng):
         x = rng.standard_normal((3, 4))
-        return [CheckCase("3x4", my_op_forward, my_op_backward, (x,), ("x",))]
+        return [CheckCase("3x4", my_op_forward, my_op_backward, (x,), ("x",), attrs={"axis": -1})]
 
 in a module named ``cases`` inside any subpackage of ``reference`` (e.g. ``reference/vq/cases.py``):
 :func:`discover` imports every such module, so no list names the areas.
@@ -20,6 +21,7 @@ in a module named ``cases`` inside any subpackage of ``reference`` (e.g. ``refer
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import pkgutil
 from typing import Callable, Iterable, Sequence
@@ -62,14 +64,21 @@ class CheckCase:
     names: tuple[str, ...]
     options: dict = dataclasses.field(default_factory=dict)  # extra check_op keywords (atol, mode, wrt)
     surrogate: Callable | None = None
+    attrs: dict = dataclasses.field(default_factory=dict)    # keyword attributes of the forward (mask, axis ...)
+
+    @property
+    def bound_forward(self) -> Callable:
+        """The forward with this case's attributes bound: ``bound_forward(*inputs)``."""
+        return functools.partial(self.forward, **self.attrs) if self.attrs else self.forward
 
     def run(self, seed: int) -> GradCheckReport:
+        forward = self.bound_forward
         if self.surrogate is None:
-            return check_op(self.forward, self.backward, self.inputs, names=self.names, seed=seed, **self.options)
+            return check_op(forward, self.backward, self.inputs, names=self.names, seed=seed, **self.options)
         fn = self.surrogate(*self.inputs)
-        report = check_vjp(fn, lambda cot, *a: self.backward(cot, self.forward(*a)[1]), self.inputs,
+        report = check_vjp(fn, lambda cot, *a: self.backward(cot, forward(*a)[1]), self.inputs,
                            names=self.names, seed=seed, **self.options)
-        value, expected = fn(*self.inputs), self.forward(*self.inputs)[0]
+        value, expected = fn(*self.inputs), forward(*self.inputs)[0]
         if not _close(value, expected):
             bad = InputCheck("surrogate value", 0, None, float("inf"), "surrogate value != forward value at the point")
             report = dataclasses.replace(report, inputs=report.inputs + (bad,))
@@ -101,10 +110,26 @@ class RegisteredOp:
     live: object = None
     forward: Callable | None = None
     example: Callable | None = None
+    inputs: tuple[str, ...] = ()       # the calling signature, declared: positional inputs in order
+    attributes: tuple[str, ...] = ()   # and keyword attributes
 
     @property
     def differentiable(self) -> bool:
         return self.make_cases is not None
+
+    def cases(self, rng: np.random.Generator) -> list[CheckCase]:
+        """The seeded cases, each checked against the declared signature (a case may leave out
+        trailing optional inputs, such as affine's bias)."""
+        cases = list(self.make_cases(rng))
+        for case in cases:
+            if tuple(case.names) != self.inputs[:len(case.names)] or not case.names:
+                raise ValueError(f"{self.name} [{case.label}]: inputs {case.names} do not follow the declared "
+                                 f"signature {self.inputs}")
+            unknown = sorted(set(case.attrs) - set(self.attributes))
+            if unknown:
+                raise ValueError(f"{self.name} [{case.label}]: attribute {unknown[0]!r} is not declared "
+                                 f"(declared: {self.attributes})")
+        return cases
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,22 +161,27 @@ def _add(op: RegisteredOp, owner) -> None:
     _REGISTRY[op.name] = op
 
 
-def register(name: str, summary: str, *, source: str = "", live=None):
-    """Decorator: register ``make_cases(rng) -> list[CheckCase]`` under ``name``; ``source``
-    names the article and equation (or paper) the op implements; ``live`` is an optional
-    hypothesis strategy of (flat inputs, attrs) for ``refspace verify``."""
+def register(name: str, summary: str, *, source: str, inputs, attributes=(), live=None):
+    """Decorator: register ``make_cases(rng) -> list[CheckCase]`` under ``name``.
+
+    ``source`` names the article and equation (or paper) the op implements; ``inputs`` and
+    ``attributes`` declare its calling signature (positional input names in order, keyword
+    attribute names); ``live`` is an optional hypothesis strategy of (flat inputs, attrs) for
+    ``refspace verify``."""
     def deco(make_cases):
-        _add(RegisteredOp(name, summary, make_cases, source, live), make_cases)
+        _add(RegisteredOp(name, summary, make_cases, source, live, inputs=tuple(inputs),
+                          attributes=tuple(attributes)), make_cases)
         return make_cases
     return deco
 
 
 def register_forward_only(name: str, summary: str, *, source: str, forward: Callable, example: Callable,
-                          live=None) -> None:
+                          inputs, attributes=(), live=None) -> None:
     """Register a forward-only op (no gradient to check): ``forward(inputs, attrs) -> {name: array}``
     over flat named arrays, a seeded ``example(rng) -> (inputs, attrs)`` for the golden files, and
     optionally a ``live`` strategy of (inputs, attrs)."""
-    _add(RegisteredOp(name, summary, None, source, live, forward, example), forward)
+    _add(RegisteredOp(name, summary, None, source, live, forward, example, tuple(inputs), tuple(attributes)),
+         forward)
 
 
 def unregister(name: str) -> None:
@@ -194,6 +224,6 @@ def run_checks(names: Iterable[str] | None = None, seed: int = 0,
         if progress is not None:
             progress(op.name)
         rng = np.random.default_rng(seed)
-        reports = tuple((case.label, case.run(seed)) for case in op.make_cases(rng))
+        reports = tuple((case.label, case.run(seed)) for case in op.cases(rng))
         results.append(OpResult(op.name, reports))
     return results

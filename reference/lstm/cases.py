@@ -31,7 +31,9 @@ def _live(draw, with_time):
     return recurrent_inputs(draw, _hidden, with_time=with_time)[0], {}
 
 
-@register("lstm_cell", "one LSTM step (article eq. lstm)", source="kexue.fm/archives/6621, eq. lstm", live=_live(False))
+@register("lstm_cell", "one LSTM step (article eq. lstm)",
+          source="kexue.fm/archives/6621, eq. lstm",
+          inputs=('x', 'params', 'h_prev', 'c_prev'), live=_live(False))
 def _cell(rng):
     cases = []
     for B, I, H in ((3, 4, 5), (1, 2, 3)):
@@ -41,7 +43,9 @@ def _cell(rng):
     return cases
 
 
-@register("lstm_layer", "LSTM over (T, B, I), backpropagation through time", source="kexue.fm/archives/6621, eq. lstm over time", live=_live(True))
+@register("lstm_layer", "LSTM over (T, B, I), backpropagation through time",
+          source="kexue.fm/archives/6621, eq. lstm over time",
+          inputs=('x', 'params', 'h0', 'c0'), live=_live(True))
 def _layer(rng):
     cases = []
     for T, B, I, H in ((4, 3, 2, 5), (1, 2, 3, 4), (6, 1, 3, 2)):

@@ -6,7 +6,6 @@ non-zero biases and initial states; a two-layer stack with different widths.
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 from hypothesis import strategies as st
@@ -50,19 +49,22 @@ def _live(draw, with_time):
     return inputs, attrs
 
 
-@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)", source="kexue.fm/archives/6621, eq. update-o3", live=_live(False))
+@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)",
+          source="kexue.fm/archives/6621, eq. update-o3",
+          inputs=('x', 'params', 'h_prev', 'c_prev'), attributes=('master_input',), live=_live(False))
 def _cell(rng):
     cases = []
     for variant in ("paper", "article"):
         for B, I, H, cs in ((3, 2, 6, 2), (1, 3, 4, 1), (2, 5, 3, 3)):
-            fwd = functools.partial(onlstm_cell_forward, master_input=variant)
-            cases.append(CheckCase(f"{variant} B={B} I={I} H={H} chunk={cs}", fwd, onlstm_cell_backward,
+            cases.append(CheckCase(f"{variant} B={B} I={I} H={H} chunk={cs}", onlstm_cell_forward, onlstm_cell_backward,
                                    (rng.standard_normal((B, I)), _params(rng, I, H, cs), *_states(rng, B, H)),
-                                   ("x", "params", "h_prev", "c_prev")))
+                                   ("x", "params", "h_prev", "c_prev"), attrs={"master_input": variant}))
     return cases
 
 
-@register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect", source="kexue.fm/archives/6621, eq. update-o3 over time", live=_live(True))
+@register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect",
+          source="kexue.fm/archives/6621, eq. update-o3 over time",
+          inputs=('x', 'params', 'h0', 'c0'), attributes=('mask', 'weight_mask', 'master_input'), live=_live(True))
 def _layer(rng):
     cases = []
     mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
@@ -74,26 +76,31 @@ def _layer(rng):
                 (" T=1 B=1", 1, 1, 2, 3, 3, None, None)):
             p = _params(rng, I, H, cs)
             wm = None if conv is None else dropconnect_mask(p.U.shape, 0.3, rng, convention=conv)
-            fwd = functools.partial(onlstm_layer_forward, mask=m, weight_mask=wm, master_input=variant)
-            cases.append(CheckCase(f"{variant} T={T} B={B} I={I} H={H} chunk={cs}{label}", fwd, onlstm_layer_backward,
-                                   (rng.standard_normal((T, B, I)), p, *_states(rng, B, H)), ("x", "params", "h0", "c0")))
+            cases.append(CheckCase(f"{variant} T={T} B={B} I={I} H={H} chunk={cs}{label}", onlstm_layer_forward,
+                                   onlstm_layer_backward, (rng.standard_normal((T, B, I)), p, *_states(rng, B, H)),
+                                   ("x", "params", "h0", "c0"),
+                                   attrs={"mask": m, "weight_mask": wm, "master_input": variant}))
     return cases
 
 
-@register("onlstm_stack", "two ON-LSTM layers chained", source="Shen et al. 2019, the authors' ONLSTMStack")
+@register("onlstm_stack", "two ON-LSTM layers chained",
+          source="Shen et al. 2019, the authors' ONLSTMStack",
+          inputs=('x', 'params', 'h0', 'c0'), attributes=('mask', 'weight_masks', 'master_input'))
 def _stack(rng):
     T, B, I, sizes = 3, 2, 3, (6, 4)
     params = (_params(rng, I, sizes[0], 2), _params(rng, sizes[0], sizes[1], 2))
     h0 = tuple(rng.standard_normal((B, H)) for H in sizes)
     c0 = tuple(rng.standard_normal((B, H)) for H in sizes)
     mask = np.array([[1, 1, 1], [1, 1, 0]])
-    return [CheckCase(f"{v} T={T} B={B} I={I} H={sizes} masked",
-                      functools.partial(onlstm_stack_forward, mask=mask, master_input=v), onlstm_stack_backward,
-                      (rng.standard_normal((T, B, I)), params, h0, c0), ("x", "params", "h0", "c0"))
+    return [CheckCase(f"{v} T={T} B={B} I={I} H={sizes} masked", onlstm_stack_forward, onlstm_stack_backward,
+                      (rng.standard_normal((T, B, I)), params, h0, c0), ("x", "params", "h0", "c0"),
+                      attrs={"mask": mask, "master_input": v})
             for v in ("paper", "article")]
 
 
-@register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy", source="Shen et al. 2019, the language model")
+@register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy",
+          source="Shen et al. 2019, the language model",
+          inputs=('inputs', 'targets', 'params'), attributes=('mask', 'master_input', 'weight_masks'))
 def _lm(rng):
     from .lm import LMParams, lm_backward, lm_forward
 
@@ -102,9 +109,9 @@ def _lm(rng):
                  p.b_out + 0.2)
     T, B = 4, 3
     mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
-    return [CheckCase(f"V=7 sizes (3, 4, 6) T={T} B={B} masked", functools.partial(lm_forward, mask=mask), lm_backward,
+    return [CheckCase(f"V=7 sizes (3, 4, 6) T={T} B={B} masked", lm_forward, lm_backward,
                       (rng.integers(0, 7, (T, B)), rng.integers(0, 7, (T, B)), p), ("inputs", "targets", "params"),
-                      options={"mode": "vjp"})]
+                      options={"mode": "vjp"}, attrs={"mask": mask})]
 
 
 # --- forward-only ops a porter must match ------------------------------------------------------
@@ -123,9 +130,10 @@ def _hard_forward(inputs, attrs):
 
 def _distances_forward(inputs, attrs):
     """``distances`` of one layer: flat layer inputs (``x`` (T, B, I), ``params.*``, ``h0``, ``c0``),
-    attrs ``master_input`` and ``mask``; outputs ``d_f`` and ``d_i`` (T, B)."""
+    attrs ``master_input``, ``mask`` and ``weight_mask``; outputs ``d_f`` and ``d_i`` (T, B)."""
     _, cache = onlstm_layer_forward(inputs["x"], _params_of(inputs), inputs["h0"], inputs["c0"],
-                                    mask=attrs.get("mask"), master_input=attrs.get("master_input", "paper"))
+                                    mask=attrs.get("mask"), weight_mask=attrs.get("weight_mask"),
+                                    master_input=attrs.get("master_input", "paper"))
     d_f, d_i = distances(cache)
     return {"d_f": d_f, "d_i": d_i}
 
@@ -183,12 +191,17 @@ def _tree_live(draw):
 
 register_forward_only("onlstm_cell_hard", "one ON-LSTM step with integer master levels d_f, d_i",
                       source="kexue.fm/archives/6621, eqs. update-o1, update-o2",
+                      inputs=('x', 'params.W', 'params.U', 'params.b', 'h_prev', 'c_prev', 'd_f', 'd_i'),
+                      attributes=('master_input',),
                       forward=_hard_forward, example=_hard_example, live=_hard_live())
 register_forward_only("distances", "d_f = 1 - mean f~, d_i = mean i~ per step of one layer",
                       source="Shen et al. 2019, the parsing distances",
+                      inputs=('x', 'params.W', 'params.U', 'params.b', 'h0', 'c0'),
+                      attributes=('master_input', 'mask', 'weight_mask'),
                       forward=_distances_forward, example=_distances_example, live=_live(True))
 register_forward_only("build_tree", "greedy top-down split at the first largest distance, as spans",
                       source="Shen et al. 2019, the authors' build_tree",
+                      inputs=('depth',), attributes=(),
                       forward=_tree_forward, example=_tree_example, live=_tree_live())
 
 
@@ -199,4 +212,5 @@ register_layout(params_layout(
         "under params.; the whole bias in the ih bias"))
 register_layout(params_layout(
     "keras", ("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_keras_layout, from_keras_layout,
-    doc="the article author's Keras kernel, recurrent_kernel, bias (columns [f~ | i~ | f | i | o | c_hat]), under params."))
+    doc="the article author's Keras kernel, recurrent_kernel, bias (columns [f~ | i~ | f | i | o | c_hat]), "
+        "under params."))

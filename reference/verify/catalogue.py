@@ -18,7 +18,7 @@ def catalogue() -> list[dict]:
     rows = []
     for op in registered_ops():
         if op.differentiable:
-            cases = op.make_cases(np.random.default_rng(0))
+            cases = op.cases(np.random.default_rng(0))
             kind = "designed gradient" if any(c.surrogate is not None for c in cases) else "gradient"
         else:
             kind = "forward only"

@@ -32,15 +32,6 @@ from ..core.pytree import leaves, map_leaves
 from ..core.registry import CheckCase, checked_ops, registered_ops
 
 
-def unwrap_partial(fn):
-    """(base function, attrs) of an op forward that may be a ``functools.partial``."""
-    attrs = {}
-    while isinstance(fn, functools.partial):
-        attrs = {**fn.keywords, **attrs}
-        fn = fn.func
-    return fn, attrs
-
-
 def flatten(values, names) -> dict[str, np.ndarray]:
     """Named inputs (tuple aligned with ``names``) -> flat dict of arrays (None inputs dropped)."""
     flat: dict[str, np.ndarray] = {}
@@ -68,7 +59,7 @@ class OpTemplate:
 
     op: str
     label: str
-    base: object          # the forward function without its partial keywords
+    base: object          # the forward function (attributes are passed as keywords)
     backward: object
     inputs: tuple
     names: tuple
@@ -77,8 +68,8 @@ class OpTemplate:
 
     @classmethod
     def from_case(cls, op: str, case: CheckCase) -> "OpTemplate":
-        base, attrs = unwrap_partial(case.forward)
-        return cls(op, case.label, base, case.backward, case.inputs, case.names, attrs, case.surrogate is not None)
+        return cls(op, case.label, case.forward, case.backward, case.inputs, case.names, dict(case.attrs),
+                   case.surrogate is not None)
 
     @property
     def input_names(self) -> tuple:
@@ -92,7 +83,7 @@ def templates() -> dict[str, list[OpTemplate]]:
     """op name -> the OpTemplates of its registered cases (seed 0, as ``refspace check``)."""
     out: dict[str, list[OpTemplate]] = {}
     for op in checked_ops():
-        out[op.name] = [OpTemplate.from_case(op.name, c) for c in op.make_cases(np.random.default_rng(0))]
+        out[op.name] = [OpTemplate.from_case(op.name, c) for c in op.cases(np.random.default_rng(0))]
     return out
 
 
@@ -104,6 +95,7 @@ class ReferenceImpl:
     def __init__(self):
         self._templates = templates()
         self._extra = {op.name: op for op in registered_ops() if not op.differentiable}
+        self.attributes = {op.name: op.attributes for op in registered_ops()}   # declared, per op
         self.ops = tuple(self._templates) + tuple(self._extra)
         self.layouts: dict[str, str] = {}
 
@@ -117,7 +109,14 @@ class ReferenceImpl:
         raise ValueError(f"inputs: {sorted(keys)} do not match any calling form of {op!r} "
                          f"(e.g. {list(self._templates[op][0].input_names)})")
 
+    def _check_attrs(self, op, attrs):
+        unknown = sorted(set(attrs or {}) - set(self.attributes.get(op, ())))
+        if unknown:
+            raise ValueError(f"attrs: {unknown[0]!r} is not an attribute of {op!r} "
+                             f"(declared: {', '.join(self.attributes.get(op, ())) or 'none'})")
+
     def forward(self, op, inputs, attrs=None):
+        self._check_attrs(op, attrs)
         if op in self._extra:
             return dict(self._extra[op].forward(inputs, attrs or {}))
         tpl = self._template(op, inputs)
@@ -125,6 +124,7 @@ class ReferenceImpl:
         return flatten_output(out)
 
     def vjp(self, op, inputs, attrs, cotangents):
+        self._check_attrs(op, attrs)
         if op in self._extra:
             raise ValueError(f"op: {op!r} has no VJP (it is not differentiable)")
         tpl = self._template(op, inputs)

@@ -13,7 +13,6 @@ Inputs are drawn away from ties (assignment margins checked).
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 from hypothesis import strategies as st
@@ -50,34 +49,40 @@ def relu(a):
     return np.maximum(a, 0)
 
 
-@register("straight_through", "x + sg[f(x) - x]: value f(x), identity gradient", source="kexue.fm/archives/6760, x + sg[f(x) - x]")
+@register("straight_through", "x + sg[f(x) - x]: value f(x), identity gradient",
+          source="kexue.fm/archives/6760, x + sg[f(x) - x]",
+          inputs=('x',), attributes=('fn',))
 def _st(rng):
-    fwd = functools.partial(straight_through.straight_through_forward, fn=relu)
     x = rng.standard_normal((3, 4))
-    return [CheckCase("relu (3, 4)", fwd, straight_through.straight_through_backward, (x,), ("x",),
-                      surrogate=lambda x0: (lambda x: x + (relu(x0) - x0)))]
+    st_fwd, st_bwd = straight_through.straight_through_forward, straight_through.straight_through_backward
+    return [CheckCase("relu (3, 4)", st_fwd, st_bwd,
+                      (x,), ("x",), surrogate=lambda x0: (lambda x: x + (relu(x0) - x0)), attrs={"fn": relu})]
 
 
-@register("vq_st", "VQ straight-through: value z_q, gradient identity to z, zero to the codebook", source="kexue.fm/archives/6760, z + sg[z_q - z]")
+@register("vq_st", "VQ straight-through: value z_q, gradient identity to z, zero to the codebook",
+          source="kexue.fm/archives/6760, z + sg[z_q - z]",
+          inputs=('z', 'codebook'), attributes=('layout',))
 def _vq_st(rng):
     cases = []
     for layout in ("KD", "DK"):
         z, E = _separated(rng, (2, 3), 5, 4, layout)
-        fwd = functools.partial(quantise.vq_st_forward, layout=layout)
-        zq0 = fwd(z, E)[0]
-        cases.append(CheckCase(f"{layout} z (2, 3, 4) K=5", fwd, quantise.vq_st_backward, (z, E), ("z", "codebook"),
-                               surrogate=lambda z0, E0, zq0=zq0: (lambda z_, E_: z_ + (zq0 - z0))))
+        zq0 = quantise.vq_st_forward(z, E, layout=layout)[0]
+        cases.append(CheckCase(f"{layout} z (2, 3, 4) K=5", quantise.vq_st_forward, quantise.vq_st_backward, (z, E),
+                               ("z", "codebook"), surrogate=lambda z0, E0, zq0=zq0: (lambda z_, E_: z_ + (zq0 - z0)),
+                               attrs={"layout": layout}))
     return cases
 
 
-@register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2", source="kexue.fm/archives/6760, the VQ-VAE loss", live=_vq_loss_live())
+@register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2",
+          source="kexue.fm/archives/6760, the VQ-VAE loss",
+          inputs=('z', 'codebook', 'indices'), attributes=('beta', 'gamma', 'reduction', 'layout'),
+          live=_vq_loss_live())
 def _vq_loss(rng):
     cases = []
     for layout, reduction, beta, gamma in (("KD", "mean", 1.0, 0.25), ("DK", "sum", 0.7, 0.3)):
         z, E = _separated(rng, (4, 2), 6, 3, layout)
         idx = nearest_codes(z, E, layout=layout)
         kw = dict(beta=beta, gamma=gamma, reduction=reduction, layout=layout)
-        fwd = functools.partial(losses.vq_loss_forward, **kw)
 
         def surrogate(z0, E0, k, kw=kw):
             def fn(z_, E_, k_):
@@ -85,12 +90,15 @@ def _vq_loss(rng):
                         + losses.vq_loss_forward(z_, E0, k_, **{**kw, "beta": 0.0})[0])
             return fn
 
-        cases.append(CheckCase(f"{layout} {reduction} beta={beta} gamma={gamma}", fwd, losses.vq_loss_backward,
-                               (z, E, idx), ("z", "codebook", "indices"), surrogate=surrogate))
+        cases.append(CheckCase(f"{layout} {reduction} beta={beta} gamma={gamma}", losses.vq_loss_forward,
+                               losses.vq_loss_backward, (z, E, idx), ("z", "codebook", "indices"), surrogate=surrogate,
+                               attrs=kw))
     return cases
 
 
-@register("rotation_trick", "value z_q, gradient lambda R^T g (Fifty et al. 2024)", source="Fifty et al. 2024 (beyond the article)")
+@register("rotation_trick", "value z_q, gradient lambda R^T g (Fifty et al. 2024)",
+          source="Fifty et al. 2024 (beyond the article)",
+          inputs=('z', 'z_q'))
 def _rotation(rng):
     z = rng.standard_normal((3, 4))
     z_q = z + 0.8 * rng.standard_normal((3, 4))
@@ -103,22 +111,26 @@ def _rotation(rng):
                       ("z", "z_q"), surrogate=surrogate)]
 
 
-@register("fsq", "finite scalar quantisation, straight-through on the rounding", source="Mentzer et al. 2023 (beyond the article)")
+@register("fsq", "finite scalar quantisation, straight-through on the rounding",
+          source="Mentzer et al. 2023 (beyond the article)",
+          inputs=('z',), attributes=('levels',))
 def _fsq(rng):
     levels = [3, 4, 5]
     z = 1.5 * rng.standard_normal((4, 3))
-    fwd = functools.partial(fsq.fsq_forward, levels=levels)
 
     def surrogate(z0):
         L = np.array(levels)
         smooth = lambda z: fsq._bound(z, L)[0] / (L // 2)
-        offset = fwd(z0)[0] - smooth(z0)
+        offset = fsq.fsq_forward(z0, levels)[0] - smooth(z0)
         return lambda z: smooth(z) + offset
 
-    return [CheckCase("levels (3, 4, 5)", fwd, fsq.fsq_backward, (z,), ("z",), surrogate=surrogate)]
+    return [CheckCase("levels (3, 4, 5)", fsq.fsq_forward, fsq.fsq_backward, (z,), ("z",), surrogate=surrogate,
+                      attrs={"levels": levels})]
 
 
-@register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)", source="the demo model of refspace demo vq")
+@register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)",
+          source="the demo model of refspace demo vq",
+          inputs=('x', 'params'))
 def _mlp(rng):
     from .demo import MLP, mlp_backward, mlp_forward
 
@@ -175,6 +187,8 @@ def _ema_live(draw):
 
 register_forward_only("ema_update", "one EMA codebook update (counts, sums, codebook), forward only",
                       source="van den Oord et al. 2017, appendix A.1 (the EMA codebook)",
+                      inputs=('codebook', 'counts', 'sums', 'z', 'indices'),
+                      attributes=('steps', 'decay', 'eps', 'convention'),
                       forward=_ema_forward, example=_ema_example, live=_ema_live())
 
 
@@ -217,9 +231,11 @@ def _codes_live(draw):
 
 register_forward_only("nearest_codes", "nearest code per vector, ties to the lowest index",
                       source="kexue.fm/archives/6760, k = argmin_j ||z - e_j||^2",
+                      inputs=('z', 'codebook'), attributes=('layout',),
                       forward=_codes_forward, example=_codes_example, live=_codes_live())
 register_forward_only("quantise", "z_q, indices, code counts, perplexity and usage of a batch",
                       source="kexue.fm/archives/6760, z_q = e_k",
+                      inputs=('z', 'codebook'), attributes=('layout',),
                       forward=_quantise_forward, example=_codes_example, live=_codes_live())
 
 

@@ -88,7 +88,7 @@ def test_adding_an_op_rewrites_only_its_own_files_and_entries(tmp_path):
 
     before = write_golden(tmp_path / "before")
 
-    @registry.register("zz_throwaway", "a throwaway op for this test")
+    @registry.register("zz_throwaway", "a throwaway op for this test", source="a test", inputs=("x",))
     def _cases(rng):
         return [CheckCase("(2, 3)", tanh_forward, tanh_backward, (rng.standard_normal((2, 3)),), ("x",))]
 
