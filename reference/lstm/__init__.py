@@ -9,14 +9,7 @@ gate blocks f,i,o,c    :class:`~reference.lstm.params.LSTMParams`, :func:`split_
 PyTorch layout         :func:`~reference.lstm.layouts.to_torch_layout`, ``from_torch_layout``
 =====================  =========================================================
 
-In row-vector form::
-
-    f_t     = sigma(x_t W_f + h_{t-1} U_f + b_f)
-    i_t     = sigma(x_t W_i + h_{t-1} U_i + b_i)
-    o_t     = sigma(x_t W_o + h_{t-1} U_o + b_o)
-    c_hat_t = tanh (x_t W_c + h_{t-1} U_c + b_c)
-    c_t     = f_t * c_{t-1} + i_t * c_hat_t
-    h_t     = o_t * tanh(c_t)
+The equations, in row-vector form, head :mod:`reference.lstm.cell`.
 
 Conventions
 -----------
