@@ -13,8 +13,10 @@ from ..core.registry import registered_ops
 def catalogue() -> list[dict]:
     """One row per op: name, summary, source, kind, check, golden, live."""
     from .golden import FROZEN_DIR, load_manifest
+    from .live import strategies
 
     golden = {c["op"] for c in load_manifest(FROZEN_DIR)["cases"]}
+    live = strategies()
     rows = []
     for op in registered_ops():
         if op.differentiable:
@@ -23,7 +25,7 @@ def catalogue() -> list[dict]:
         else:
             kind = "forward only"
         rows.append({"op": op.name, "summary": op.summary, "source": op.source, "kind": kind,
-                     "check": op.differentiable, "golden": op.name in golden, "live": op.live is not None})
+                     "check": op.differentiable, "golden": op.name in golden, "live": op.name in live})
     return rows
 
 

@@ -21,14 +21,29 @@ from hypothesis import strategies as st
 from ..core.registry import registered_ops
 from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
 from .compare import compare
-from .convention import ReferenceImpl
+from .convention import ReferenceImpl, flatten
 
 RTOL, ATOL = 1e-7, 1e-9
 
 
 def strategies() -> dict:
-    """op name -> its live strategy of (flat inputs, attrs), from the ops' declarations."""
-    return {op.name: op.live for op in registered_ops() if op.live is not None}
+    """op name -> its live strategy of (flat inputs, attrs), from the ops' declarations: the
+    declared ``live`` strategy, or else one derived from the op's seeded cases (a drawn seed
+    and one of the edge cases, so every op can be verified live)."""
+    return {op.name: op.live if op.live is not None else _from_cases(op)
+            for op in registered_ops() if op.live is not None or op.differentiable}
+
+
+def _from_cases(op):
+    """(flat inputs, attrs) of one of ``op``'s edge cases made with a drawn seed; shrinks towards
+    seed 0 and the first case."""
+    @st.composite
+    def draw_case(draw):
+        cases = op.cases(np.random.default_rng(draw(st.integers(0, 2**32 - 1))))
+        case = cases[draw(st.integers(0, len(cases) - 1))]
+        return flatten(case.inputs, case.names), dict(case.attrs)
+
+    return draw_case()
 
 
 @dataclasses.dataclass
@@ -128,6 +143,8 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
 
 
 def _literal(value) -> str:
+    if callable(value) and hasattr(value, "__module__") and hasattr(value, "__qualname__"):
+        return f"importlib.import_module({value.__module__!r}).{value.__qualname__}"
     if isinstance(value, np.ndarray):
         body = np.array2string(value, separator=", ", precision=17, threshold=10**6, max_line_width=100)
         return f"np.array({body}, dtype=np.{value.dtype})"
@@ -137,7 +154,7 @@ def _literal(value) -> str:
 def reproduction(op, inputs, attrs, impl_spec) -> str:
     """A runnable snippet comparing the implementation with the reference on one example."""
     module, attr = impl_spec.split(":") if ":" in impl_spec else ("reference.verify.convention", "ReferenceImpl()")
-    lines = ["import numpy as np",
+    lines = ["import importlib", "import numpy as np",
              f"from {module} import {attr.split('(')[0]} as impl" if ":" in impl_spec else "",
              "from reference.verify.adapters import forward_in_layout",
              "from reference.verify.convention import ReferenceImpl",

@@ -155,7 +155,9 @@ def test_verify_command_exit_codes_and_json(capsys):
     import json
     data = json.loads(capsys.readouterr().out)
     assert data["passed"] is False and "np.array" in data["reproduction"]
-    assert cli.main(["verify", "fsq", "--impl", f"{PORTS}:correct"]) == 2        # no live strategy
+    assert cli.main(["verify", "fsq", "--impl", f"{PORTS}:correct", "--max-examples", "5"]) == 0   # derived
+    capsys.readouterr()
+    assert cli.main(["verify", "no_such_op", "--impl", f"{PORTS}:correct"]) == 2
     assert "no live strategy" in capsys.readouterr().err
     assert cli.main(["verify", "--impl", f"{PORTS}:correct"]) == 2               # neither op nor --golden
 
