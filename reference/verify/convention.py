@@ -3,7 +3,7 @@
 An implementation under test is any object with
 
 ``ops``
-    the op names it implements (names as in ``refspace check --list``, plus ``ema_update``);
+    the op names it implements (names as in ``refspace check --list``);
 ``forward(op, inputs, attrs) -> dict[str, ndarray]``
     ``inputs`` maps flat input names to float64 (or integer) arrays, e.g. ``x``,
     ``params.W``, ``params.U``, ``params.b``, ``h0``, ``c0`` for ``lstm_layer``; ``attrs``
@@ -16,10 +16,12 @@ An implementation under test is any object with
     parameter layout the implementation expects for that op instead of this project's
     (``"torch"`` for ``lstm_*``, ``"authors"`` or ``"keras"`` for ``onlstm_*``, ``"DK"`` for
     codebooks); the kit converts inputs before calling and gradients back
-    (:mod:`reference.verify.layouts`).
+    (registered by the areas, :mod:`reference.core.layouts`).
 
-:class:`ReferenceImpl` is the reference itself behind this convention, built from the
-``refspace check`` registry (each registered case is a template for its op's structure).
+:class:`ReferenceImpl` is the reference itself behind this convention, built from the ops'
+declarations (:mod:`reference.core.registry`): each seeded case of a differentiable op is a
+template for its calling forms; forward-only ops give their flat forward directly. Attributes
+an op does not declare are refused.
 """
 from __future__ import annotations
 
@@ -108,6 +110,10 @@ class ReferenceImpl:
                 return tpl
         raise ValueError(f"inputs: {sorted(keys)} do not match any calling form of {op!r} "
                          f"(e.g. {list(self._templates[op][0].input_names)})")
+
+    def has_vjp(self, op) -> bool:
+        """Whether ``op`` is differentiable (forward-only ops have no VJP)."""
+        return op in self._templates
 
     def _check_attrs(self, op, attrs):
         unknown = sorted(set(attrs or {}) - set(self.attributes.get(op, ())))

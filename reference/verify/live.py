@@ -71,7 +71,7 @@ def _check_example(impl, reference, op, inputs, attrs, seed):
         raise_if_missing_extra(exc)
         return [], f"forward raised {type(exc).__name__}: {exc}"
     checks = [("forward", compare(ref_out, got, rtol=RTOL, atol=ATOL))]
-    if hasattr(impl, "vjp") and op not in reference._extra:
+    if hasattr(impl, "vjp") and reference.has_vjp(op):
         rng = np.random.default_rng(seed)
         cot = {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
         ref_grads = reference.vjp(op, inputs, attrs, cot)
