@@ -8,7 +8,6 @@ import pytest
 from reference import cli
 from reference.core import registry
 from reference.core.activations import tanh_backward, tanh_forward
-from reference.core.registry import CheckCase
 
 
 def test_check_passes_and_prints_one_row_per_registered_op(capsys):
@@ -28,11 +27,12 @@ def test_check_json_and_op_filter(capsys):
 
 @pytest.fixture
 def broken_op():
-    def cases(rng):
-        x = rng.standard_normal((2, 3))
-        return [CheckCase("2x3", tanh_forward, lambda dy, c: 2 * tanh_backward(dy, c), (x,), ("x",))]
+    def make(rng, shape):
+        return (rng.standard_normal(shape),), {}
 
-    registry.register("broken_tanh", "planted wrong backward", source="a test", inputs=("x",))(cases)
+    registry.register("broken_tanh", "planted wrong backward", source="a test", inputs=("x",), forward=tanh_forward,
+                      backward=lambda dy, c: 2 * tanh_backward(dy, c), edges=(dict(shape=(2, 3)),),
+                      label=lambda s: "2x3")(make)
     yield "broken_tanh"
     registry.unregister("broken_tanh")
 

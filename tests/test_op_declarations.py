@@ -23,11 +23,13 @@ FORWARD_ONLY = [op.name for op in registered_ops() if not op.differentiable]
 OPS = {op.name: op for op in registered_ops()}
 
 
-def test_every_op_is_declared_with_a_source_and_every_forward_only_op_is_live():
+def test_every_op_is_declared_with_a_source_sizes_and_edges():
     assert len(CHECKED) >= 21 and len(FORWARD_ONLY) >= 6
     for op in registered_ops():
-        assert op.summary and op.source, op.name
-        if not op.differentiable:
+        assert op.summary and op.source and op.inputs, op.name
+        if op.differentiable:
+            assert op.make is not None and op.edges and op.sizes is not None, op.name
+        else:
             assert op.live is not None and op.example is not None, op.name
 
 
@@ -38,6 +40,17 @@ def test_backward_matches_central_differences_on_fresh_draws(name, seed):
     for case in OPS[name].cases(np.random.default_rng(seed)):
         report = case.run(seed)
         assert report.passed, f"{name} [{case.label}] seed {seed}\n{report}"
+
+
+@pytest.mark.parametrize("name", CHECKED)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_backward_matches_central_differences_on_drawn_sizes(name, data):
+    op = OPS[name]
+    sizes, seed = data.draw(op.sizes, label="sizes"), data.draw(st.integers(0, 2**32 - 1), label="seed")
+    case = op.make_case(np.random.default_rng(seed), sizes)
+    report = case.run(seed)
+    assert report.passed, f"{name} [{case.label}] seed {seed}\n{report}"
 
 
 def _to32(value):

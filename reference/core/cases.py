@@ -1,117 +1,109 @@
-"""Seeded gradient-check cases for the core ops, run by ``refspace check``.
+"""Declarations of the core ops: seeded edge cases, sizes for hypothesis, and signatures.
 
 Shapes have distinct dimensions, biases are non-zero, and each op gets its edge cases:
 a single row, a length-1 axis, large logits (softmax/cumax), saturated inputs (sigmoid/tanh).
 """
 from __future__ import annotations
 
-
 import numpy as np
 from hypothesis import strategies as st
 
 from . import activations as act
 from .affine import affine_backward, affine_forward
-from .registry import CheckCase, register
-from .strategies import draw_array
+from .crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+from .embedding import embedding_backward, embedding_forward
+from .mse import mse_backward, mse_forward
+from .registry import register
+
+# --- element-wise and row-wise activations: x of any shape ----------------------------------------
+
+UNARY_EDGES = (dict(shape=(3, 5)), dict(shape=(1, 1)), dict(shape=(2, 3, 4), scale=8.0))
+UNARY_SIZES = st.fixed_dictionaries({"shape": st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple),
+                                     "scale": st.sampled_from([1.0, 8.0])})
 
 
-@st.composite
-def _matrix(draw):
-    """Live examples of the row-wise ops: x (N, C) with logits up to +-4."""
-    return {"x": draw_array(draw, (draw(st.integers(1, 4)), draw(st.integers(1, 6))), bound=4.0)}, {}
+def _unary_label(s):
+    return f"{s['shape']}" + (" large" if s.get("scale", 1.0) > 1 else "") + \
+        (f" axis={s['axis']}" if "axis" in s else "")
 
 
-@st.composite
-def _affine_live(draw):
-    n, i, o = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    return {"x": draw_array(draw, (n, i)), "W": draw_array(draw, (i, o)),
-            "b": draw_array(draw, (o,), min_magnitude=0.1)}, {}
+def _unary(rng, shape, scale=1.0, **attrs):
+    """x = scale * N(0, 1) of ``shape``; ``attrs`` (e.g. axis) passed through."""
+    return (scale * rng.standard_normal(shape),), attrs
 
 
-def _unary(forward, backward, rng, *, scale=1.0):
-    return [
-        CheckCase("(3, 5)", forward, backward, (scale * rng.standard_normal((3, 5)),), ("x",)),
-        CheckCase("(1, 1)", forward, backward, (scale * rng.standard_normal((1, 1)),), ("x",)),
-        CheckCase("(2, 3, 4) large", forward, backward, (8.0 * scale * rng.standard_normal((2, 3, 4)),), ("x",)),
-    ]
+def _unary_op(name, summary, source, forward, backward, attributes=(), edges=UNARY_EDGES, sizes=UNARY_SIZES):
+    register(name, summary, source=source, inputs=("x",), attributes=attributes, forward=forward,
+             backward=backward, edges=edges, sizes=sizes, label=_unary_label)(_unary)
 
 
-@register("sigmoid", "logistic sigmoid", source="kexue.fm/archives/6621, sigma in eq. lstm", inputs=('x',))
-def _sigmoid(rng):
-    return _unary(act.sigmoid_forward, act.sigmoid_backward, rng)
+_unary_op("sigmoid", "logistic sigmoid", "kexue.fm/archives/6621, sigma in eq. lstm",
+          act.sigmoid_forward, act.sigmoid_backward)
+_unary_op("tanh", "hyperbolic tangent", "kexue.fm/archives/6621, tanh in eq. lstm",
+          act.tanh_forward, act.tanh_backward)
+_unary_op("softmax", "stable softmax along an axis", "kexue.fm/archives/6621, softmax in cumax",
+          act.softmax_forward, act.softmax_backward, attributes=("axis",),
+          edges=UNARY_EDGES + (dict(shape=(4, 3), axis=0),),
+          sizes=UNARY_SIZES.flatmap(lambda s: st.integers(-len(s["shape"]), len(s["shape"]) - 1).map(
+              lambda axis: {**s, "axis": axis})))
+_unary_op("cumax", "cumsum(softmax(x)), left to right", "kexue.fm/archives/6621, cumax = cumsum(softmax)",
+          act.cumax_forward, act.cumax_backward)
+_unary_op("rev_cumax", "inclusive right-to-left cumsum of softmax(x)",
+          "kexue.fm/archives/6621, the reverse cumax of the master input gate",
+          act.rev_cumax_forward, act.rev_cumax_backward)
 
 
-@register("tanh", "hyperbolic tangent", source="kexue.fm/archives/6621, tanh in eq. lstm", inputs=('x',))
-def _tanh(rng):
-    return _unary(act.tanh_forward, act.tanh_backward, rng)
+# --- affine -----------------------------------------------------------------------------------------
+
+@register("affine", "x W + b", source="the x W + b of every gate", inputs=("x", "W", "b"),
+          forward=affine_forward, backward=affine_backward,
+          edges=(dict(lead=(3,), i=4, o=5), dict(lead=(2, 3), i=4, o=2), dict(lead=(1,), i=2, o=1),
+                 dict(lead=(3,), i=2, o=4, bias=False)),
+          sizes=st.fixed_dictionaries({"lead": st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple),
+                                       "i": st.integers(1, 4), "o": st.integers(1, 4), "bias": st.booleans()}),
+          label=lambda s: ("" if s.get("bias", True) else "no bias ") + f"{s['lead'] + (s['i'],)} -> {s['o']}")
+def _affine(rng, lead, i, o, bias=True):
+    x = rng.standard_normal(lead + (i,))
+    W = rng.standard_normal((i, o))
+    b = rng.uniform(0.5, 1.5, o) * rng.choice([-1, 1], o)          # never-zero bias
+    return ((x, W, b) if bias else (x, W)), {}
 
 
-@register("softmax", "stable softmax along an axis",
-          source="kexue.fm/archives/6621, softmax in cumax",
-          inputs=('x',), attributes=('axis',), live=_matrix())
-def _softmax(rng):
-    cases = _unary(act.softmax_forward, act.softmax_backward, rng)
-    cases.append(CheckCase("(4, 3) axis=0", act.softmax_forward, act.softmax_backward, (rng.standard_normal((4, 3)),),
-                           ("x",), attrs={"axis": 0}))
-    return cases
+# --- losses and lookups ------------------------------------------------------------------------------
+
+@register("mse", "mean((pred - target)^2)", source="kexue.fm/archives/6760, the reconstruction loss",
+          inputs=("pred", "target"), forward=mse_forward, backward=mse_backward, edges=(dict(shape=(3, 4)),),
+          sizes=st.fixed_dictionaries({"shape": st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)}),
+          label=lambda s: f"{s['shape']}")
+def _mse(rng, shape):
+    return (rng.standard_normal(shape), rng.standard_normal(shape)), {}
 
 
-@register("cumax", "cumsum(softmax(x)), left to right",
-          source="kexue.fm/archives/6621, cumax = cumsum(softmax)",
-          inputs=('x',), live=_matrix())
-def _cumax(rng):
-    return _unary(act.cumax_forward, act.cumax_backward, rng)
+@register("embedding", "E[ids], scatter-add backward", source="the language model's input layer",
+          inputs=("ids", "E"), forward=embedding_forward, backward=embedding_backward,
+          edges=(dict(ids=((0, 2, 2), (4, 1, 0)), V=5, D=4),),
+          sizes=st.fixed_dictionaries({"V": st.integers(1, 5), "D": st.integers(1, 4),
+                                       "shape": st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple)}),
+          label=lambda s: f"ids {np.shape(s['ids']) if 'ids' in s else s['shape']}, V={s['V']}, D={s['D']}")
+def _embedding(rng, V, D, ids=None, shape=None):
+    """Repeated ids on purpose (their gradients add up)."""
+    ids = np.array(ids) if ids is not None else rng.integers(0, V, shape)
+    return (ids, rng.standard_normal((V, D))), {}
 
 
-@register("rev_cumax", "inclusive right-to-left cumsum of softmax(x)",
-          source="kexue.fm/archives/6621, the reverse cumax of the master input gate",
-          inputs=('x',), live=_matrix())
-def _rev_cumax(rng):
-    return _unary(act.rev_cumax_forward, act.rev_cumax_backward, rng)
-
-
-@register("affine", "x W + b", source="the x W + b of every gate", inputs=('x', 'W', 'b'), live=_affine_live())
-def _affine(rng):
-    def case(label, lead, i, o, bias=True):
-        x = rng.standard_normal(lead + (i,))
-        W = rng.standard_normal((i, o))
-        b = rng.uniform(0.5, 1.5, o) * rng.choice([-1, 1], o)
-        if not bias:
-            return CheckCase(label, affine_forward, lambda dy, c: affine_backward(dy, c)[:2], (x, W), ("x", "W"))
-        return CheckCase(label, affine_forward, affine_backward, (x, W, b), ("x", "W", "b"))
-
-    return [case("(3, 4) -> 5", (3,), 4, 5), case("(2, 3, 4) -> 2", (2, 3), 4, 2),
-            case("(1, 2) -> 1", (1,), 2, 1), case("no bias (3, 2) -> 4", (3,), 2, 4, bias=False)]
-
-
-@register("mse", "mean((pred - target)^2)",
-          source="kexue.fm/archives/6760, the reconstruction loss",
-          inputs=('pred', 'target'))
-def _mse(rng):
-    from .mse import mse_backward, mse_forward
-
-    return [CheckCase("(3, 4)", mse_forward, mse_backward, (rng.standard_normal((3, 4)), rng.standard_normal((3, 4))),
-                      ("pred", "target"))]
-
-
-@register("embedding", "E[ids], scatter-add backward", source="the language model's input layer", inputs=('ids', 'E'))
-def _embedding(rng):
-    from .embedding import embedding_backward, embedding_forward
-
-    ids = np.array([[0, 2, 2], [4, 1, 0]])
-    return [CheckCase("ids (2, 3), V=5, D=4", embedding_forward, embedding_backward,
-                      (ids, rng.standard_normal((5, 4))), ("ids", "E"))]
-
-
-@register("cross_entropy", "softmax cross-entropy averaged over counted positions",
-          source="the language model's loss",
-          inputs=('logits', 'targets'), attributes=('weights',))
-def _cross_entropy(rng):
-    from .crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-
-    logits, targets = 3 * rng.standard_normal((3, 4, 5)), rng.integers(0, 5, (3, 4))
-    weights = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
-    return [CheckCase("(3, 4, 5)", softmax_cross_entropy_forward, softmax_cross_entropy_backward, (logits, targets),
-                      ("logits", "targets")),
-            CheckCase("(3, 4, 5) masked", softmax_cross_entropy_forward, softmax_cross_entropy_backward,
-                      (logits, targets), ("logits", "targets"), attrs={"weights": weights})]
+@register("cross_entropy", "softmax cross-entropy averaged over counted positions", source="the language model's loss",
+          inputs=("logits", "targets"), attributes=("weights",), forward=softmax_cross_entropy_forward,
+          backward=softmax_cross_entropy_backward,
+          edges=(dict(T=3, B=4, V=5), dict(T=3, B=4, V=5, masked=True)),
+          sizes=st.fixed_dictionaries({"T": st.integers(1, 4), "B": st.integers(1, 4), "V": st.integers(1, 5),
+                                       "masked": st.booleans()}),
+          label=lambda s: f"({s['T']}, {s['B']}, {s['V']})" + (" masked" if s.get("masked") else ""))
+def _cross_entropy(rng, T, B, V, masked=False):
+    """``masked``: a prefix mask with a length-1 row and at least one counted position."""
+    logits, targets = 3 * rng.standard_normal((T, B, V)), rng.integers(0, V, (T, B))
+    if not masked:
+        return (logits, targets), {}
+    lengths = rng.integers(1, B + 1, T)
+    lengths[-1] = 1
+    weights = (np.arange(B)[None, :] < lengths[:, None]).astype(int)
+    return (logits, targets), {"weights": weights}

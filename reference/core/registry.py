@@ -1,19 +1,23 @@
-"""The registry behind ``refspace check``: every differentiable op registers seeded cases.
+"""The op declarations: one per op, next to the op, and everything else derived from them.
 
-An op module registers a function that, given a ``numpy.random.Generator``, returns a
-list of :class:`CheckCase` (small float64 inputs with distinct dimensions, non-zero biases
-and the edge cases of that op). ``refspace check`` runs :func:`~reference.core.gradcheck.check_op`
-on each case and prints one row per op.
+A differentiable op declares its signature, its op pair, a seeded ``make(rng, **sizes)``, the
+edge sizes of its cases (small float64 inputs with distinct dimensions, non-zero biases, the
+op's edge cases) and a hypothesis strategy of sizes. ``refspace check`` runs
+:func:`~reference.core.gradcheck.check_op` on each edge case; the golden files, the live
+verifier, ``refspace check --list`` and the generic tests read the same declaration.
+Forward-only ops a port must match are declared with :func:`register_forward_only`.
 
-Registering a new op::
+Declaring a new op::
 
-    from reference.core.registry import CheckCase, register
+    from hypothesis import strategies as st
+    from reference.core.registry import register
 
     @register("my_op", "one-line description", source="kexue.fm/archives/NNNN, eq. label",
-              inputs=("x",), attributes=("axis",))
-    def _cases(rng):
-        x = rng.standard_normal((3, 4))
-        return [CheckCase("3x4", my_op_forward, my_op_backward, (x,), ("x",), attrs={"axis": -1})]
+              inputs=("x",), attributes=("axis",), forward=my_op_forward, backward=my_op_backward,
+              edges=(dict(N=3, C=4), dict(N=1, C=1)),
+              sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "C": st.integers(1, 5)}))
+    def _make(rng, N, C):
+        return (rng.standard_normal((N, C)),), {"axis": -1}
 
 in a module named ``cases`` inside any subpackage of ``reference`` (e.g. ``reference/vq/cases.py``):
 :func:`discover` imports every such module, so no list names the areas.
@@ -112,6 +116,10 @@ class RegisteredOp:
     example: Callable | None = None
     inputs: tuple[str, ...] = ()       # the calling signature, declared: positional inputs in order
     attributes: tuple[str, ...] = ()   # and keyword attributes
+    make: Callable | None = None       # make(rng, **sizes) -> (inputs tuple, attrs dict)
+    make_case: Callable | None = None  # (rng, sizes) -> CheckCase: the op pair on make's inputs
+    edges: tuple = ()                  # the sizes of the seeded cases (refspace check, golden)
+    sizes: object = None               # hypothesis strategy of size dicts (live verifier, tests)
 
     @property
     def differentiable(self) -> bool:
@@ -156,23 +164,62 @@ _REGISTRY: dict[str, RegisteredOp] = {}
 
 def _add(op: RegisteredOp, owner) -> None:
     old = _REGISTRY.get(op.name)
-    if old is not None and (old.make_cases or old.forward) is not owner:
+    if old is not None and (old.make or old.forward) is not owner:
         raise ValueError(f"name: op {op.name!r} is already registered")
     _REGISTRY[op.name] = op
 
 
-def register(name: str, summary: str, *, source: str, inputs, attributes=(), live=None):
-    """Decorator: register ``make_cases(rng) -> list[CheckCase]`` under ``name``.
+def _label(sizes: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in sizes.items())
 
-    ``source`` names the article and equation (or paper) the op implements; ``inputs`` and
-    ``attributes`` declare its calling signature (positional input names in order, keyword
-    attribute names); ``live`` is an optional hypothesis strategy of (flat inputs, attrs) for
-    ``refspace verify``."""
-    def deco(make_cases):
+
+def register(name: str, summary: str, *, source: str, inputs, attributes=(), forward: Callable,
+             backward: Callable, edges, sizes=None, surrogate: Callable | None = None, options=None,
+             label: Callable[[dict], str] = _label, live=None):
+    """Decorator: declare a differentiable op by its ``make(rng, **sizes) -> (inputs, attrs)``.
+
+    - ``source``: the article and equation (or paper) it implements;
+    - ``inputs``, ``attributes``: its calling signature (positional input names in order, keyword
+      attribute names); ``make`` may leave out trailing optional inputs (affine's bias);
+    - ``forward``, ``backward``: the op pair, ``forward(*inputs, **attrs) -> (out, cache)``;
+    - ``edges``: the size dicts of the seeded cases that ``refspace check`` and the golden files
+      use (distinct sizes, T = 1, B = 1 ...); ``label(sizes)`` names each case;
+    - ``sizes``: a hypothesis strategy of size dicts; the live verifier and the generic tests draw
+      sizes from it and values from ``make`` with a drawn seed, so a mismatch shrinks to small sizes;
+    - ``surrogate(*inputs, **attrs) -> f``: for a designed gradient, a function whose true gradient
+      at the point is the designed one (see :class:`CheckCase`);
+    - ``options``: extra :func:`check_op` keywords (``mode``, ``atol`` ...);
+    - ``live``: a hand-written live strategy of (flat inputs, attrs), instead of the derived one.
+    """
+    def deco(make):
+        def make_case(rng, sizes):
+            ins, attrs = make(rng, **sizes)
+            if not 1 <= len(ins) <= len(inputs):
+                raise ValueError(f"{name} [{label(sizes)}]: make returned {len(ins)} inputs; the declared "
+                                 f"signature is {tuple(inputs)}")
+            sur = None if surrogate is None else functools.partial(_bound_surrogate, surrogate, attrs)
+            bwd = backward if len(ins) == len(inputs) else functools.partial(_leading, backward, len(ins))
+            return CheckCase(label(sizes), forward, bwd, tuple(ins), tuple(inputs[:len(ins)]), dict(options or {}),
+                             sur, dict(attrs))
+
+        def make_cases(rng):
+            return [make_case(rng, e) for e in edges]
+
+        make_cases.__module__ = make.__module__
         _add(RegisteredOp(name, summary, make_cases, source, live, inputs=tuple(inputs),
-                          attributes=tuple(attributes)), make_cases)
-        return make_cases
+                          attributes=tuple(attributes), make=make, make_case=make_case, edges=tuple(edges),
+                          sizes=sizes), make)
+        return make
     return deco
+
+
+def _leading(backward, n, grad_out, cache):
+    """The gradients of the first ``n`` inputs (a case that leaves out trailing optional inputs)."""
+    return tuple(backward(grad_out, cache))[:n]
+
+
+def _bound_surrogate(surrogate, attrs, *inputs):
+    return surrogate(*inputs, **attrs)
 
 
 def register_forward_only(name: str, summary: str, *, source: str, forward: Callable, example: Callable,
@@ -197,7 +244,7 @@ def registered_ops() -> list[RegisteredOp]:
     modules = discover()
     rank = {m: k for k, m in enumerate(modules)}
     ops = list(_REGISTRY.values())   # insertion order within a module; modules in discovery order
-    return sorted(ops, key=lambda op: rank.get((op.make_cases or op.example).__module__, len(rank)))
+    return sorted(ops, key=lambda op: rank.get((op.make or op.example).__module__, len(rank)))
 
 
 def checked_ops() -> list[RegisteredOp]:

@@ -111,24 +111,3 @@ def prefix_masks(batch: int, max_len: int, *, min_len: int = 1, dtype=np.float64
     """A (batch, max_len) 0/1 prefix mask (each row ones then zeros), from :func:`sequence_lengths`."""
     return sequence_lengths(batch, max_len, min_len=min_len).map(
         lambda lengths: mask_from_lengths(lengths, max_len, dtype))
-
-
-# --- flat (inputs, attrs) examples for the live verifier, shared by the areas' declarations --------
-
-def draw_array(draw, shape, *, bound: float = 1.5, min_magnitude: float = 0.0) -> np.ndarray:
-    """Draw one float64 array of ``shape`` inside a ``@st.composite`` strategy."""
-    return draw(float_arrays(tuple(shape), bound=bound, min_magnitude=min_magnitude))
-
-
-def recurrent_inputs(draw, gate_columns, *, with_time: bool):
-    """Flat inputs of a recurrent cell (``with_time=False``: x (B, I), h_prev, c_prev) or layer
-    (x (T, B, I), h0, c0) with ``params.W/U/b``; ``gate_columns(draw) -> (H, extra)`` gives the
-    hidden size and the columns beyond 4H. Returns ``(inputs, T, B)`` (T None for a cell)."""
-    T = draw(st.integers(1, 4)) if with_time else None
-    B, I = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    H, extra = gate_columns(draw)
-    G = 4 * H + extra
-    inputs = {"x": draw_array(draw, (T, B, I) if with_time else (B, I)), "params.W": draw_array(draw, (I, G)),
-              "params.U": draw_array(draw, (H, G)), "params.b": draw_array(draw, (G,), min_magnitude=0.1)}
-    inputs.update({n: draw_array(draw, (B, H)) for n in (("h0", "c0") if with_time else ("h_prev", "c_prev"))})
-    return inputs, T, B

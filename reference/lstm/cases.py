@@ -1,4 +1,4 @@
-"""Seeded gradient-check cases for the LSTM cell and layer, run by ``refspace check``.
+"""Declarations of the LSTM cell and layer: seeded edge cases, sizes for hypothesis, the torch layout.
 
 Distinct sizes (I != H != B != T), non-zero biases and non-zero initial states; T = 1 and
 B = 1 edge cases included.
@@ -8,12 +8,13 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from ..core.layouts import params_layout, register_layout
-from ..core.registry import CheckCase, register
-from ..core.strategies import recurrent_inputs
+from ..core.registry import register
 from .cell import lstm_cell_backward, lstm_cell_forward
 from .layer import lstm_layer_backward, lstm_layer_forward
 from .layouts import from_torch_layout, to_torch_layout
 from .params import LSTMParams
+
+SIZES = {"B": st.integers(1, 3), "I": st.integers(1, 3), "H": st.integers(1, 4)}
 
 
 def _params(rng, I, H):
@@ -22,38 +23,23 @@ def _params(rng, I, H):
     return LSTMParams(p.W * 2.0, p.U * 2.0, b)
 
 
-def _hidden(draw):
-    return draw(st.integers(1, 4)), 0
-
-
-@st.composite
-def _live(draw, with_time):
-    return recurrent_inputs(draw, _hidden, with_time=with_time)[0], {}
-
-
-@register("lstm_cell", "one LSTM step (article eq. lstm)",
-          source="kexue.fm/archives/6621, eq. lstm",
-          inputs=('x', 'params', 'h_prev', 'c_prev'), live=_live(False))
-def _cell(rng):
-    cases = []
-    for B, I, H in ((3, 4, 5), (1, 2, 3)):
-        x, h, c = rng.standard_normal((B, I)), rng.standard_normal((B, H)), rng.standard_normal((B, H))
-        cases.append(CheckCase(f"B={B} I={I} H={H}", lstm_cell_forward, lstm_cell_backward,
-                               (x, _params(rng, I, H), h, c), ("x", "params", "h_prev", "c_prev")))
-    return cases
+@register("lstm_cell", "one LSTM step (article eq. lstm)", source="kexue.fm/archives/6621, eq. lstm",
+          inputs=("x", "params", "h_prev", "c_prev"), forward=lstm_cell_forward, backward=lstm_cell_backward,
+          edges=(dict(B=3, I=4, H=5), dict(B=1, I=2, H=3)), sizes=st.fixed_dictionaries(SIZES))
+def _cell(rng, B, I, H):
+    x, h, c = rng.standard_normal((B, I)), rng.standard_normal((B, H)), rng.standard_normal((B, H))
+    return (x, _params(rng, I, H), h, c), {}
 
 
 @register("lstm_layer", "LSTM over (T, B, I), backpropagation through time",
           source="kexue.fm/archives/6621, eq. lstm over time",
-          inputs=('x', 'params', 'h0', 'c0'), live=_live(True))
-def _layer(rng):
-    cases = []
-    for T, B, I, H in ((4, 3, 2, 5), (1, 2, 3, 4), (6, 1, 3, 2)):
-        x = rng.standard_normal((T, B, I))
-        h0, c0 = rng.standard_normal((B, H)), rng.standard_normal((B, H))
-        cases.append(CheckCase(f"T={T} B={B} I={I} H={H}", lstm_layer_forward, lstm_layer_backward,
-                               (x, _params(rng, I, H), h0, c0), ("x", "params", "h0", "c0")))
-    return cases
+          inputs=("x", "params", "h0", "c0"), forward=lstm_layer_forward, backward=lstm_layer_backward,
+          edges=(dict(T=4, B=3, I=2, H=5), dict(T=1, B=2, I=3, H=4), dict(T=6, B=1, I=3, H=2)),
+          sizes=st.fixed_dictionaries({"T": st.integers(1, 4), **SIZES}))
+def _layer(rng, T, B, I, H):
+    x = rng.standard_normal((T, B, I))
+    h0, c0 = rng.standard_normal((B, H)), rng.standard_normal((B, H))
+    return (x, _params(rng, I, H), h0, c0), {}
 
 
 register_layout(params_layout(

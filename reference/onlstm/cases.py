@@ -1,4 +1,4 @@
-"""Seeded gradient-check cases for ON-LSTM, run by ``refspace check``.
+"""Declarations of the ON-LSTM ops: seeded edge cases, sizes for hypothesis, layouts, forward-only ops.
 
 Both master-input variants; chunk_size = 1 (one level per neuron), a middle value, and
 = H (one level); padding masks with a length-1 row; DropConnect masks in both conventions;
@@ -6,21 +6,37 @@ non-zero biases and initial states; a two-layer stack with different widths.
 """
 from __future__ import annotations
 
-
 import numpy as np
 from hypothesis import strategies as st
 
 from ..core.layouts import params_layout, register_layout
 from ..core.masks import mask_from_lengths
-from ..core.registry import CheckCase, register, register_forward_only
-from ..core.strategies import recurrent_inputs, sequence_lengths
+from ..core.pytree import leaves
+from ..core.registry import register, register_forward_only
 from .cell import onlstm_cell_backward, onlstm_cell_forward, onlstm_cell_hard
-from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
 from .dropconnect import dropconnect_mask
+from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
 from .layouts import from_authors_layout, from_keras_layout, to_authors_layout, to_keras_layout
+from .lm import LMParams, lm_backward, lm_forward
 from .params import ONLSTMParams
 from .parse import distances
 from .trees import build_tree, spans
+
+VARIANTS = st.sampled_from(["paper", "article"])
+
+
+def _with_levels(sizes: dict) -> dict:
+    """{..., L, chunk} -> {..., H = L * chunk, chunk}: H is always a multiple of the chunk size."""
+    out = {k: v for k, v in sizes.items() if k != "L"}
+    return {**out, "H": sizes["L"] * sizes["chunk"]}
+
+
+CELL_SIZES = st.fixed_dictionaries({"variant": VARIANTS, "B": st.integers(1, 3), "I": st.integers(1, 3),
+                                    "L": st.integers(1, 3), "chunk": st.integers(1, 3)}).map(_with_levels)
+LAYER_SIZES = st.fixed_dictionaries({
+    "variant": VARIANTS, "T": st.integers(1, 4), "B": st.integers(1, 3), "I": st.integers(1, 3),
+    "L": st.integers(1, 3), "chunk": st.integers(1, 3), "masked": st.booleans(),
+    "dropconnect": st.sampled_from([None, "authors", "inverted"])}).map(_with_levels)
 
 
 def _params(rng, I, H, chunk_size):
@@ -33,85 +49,81 @@ def _states(rng, B, H):
     return rng.standard_normal((B, H)), rng.standard_normal((B, H))
 
 
-def _levels(draw):
-    L, chunk = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    return L * chunk, 2 * L
+def _prefix_mask(rng, B, T):
+    """A (B, T) prefix mask with a full row first and (when B > 1) a length-1 row last."""
+    lengths = rng.integers(1, T + 1, B)
+    lengths[0] = T
+    if B > 1:
+        lengths[-1] = 1
+    return mask_from_lengths(lengths, T)
 
 
-@st.composite
-def _live(draw, with_time):
-    """Live examples: both master-input variants; layers also with a padding mask (or none)."""
-    inputs, T, B = recurrent_inputs(draw, _levels, with_time=with_time)
-    attrs = {"master_input": draw(st.sampled_from(["paper", "article"]))}
-    if with_time:
-        attrs["mask"] = draw(st.none() | sequence_lengths(B, T).map(lambda n: mask_from_lengths(n, T)))
-        attrs["weight_mask"] = None
-    return inputs, attrs
+def _flat(inputs, names) -> dict:
+    return {path: a for name, value in zip(names, inputs) for path, a in leaves(value, name)}
 
 
-@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)",
-          source="kexue.fm/archives/6621, eq. update-o3",
-          inputs=('x', 'params', 'h_prev', 'c_prev'), attributes=('master_input',), live=_live(False))
-def _cell(rng):
-    cases = []
-    for variant in ("paper", "article"):
-        for B, I, H, cs in ((3, 2, 6, 2), (1, 3, 4, 1), (2, 5, 3, 3)):
-            cases.append(CheckCase(f"{variant} B={B} I={I} H={H} chunk={cs}", onlstm_cell_forward, onlstm_cell_backward,
-                                   (rng.standard_normal((B, I)), _params(rng, I, H, cs), *_states(rng, B, H)),
-                                   ("x", "params", "h_prev", "c_prev"), attrs={"master_input": variant}))
-    return cases
+@register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)", source="kexue.fm/archives/6621, eq. update-o3",
+          inputs=("x", "params", "h_prev", "c_prev"), attributes=("master_input",),
+          forward=onlstm_cell_forward, backward=onlstm_cell_backward,
+          edges=tuple(dict(variant=v, B=B, I=I, H=H, chunk=c) for v in ("paper", "article")
+                      for B, I, H, c in ((3, 2, 6, 2), (1, 3, 4, 1), (2, 5, 3, 3))),
+          sizes=CELL_SIZES,
+          label=lambda s: f"{s['variant']} B={s['B']} I={s['I']} H={s['H']} chunk={s['chunk']}")
+def _cell(rng, variant, B, I, H, chunk):
+    return (rng.standard_normal((B, I)), _params(rng, I, H, chunk), *_states(rng, B, H)), {"master_input": variant}
+
+
+def _layer_label(s):
+    extra = (" masked" if s.get("masked") else "") + (f", DropConnect {s['dropconnect']}" if s.get("dropconnect")
+                                                      else "")
+    return f"{s['variant']} T={s['T']} B={s['B']} I={s['I']} H={s['H']} chunk={s['chunk']}{extra}"
 
 
 @register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect",
           source="kexue.fm/archives/6621, eq. update-o3 over time",
-          inputs=('x', 'params', 'h0', 'c0'), attributes=('mask', 'weight_mask', 'master_input'), live=_live(True))
-def _layer(rng):
-    cases = []
-    mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
-    for variant in ("paper", "article"):
-        for label, T, B, I, H, cs, m, conv in (
-                ("", 4, 3, 2, 6, 2, None, None),
-                (" masked, DropConnect authors", 4, 3, 2, 6, 3, mask, "authors"),
-                (" masked, DropConnect inverted", 4, 3, 3, 4, 1, mask, "inverted"),
-                (" T=1 B=1", 1, 1, 2, 3, 3, None, None)):
-            p = _params(rng, I, H, cs)
-            wm = None if conv is None else dropconnect_mask(p.U.shape, 0.3, rng, convention=conv)
-            cases.append(CheckCase(f"{variant} T={T} B={B} I={I} H={H} chunk={cs}{label}", onlstm_layer_forward,
-                                   onlstm_layer_backward, (rng.standard_normal((T, B, I)), p, *_states(rng, B, H)),
-                                   ("x", "params", "h0", "c0"),
-                                   attrs={"mask": m, "weight_mask": wm, "master_input": variant}))
-    return cases
+          inputs=("x", "params", "h0", "c0"), attributes=("mask", "weight_mask", "master_input"),
+          forward=onlstm_layer_forward, backward=onlstm_layer_backward,
+          edges=tuple(dict(variant=v, T=T, B=B, I=I, H=H, chunk=c, masked=m, dropconnect=d)
+                      for v in ("paper", "article")
+                      for T, B, I, H, c, m, d in ((4, 3, 2, 6, 2, False, None), (4, 3, 2, 6, 3, True, "authors"),
+                                                  (4, 3, 3, 4, 1, True, "inverted"), (1, 1, 2, 3, 3, False, None))),
+          sizes=LAYER_SIZES, label=_layer_label)
+def _layer(rng, variant, T, B, I, H, chunk, masked=False, dropconnect=None):
+    p = _params(rng, I, H, chunk)
+    wm = None if dropconnect is None else dropconnect_mask(p.U.shape, 0.3, rng, convention=dropconnect)
+    mask = _prefix_mask(rng, B, T) if masked else None
+    return ((rng.standard_normal((T, B, I)), p, *_states(rng, B, H)),
+            {"mask": mask, "weight_mask": wm, "master_input": variant})
 
 
-@register("onlstm_stack", "two ON-LSTM layers chained",
-          source="Shen et al. 2019, the authors' ONLSTMStack",
-          inputs=('x', 'params', 'h0', 'c0'), attributes=('mask', 'weight_masks', 'master_input'))
-def _stack(rng):
-    T, B, I, sizes = 3, 2, 3, (6, 4)
-    params = (_params(rng, I, sizes[0], 2), _params(rng, sizes[0], sizes[1], 2))
-    h0 = tuple(rng.standard_normal((B, H)) for H in sizes)
-    c0 = tuple(rng.standard_normal((B, H)) for H in sizes)
-    mask = np.array([[1, 1, 1], [1, 1, 0]])
-    return [CheckCase(f"{v} T={T} B={B} I={I} H={sizes} masked", onlstm_stack_forward, onlstm_stack_backward,
-                      (rng.standard_normal((T, B, I)), params, h0, c0), ("x", "params", "h0", "c0"),
-                      attrs={"mask": mask, "master_input": v})
-            for v in ("paper", "article")]
+@register("onlstm_stack", "two ON-LSTM layers chained", source="Shen et al. 2019, the authors' ONLSTMStack",
+          inputs=("x", "params", "h0", "c0"), attributes=("mask", "weight_masks", "master_input"),
+          forward=onlstm_stack_forward, backward=onlstm_stack_backward,
+          edges=tuple(dict(variant=v, T=3, B=2, I=3, H=(6, 4)) for v in ("paper", "article")),
+          sizes=st.fixed_dictionaries({"variant": VARIANTS, "T": st.integers(1, 3), "B": st.integers(1, 3),
+                                       "I": st.integers(1, 3),
+                                       "H": st.tuples(st.sampled_from([2, 4, 6]), st.sampled_from([2, 4]))}),
+          label=lambda s: f"{s['variant']} T={s['T']} B={s['B']} I={s['I']} H={s['H']} masked")
+def _stack(rng, variant, T, B, I, H):
+    """Two layers of different widths (chunk size 2), a padding mask shared by both."""
+    params = (_params(rng, I, H[0], 2), _params(rng, H[0], H[1], 2))
+    h0 = tuple(rng.standard_normal((B, h)) for h in H)
+    c0 = tuple(rng.standard_normal((B, h)) for h in H)
+    return (rng.standard_normal((T, B, I)), params, h0, c0), {"mask": _prefix_mask(rng, B, T), "master_input": variant}
 
 
 @register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy",
           source="Shen et al. 2019, the language model",
-          inputs=('inputs', 'targets', 'params'), attributes=('mask', 'master_input', 'weight_masks'))
-def _lm(rng):
-    from .lm import LMParams, lm_backward, lm_forward
-
-    p = LMParams.init(7, (3, 4, 6), 2, rng)
+          inputs=("inputs", "targets", "params"), attributes=("mask", "master_input", "weight_masks"),
+          forward=lm_forward, backward=lm_backward, edges=(dict(V=7, T=4, B=3),), options={"mode": "vjp"},
+          sizes=st.fixed_dictionaries({"V": st.integers(2, 7), "T": st.integers(1, 4), "B": st.integers(1, 3)}),
+          label=lambda s: f"V={s['V']} sizes (3, 4, 6) T={s['T']} B={s['B']} masked")
+def _lm(rng, V, T, B):
+    """Layer sizes (3, 4, 6), chunk 2; weights scaled up so the loss is far from uniform."""
+    p = LMParams.init(V, (3, 4, 6), 2, rng)
     p = LMParams(5 * p.embedding, tuple(ONLSTMParams(3 * q.W, 3 * q.U, q.b + 0.3) for q in p.layers), 5 * p.W_out,
                  p.b_out + 0.2)
-    T, B = 4, 3
-    mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
-    return [CheckCase(f"V=7 sizes (3, 4, 6) T={T} B={B} masked", lm_forward, lm_backward,
-                      (rng.integers(0, 7, (T, B)), rng.integers(0, 7, (T, B)), p), ("inputs", "targets", "params"),
-                      options={"mode": "vjp"}, attrs={"mask": mask})]
+    return (rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B)), p), {"mask": _prefix_mask(rng, B, T)}
 
 
 # --- forward-only ops a porter must match ------------------------------------------------------
@@ -146,11 +158,6 @@ def _tree_forward(inputs, attrs):
     return {"spans": np.array(sorted(spans(tree, include_root=True)), dtype=np.int64).reshape(-1, 2)}
 
 
-def _levels_of(inputs):
-    H, G = np.shape(inputs["params.U"])
-    return (G - 4 * H) // 2
-
-
 def _hard_example(rng):
     p = _params(rng, 2, 6, 2)
     B = 3
@@ -162,11 +169,23 @@ def _hard_example(rng):
 
 @st.composite
 def _hard_live(draw):
-    inputs, _, B = recurrent_inputs(draw, _levels, with_time=False)
-    L = _levels_of(inputs)
+    """A cell drawn from the cell sizes, with integer levels d_f, d_i per row."""
+    sizes = draw(CELL_SIZES)
+    (x, p, h, c), _ = _cell(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), **sizes)
+    L = sizes["H"] // sizes["chunk"]
+    inputs = _flat((x, p, h, c), ("x", "params", "h_prev", "c_prev"))
     for name in ("d_f", "d_i"):
-        inputs[name] = np.array(draw(st.lists(st.integers(0, L - 1), min_size=B, max_size=B)), dtype=np.int64)
-    return inputs, {"master_input": draw(st.sampled_from(["paper", "article"]))}
+        inputs[name] = np.array(draw(st.lists(st.integers(0, L - 1), min_size=sizes["B"], max_size=sizes["B"])),
+                                dtype=np.int64)
+    return inputs, {"master_input": sizes["variant"]}
+
+
+@st.composite
+def _distances_live(draw):
+    """A layer drawn from the layer sizes (padding and DropConnect included)."""
+    sizes = draw(LAYER_SIZES)
+    ins, attrs = _layer(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), **sizes)
+    return _flat(ins, ("x", "params", "h0", "c0")), attrs
 
 
 def _distances_example(rng):
@@ -198,7 +217,7 @@ register_forward_only("distances", "d_f = 1 - mean f~, d_i = mean i~ per step of
                       source="Shen et al. 2019, the parsing distances",
                       inputs=('x', 'params.W', 'params.U', 'params.b', 'h0', 'c0'),
                       attributes=('master_input', 'mask', 'weight_mask'),
-                      forward=_distances_forward, example=_distances_example, live=_live(True))
+                      forward=_distances_forward, example=_distances_example, live=_distances_live())
 register_forward_only("build_tree", "greedy top-down split at the first largest distance, as spans",
                       source="Shen et al. 2019, the authors' build_tree",
                       inputs=('depth',), attributes=(),

@@ -1,4 +1,4 @@
-"""Seeded gradient-check cases for VQ, run by ``refspace check``.
+"""Declarations of the VQ ops: seeded edge cases, sizes for hypothesis, the DK layout, forward-only ops.
 
 All VQ backwards are *designed* gradients, so every case names a surrogate (see
 :class:`reference.core.registry.CheckCase`): a function whose true gradient at the point is
@@ -18,10 +18,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.layouts import Layout, register_layout
-from ..core.registry import CheckCase, register, register_forward_only
+from ..core.registry import register, register_forward_only
 from . import fsq, losses, quantise, rotation, straight_through
 from .assign import nearest_codes
+from .demo import MLP, mlp_backward, mlp_forward
 from .ema import EMAState, ema_update
+
+SHAPES = st.lists(st.integers(1, 3), min_size=1, max_size=2).map(tuple)
 
 
 def _separated(rng, shape, K, D, layout="KD"):
@@ -32,111 +35,107 @@ def _separated(rng, shape, K, D, layout="KD"):
     return z, (E if layout == "KD" else E.T.copy())
 
 
-@st.composite
-def _vq_loss_live(draw):
-    N, K, D = draw(st.integers(1, 5)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    E = 3.0 * rng.standard_normal((K, D))
-    idx = rng.integers(0, K, N)
-    z = E[idx] + 0.05 * rng.standard_normal((N, D))
-    attrs = {"beta": draw(st.sampled_from([1.0, 0.5])), "gamma": draw(st.sampled_from([0.25, 1.0])),
-             "reduction": draw(st.sampled_from(["mean", "sum"])), "layout": "KD"}
-    return {"z": z, "codebook": E, "indices": idx}, attrs
-
-
 def relu(a):
     """max(a, 0): the article's example of a function given the identity gradient."""
     return np.maximum(a, 0)
 
 
 @register("straight_through", "x + sg[f(x) - x]: value f(x), identity gradient",
-          source="kexue.fm/archives/6760, x + sg[f(x) - x]",
-          inputs=('x',), attributes=('fn',))
-def _st(rng):
-    x = rng.standard_normal((3, 4))
-    st_fwd, st_bwd = straight_through.straight_through_forward, straight_through.straight_through_backward
-    return [CheckCase("relu (3, 4)", st_fwd, st_bwd,
-                      (x,), ("x",), surrogate=lambda x0: (lambda x: x + (relu(x0) - x0)), attrs={"fn": relu})]
+          source="kexue.fm/archives/6760, x + sg[f(x) - x]", inputs=("x",), attributes=("fn",),
+          forward=straight_through.straight_through_forward, backward=straight_through.straight_through_backward,
+          edges=(dict(shape=(3, 4)),), sizes=st.fixed_dictionaries({"shape": SHAPES}),
+          surrogate=lambda x0, fn: (lambda x: x + (fn(x0) - x0)), label=lambda s: f"relu {s['shape']}")
+def _st(rng, shape):
+    return (rng.standard_normal(shape),), {"fn": relu}
+
+
+def _vq_st_surrogate(z0, E0, layout):
+    zq0 = quantise.vq_st_forward(z0, E0, layout=layout)[0]
+    return lambda z_, E_: z_ + (zq0 - z0)            # value z_q0, gradient identity to z, none to E
 
 
 @register("vq_st", "VQ straight-through: value z_q, gradient identity to z, zero to the codebook",
-          source="kexue.fm/archives/6760, z + sg[z_q - z]",
-          inputs=('z', 'codebook'), attributes=('layout',))
-def _vq_st(rng):
-    cases = []
-    for layout in ("KD", "DK"):
-        z, E = _separated(rng, (2, 3), 5, 4, layout)
-        zq0 = quantise.vq_st_forward(z, E, layout=layout)[0]
-        cases.append(CheckCase(f"{layout} z (2, 3, 4) K=5", quantise.vq_st_forward, quantise.vq_st_backward, (z, E),
-                               ("z", "codebook"), surrogate=lambda z0, E0, zq0=zq0: (lambda z_, E_: z_ + (zq0 - z0)),
-                               attrs={"layout": layout}))
-    return cases
+          source="kexue.fm/archives/6760, z + sg[z_q - z]", inputs=("z", "codebook"), attributes=("layout",),
+          forward=quantise.vq_st_forward, backward=quantise.vq_st_backward,
+          edges=(dict(layout="KD", shape=(2, 3), K=5, D=4), dict(layout="DK", shape=(2, 3), K=5, D=4)),
+          sizes=st.fixed_dictionaries({"layout": st.sampled_from(["KD", "DK"]), "shape": SHAPES,
+                                       "K": st.integers(1, 4), "D": st.integers(1, 3)}),
+          surrogate=_vq_st_surrogate, label=lambda s: f"{s['layout']} z {s['shape'] + (s['D'],)} K={s['K']}")
+def _vq_st(rng, layout, shape, K, D):
+    z, E = _separated(rng, shape, K, D, layout)
+    return (z, E), {"layout": layout}
+
+
+def _vq_loss_surrogate(z0, E0, k, **kw):
+    """The loss with its stop-gradient operands frozen at the point (beta to E, gamma to z)."""
+    def fn(z_, E_, k_):
+        return (losses.vq_loss_forward(z0, E_, k_, **{**kw, "gamma": 0.0})[0]
+                + losses.vq_loss_forward(z_, E0, k_, **{**kw, "beta": 0.0})[0])
+    return fn
 
 
 @register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2",
-          source="kexue.fm/archives/6760, the VQ-VAE loss",
-          inputs=('z', 'codebook', 'indices'), attributes=('beta', 'gamma', 'reduction', 'layout'),
-          live=_vq_loss_live())
-def _vq_loss(rng):
-    cases = []
-    for layout, reduction, beta, gamma in (("KD", "mean", 1.0, 0.25), ("DK", "sum", 0.7, 0.3)):
-        z, E = _separated(rng, (4, 2), 6, 3, layout)
-        idx = nearest_codes(z, E, layout=layout)
-        kw = dict(beta=beta, gamma=gamma, reduction=reduction, layout=layout)
+          source="kexue.fm/archives/6760, the VQ-VAE loss", inputs=("z", "codebook", "indices"),
+          attributes=("beta", "gamma", "reduction", "layout"),
+          forward=losses.vq_loss_forward, backward=losses.vq_loss_backward,
+          edges=(dict(layout="KD", reduction="mean", beta=1.0, gamma=0.25, shape=(4, 2), K=6, D=3),
+                 dict(layout="DK", reduction="sum", beta=0.7, gamma=0.3, shape=(4, 2), K=6, D=3)),
+          sizes=st.fixed_dictionaries({"layout": st.sampled_from(["KD", "DK"]),
+                                       "reduction": st.sampled_from(["mean", "sum"]),
+                                       "beta": st.sampled_from([1.0, 0.5]), "gamma": st.sampled_from([0.25, 1.0]),
+                                       "shape": SHAPES, "K": st.integers(1, 4), "D": st.integers(1, 3)}),
+          surrogate=_vq_loss_surrogate,
+          label=lambda s: f"{s['layout']} {s['reduction']} beta={s['beta']} gamma={s['gamma']}")
+def _vq_loss(rng, layout, reduction, beta, gamma, shape, K, D):
+    z, E = _separated(rng, shape, K, D, layout)
+    return (z, E, nearest_codes(z, E, layout=layout)), dict(beta=beta, gamma=gamma, reduction=reduction,
+                                                            layout=layout)
 
-        def surrogate(z0, E0, k, kw=kw):
-            def fn(z_, E_, k_):
-                return (losses.vq_loss_forward(z0, E_, k_, **{**kw, "gamma": 0.0})[0]
-                        + losses.vq_loss_forward(z_, E0, k_, **{**kw, "beta": 0.0})[0])
-            return fn
 
-        cases.append(CheckCase(f"{layout} {reduction} beta={beta} gamma={gamma}", losses.vq_loss_forward,
-                               losses.vq_loss_backward, (z, E, idx), ("z", "codebook", "indices"), surrogate=surrogate,
-                               attrs=kw))
-    return cases
+def _rotation_surrogate(z0, zq0):
+    mats = [rotation.rotation_matrix(a, b) for a, b in zip(z0, zq0)]
+    return lambda z, zq: np.stack([m @ row for m, row in zip(mats, z)])
 
 
 @register("rotation_trick", "value z_q, gradient lambda R^T g (Fifty et al. 2024)",
-          source="Fifty et al. 2024 (beyond the article)",
-          inputs=('z', 'z_q'))
-def _rotation(rng):
-    z = rng.standard_normal((3, 4))
-    z_q = z + 0.8 * rng.standard_normal((3, 4))
+          source="Fifty et al. 2024 (beyond the article)", inputs=("z", "z_q"),
+          forward=rotation.rotation_trick_forward, backward=rotation.rotation_trick_backward,
+          edges=(dict(N=3, D=4),), sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "D": st.integers(2, 4)}),
+          surrogate=_rotation_surrogate, label=lambda s: f"({s['N']}, {s['D']})")
+def _rotation(rng, N, D):
+    """z_q near z (never opposite, where the rotation is not unique)."""
+    z = rng.standard_normal((N, D))
+    return (z, z + 0.8 * rng.standard_normal((N, D))), {}
 
-    def surrogate(z0, zq0):
-        mats = [rotation.rotation_matrix(a, b) for a, b in zip(z0, zq0)]
-        return lambda z, zq: np.stack([m @ row for m, row in zip(mats, z)])
 
-    return [CheckCase("(3, 4)", rotation.rotation_trick_forward, rotation.rotation_trick_backward, (z, z_q),
-                      ("z", "z_q"), surrogate=surrogate)]
+def _fsq_surrogate(z0, levels):
+    L = np.array(levels)
+    smooth = lambda z: fsq._bound(z, L)[0] / (L // 2)
+    offset = fsq.fsq_forward(z0, levels)[0] - smooth(z0)
+    return lambda z: smooth(z) + offset
 
 
 @register("fsq", "finite scalar quantisation, straight-through on the rounding",
-          source="Mentzer et al. 2023 (beyond the article)",
-          inputs=('z',), attributes=('levels',))
-def _fsq(rng):
-    levels = [3, 4, 5]
-    z = 1.5 * rng.standard_normal((4, 3))
-
-    def surrogate(z0):
-        L = np.array(levels)
-        smooth = lambda z: fsq._bound(z, L)[0] / (L // 2)
-        offset = fsq.fsq_forward(z0, levels)[0] - smooth(z0)
-        return lambda z: smooth(z) + offset
-
-    return [CheckCase("levels (3, 4, 5)", fsq.fsq_forward, fsq.fsq_backward, (z,), ("z",), surrogate=surrogate,
-                      attrs={"levels": levels})]
+          source="Mentzer et al. 2023 (beyond the article)", inputs=("z",), attributes=("levels",),
+          forward=fsq.fsq_forward, backward=fsq.fsq_backward,
+          edges=(dict(N=4, levels=(3, 4, 5)),),
+          sizes=st.fixed_dictionaries({"N": st.integers(1, 4),
+                                       "levels": st.lists(st.integers(3, 6), min_size=1, max_size=3).map(tuple)}),
+          surrogate=_fsq_surrogate, label=lambda s: f"levels {tuple(s['levels'])}")
+def _fsq(rng, N, levels):
+    return (1.5 * rng.standard_normal((N, len(levels))),), {"levels": list(levels)}
 
 
 @register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)",
-          source="the demo model of refspace demo vq",
-          inputs=('x', 'params'))
-def _mlp(rng):
-    from .demo import MLP, mlp_backward, mlp_forward
-
-    p = MLP.init((3, 5, 2), rng)
-    p = MLP(p.W1, rng.uniform(0.2, 1, 5), p.W2, rng.uniform(0.2, 1, 2))
-    return [CheckCase("3 -> 5 -> 2", mlp_forward, mlp_backward, (rng.standard_normal((4, 3)), p), ("x", "params"))]
+          source="the demo model of refspace demo vq", inputs=("x", "params"),
+          forward=mlp_forward, backward=mlp_backward, edges=(dict(N=4, sizes=(3, 5, 2)),),
+          sizes=st.fixed_dictionaries({"N": st.integers(1, 4),
+                                       "sizes": st.tuples(*(st.integers(1, 4) for _ in range(3)))}),
+          label=lambda s: " -> ".join(map(str, s["sizes"])))
+def _mlp(rng, N, sizes):
+    p = MLP.init(sizes, rng)
+    p = MLP(p.W1, rng.uniform(0.2, 1, sizes[1]), p.W2, rng.uniform(0.2, 1, sizes[2]))   # non-zero biases
+    return (rng.standard_normal((N, sizes[0])), p), {}
 
 
 # --- forward-only ops a porter must match ------------------------------------------------------

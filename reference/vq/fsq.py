@@ -29,6 +29,9 @@ def _levels(levels, d: int) -> np.ndarray:
         raise ValueError(f"levels: expected one level count per channel ({d}), got {L.shape[0]}")
     if (L < 2).any():
         raise ValueError(f"levels: expected every level count >= 2, got {L.tolist()}")
+    if (L == 2).any():   # half_l = (2 - 1)(1 - 1e-3)/2 < 0.5 = offset: arctanh(offset / half_l) is NaN
+        raise ValueError(f"levels: a level count of 2 is not supported by this bound (its even-level shift "
+                         f"arctanh(0.5 / 0.4995) is undefined), got {L.tolist()}; use 3 or more")
     return L.astype(np.int64)
 
 

@@ -74,23 +74,21 @@ def test_the_calling_signature_is_declared_and_enforced():
 
     from reference.core import registry
     from reference.core.activations import tanh_backward, tanh_forward
-    from reference.core.registry import CheckCase
     from reference.verify.convention import ReferenceImpl
 
     ops = {op.name: op for op in registry.registered_ops()}
     assert ops["onlstm_layer"].inputs == ("x", "params", "h0", "c0")
     assert ops["onlstm_layer"].attributes == ("mask", "weight_mask", "master_input")
 
-    @registry.register("zz_misdeclared", "a case that does not follow its declaration", source="a test",
-                       inputs=("x",))
-    def _cases(rng):
-        return [CheckCase("2x3", tanh_forward, tanh_backward, (np.ones((2, 3)),), ("y",)),
-                CheckCase("axis", tanh_forward, tanh_backward, (np.ones((2, 3)),), ("x",), attrs={"axis": 0})]
-
-    try:
-        with pytest.raises(ValueError, match=r"zz_misdeclared \[2x3\]: inputs \('y',\) do not follow"):
-            registry.registered_ops()[-1].cases(np.random.default_rng(0))
-    finally:
-        registry.unregister("zz_misdeclared")
+    for bad, words in ((((np.ones((2, 3)), np.ones(3)), {}), "make returned 2 inputs"),
+                       (((np.ones((2, 3)),), {"axis": 0}), "attribute 'axis' is not declared")):
+        registry.register("zz_misdeclared", "a case that does not follow its declaration", source="a test",
+                          inputs=("x",), forward=tanh_forward, backward=tanh_backward, edges=(dict(n=2),))(
+            lambda rng, n, bad=bad: bad)
+        try:
+            with pytest.raises(ValueError, match=words):
+                registry.registered_ops()[-1].cases(np.random.default_rng(0))
+        finally:
+            registry.unregister("zz_misdeclared")
     with pytest.raises(ValueError, match="'master_inptu' is not an attribute of 'onlstm_cell'"):
         ReferenceImpl().forward("onlstm_cell", {}, {"master_inptu": "paper"})

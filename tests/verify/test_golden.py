@@ -84,13 +84,14 @@ def test_golden_command_writes_atomically(tmp_path, capsys):
 def test_adding_an_op_rewrites_only_its_own_files_and_entries(tmp_path):
     from reference.core import registry
     from reference.core.activations import tanh_backward, tanh_forward
-    from reference.core.registry import CheckCase
 
     before = write_golden(tmp_path / "before")
 
-    @registry.register("zz_throwaway", "a throwaway op for this test", source="a test", inputs=("x",))
-    def _cases(rng):
-        return [CheckCase("(2, 3)", tanh_forward, tanh_backward, (rng.standard_normal((2, 3)),), ("x",))]
+    @registry.register("zz_throwaway", "a throwaway op for this test", source="a test", inputs=("x",),
+                       forward=tanh_forward, backward=tanh_backward, edges=(dict(shape=(2, 3)),),
+                       label=lambda s: f"{s['shape']}")
+    def _make(rng, shape):
+        return (rng.standard_normal(shape),), {}
 
     try:
         after = write_golden(tmp_path / "after")

@@ -92,3 +92,5 @@ def test_fsq_bad_levels():
         fsq_forward(np.zeros((2, 2)), [1, 3])
     with pytest.raises(TypeError, match="levels: expected a 1-d sequence of integers"):
         fsq_forward(np.zeros((2, 2)), [2.5, 3])
+    with pytest.raises(ValueError, match="a level count of 2 is not supported"):   # found live: it gave NaN
+        fsq_forward(np.zeros((2, 2)), [2, 3])
