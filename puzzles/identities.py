@@ -60,7 +60,7 @@ def level_identity(max_n: int = 8, rng=None) -> Exploration:
         lhs = sum((i + 1) * p[i] for i in range(size))
         rhs = size * (1 - sum(f) / size) + 1
         symbolic[f"n={size}"] = sp.simplify((lhs - rhs).subs(p[-1], 1 - sum(p[:-1]))) == 0
-    from reference.core.activations import cumax_forward, softmax_forward
+    from reference.ops.activations import cumax_forward, softmax_forward
 
     x = 3 * rng.standard_normal((5, 115))
     p = softmax_forward(x)[0]
@@ -85,7 +85,7 @@ def cumax_backward_formula(n: int = 4, rng=None) -> Exploration:
     inner = sum(pi * ri for pi, ri in zip(p, r))
     formula = sp.Matrix([p[i] * (r[i] - inner) for i in range(n)])
     symbolic = {f"J^T g == p (r - <p, r>), n={n}": sp.simplify(vjp - formula) == sp.zeros(n, 1)}
-    from reference.core.activations import cumax_backward, cumax_forward
+    from reference.ops.activations import cumax_backward, cumax_forward
     from reference.core.gradcheck import check_op
 
     xv = rng.standard_normal((3, 7))

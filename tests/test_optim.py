@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from reference.core.gradcheck import check_op
-from reference.core.mse import mse_backward, mse_forward
+from reference.ops.mse import mse_backward, mse_forward
 from reference.lstm import LSTMParams
 from reference.optim import SGD, Adam, clip_by_global_norm
 

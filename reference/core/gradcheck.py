@@ -34,7 +34,7 @@ as their cotangent.
 Example
 -------
 >>> import numpy as np
->>> from reference.core.affine import affine_forward, affine_backward
+>>> from reference.ops.affine import affine_forward, affine_backward
 >>> rng = np.random.default_rng(0)
 >>> x, W, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
 >>> report = check_op(affine_forward, affine_backward, (x, W, b), names=("x", "W", "b"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.activations import sigmoid
+from ..ops.activations import sigmoid
 from ..core.validate import check_shape, float_array, instance, state_array
 from .params import LSTMParams, split_gates
 

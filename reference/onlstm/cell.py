@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..core.activations import cumax_backward, cumax_forward, rev_cumax_backward, rev_cumax_forward, sigmoid
+from ..ops.activations import cumax_backward, cumax_forward, rev_cumax_backward, rev_cumax_forward, sigmoid
 from ..core.validate import check_shape, float_array, instance, state_array
 from .params import ONLSTMParams, check_variant
 

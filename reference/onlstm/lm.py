@@ -17,9 +17,9 @@ import dataclasses
 
 import numpy as np
 
-from ..core.affine import affine_backward, affine_forward
-from ..core.crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-from ..core.embedding import embedding_backward, embedding_forward
+from ..ops.affine import affine_backward, affine_forward
+from ..ops.crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+from ..ops.embedding import embedding_backward, embedding_forward
 from ..core.npzio import load_npz, save_npz
 from ..core.validate import generator, instance, positive_int
 from .layer import onlstm_stack_backward, onlstm_stack_forward

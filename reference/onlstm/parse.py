@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.embedding import embedding_forward
+from ..ops.embedding import embedding_forward
 from ..core.validate import instance
 from .layer import LayerCache, onlstm_stack_forward
 from .lm import LMParams

@@ -7,7 +7,7 @@ nearest code k = argmin ||z-e||  :func:`~reference.vq.assign.nearest_codes` (tie
 z_q = e_k                        :func:`~reference.vq.quantise.quantise`
 z + sg[z_q - z] (designed grad)  :func:`~reference.vq.quantise.vq_st_forward`, and for any f
                                  :func:`~reference.vq.straight_through.straight_through_forward`
-||x - decoder(z_q)||^2           :func:`reference.core.mse.mse_forward`
+||x - decoder(z_q)||^2           :func:`reference.ops.mse.mse_forward`
 beta ||sg[z] - z_q||^2 +         :func:`~reference.vq.losses.vq_loss_forward` (codebook and
 gamma ||z - sg[z_q]||^2          commitment terms, the article's split)
 EMA codebook (the paper)         :func:`~reference.vq.ema.ema_update`, ``vq_ema_step``, ``restart_dead_codes``

@@ -22,9 +22,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.activations import tanh_backward, tanh_forward
-from ..core.affine import affine_backward, affine_forward
-from ..core.mse import mse_backward, mse_forward
+from ..ops.activations import tanh_backward, tanh_forward
+from ..ops.affine import affine_backward, affine_forward
+from ..ops.mse import mse_backward, mse_forward
 from ..core.validate import generator
 from ..optim import Adam
 from .ema import ema_init, ema_update

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from reference.core import activations as act
-from reference.core.affine import affine_backward, affine_forward
+from reference.ops import activations as act
+from reference.ops.affine import affine_backward, affine_forward
 from reference.core.gradcheck import GradCheckError, check_op, check_vjp, numerical_vjp
 
 MODES = ("jacobian", "vjp", "direction")

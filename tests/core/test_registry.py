@@ -51,7 +51,7 @@ def test_areas_are_discovered_and_the_registry_names_none():
     from reference.core import registry
 
     modules = registry.discover()
-    assert {"reference.core.cases", "reference.lstm.cases", "reference.onlstm.cases", "reference.vq.cases"} <= set(modules)
+    assert {"reference.ops.cases", "reference.lstm.cases", "reference.onlstm.cases", "reference.vq.cases"} <= set(modules)
     source = inspect.getsource(registry)
     assert "reference.lstm" not in source and "reference.vq" not in source and "reference.onlstm" not in source
 
@@ -64,8 +64,8 @@ def test_the_op_order_does_not_depend_on_what_was_imported_first():
             "print(' '.join(op.name for op in registered_ops()))")
     orders = {subprocess.run([sys.executable, "-c", code.format(first=m)], capture_output=True, text=True,
                              timeout=300).stdout.strip()
-              for m in ("reference.vq.cases", "reference.onlstm.cases", "reference.core.cases")}
-    assert len(orders) == 1 and orders.pop().startswith("sigmoid")
+              for m in ("reference.vq.cases", "reference.onlstm.cases", "reference.ops.cases")}
+    assert len(orders) == 1 and len(orders.pop().split()) >= 21
 
 
 def test_the_calling_signature_is_declared_and_enforced():
@@ -73,7 +73,7 @@ def test_the_calling_signature_is_declared_and_enforced():
     import pytest
 
     from reference.core import registry
-    from reference.core.activations import tanh_backward, tanh_forward
+    from reference.ops.activations import tanh_backward, tanh_forward
     from reference.verify.convention import ReferenceImpl
 
     ops = {op.name: op for op in registry.registered_ops()}

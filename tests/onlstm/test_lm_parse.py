@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import cli
-from reference.core.crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-from reference.core.embedding import embedding_backward, embedding_forward
+from reference.ops.crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+from reference.ops.embedding import embedding_backward, embedding_forward
 from reference.core.gradcheck import check_op
 from reference.onlstm import ONLSTMParams, demo, pcfg
 from reference.onlstm.lm import LMParams, lm_backward, lm_forward, load_lm, save_lm

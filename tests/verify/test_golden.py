@@ -83,7 +83,7 @@ def test_golden_command_writes_atomically(tmp_path, capsys):
 
 def test_adding_an_op_rewrites_only_its_own_files_and_entries(tmp_path):
     from reference.core import registry
-    from reference.core.activations import tanh_backward, tanh_forward
+    from reference.ops.activations import tanh_backward, tanh_forward
 
     before = write_golden(tmp_path / "before")
 

@@ -18,7 +18,7 @@ array([[1.5, 2.5, 3.5]])
 from __future__ import annotations
 
 
-from .validate import check_shape, float_array
+from ..core.validate import check_shape, float_array
 
 
 def affine_forward(x, W, b=None):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .embedding import check_ids
-from .validate import float_array
+from ..core.validate import float_array
 
 
 def softmax_cross_entropy_forward(logits, targets, *, weights=None):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import float_array
+from ..core.validate import float_array
 
 
 def check_ids(name: str, ids, V: int) -> np.ndarray:

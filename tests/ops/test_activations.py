@@ -8,7 +8,7 @@ import scipy.special
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from reference.core import activations as act
+from reference.ops import activations as act
 from reference.core.gradcheck import check_op
 from reference.core.strategies import distinct_dims, float_arrays
 

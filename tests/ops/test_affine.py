@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.core.affine import affine_backward, affine_forward
+from reference.ops.affine import affine_backward, affine_forward
 from reference.core.gradcheck import check_op
 from reference.core.strategies import distinct_dims, float_arrays
 

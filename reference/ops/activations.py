@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import float_array, normalise_axis
+from ..core.validate import float_array, normalise_axis
 
 
 def _rev_cumsum(a: np.ndarray, axis: int) -> np.ndarray:

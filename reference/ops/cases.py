@@ -13,7 +13,7 @@ from .affine import affine_backward, affine_forward
 from .crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from .embedding import embedding_backward, embedding_forward
 from .mse import mse_backward, mse_forward
-from .registry import register
+from ..core.registry import register
 
 # --- element-wise and row-wise activations: x of any shape ----------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import float_array
+from ..core.validate import float_array
 
 
 def mse_forward(pred, target):
