@@ -84,7 +84,8 @@ def register(sub) -> None:
         description="Write float64 .npz golden files (inputs, outputs, fixed random cotangents and VJPs) for "
                     "every registered op, plus manifest.json (format: reference/verify/golden.py docstring).",
         epilog="examples:\n  refspace golden --out golden/\n  refspace golden --out golden/ --op lstm_layer")
-    golden.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing, its parent must exist; an existing golden folder is "
+    golden.add_argument("--out", required=True, metavar="DIR",
+                        help="output folder (created if missing, its parent must exist; an existing golden folder is "
                         "replaced whole, any other non-empty folder refused)")
     golden.add_argument("--op", action="append", metavar="NAME", help="only this op (repeatable)")
     golden.add_argument("--seed", type=seed, default=0, help="seed of the cotangents (default 0)")

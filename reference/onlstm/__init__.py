@@ -6,10 +6,10 @@ Article index (equation labels of the Chinese original):
 eq. lstm               the plain LSTM baseline: :mod:`reference.lstm`
 eq. update-o0          the cell's outputs o, c_hat, h as in the LSTM: :func:`~reference.onlstm.cell.onlstm_cell_forward`
 eq. update-o1, -o2     the hard integer-level case analysis (d_f, d_i): :func:`~reference.onlstm.cell.onlstm_cell_hard`
-eq. update-o3          the soft cell with master gates: :func:`~reference.onlstm.cell.onlstm_cell_forward` / ``_backward``
+eq. update-o3          the soft cell with master gates: :func:`~reference.onlstm.cell.onlstm_cell_forward`
 cumax                  ``cumsum(softmax(.))``: :func:`reference.ops.activations.cumax_forward`, ``rev_cumax_forward``
 master input variants  "paper" (1 - cumax) and "article": :data:`~reference.onlstm.params.MASTER_INPUT_VARIANTS`
-over time              :func:`~reference.onlstm.layer.onlstm_layer_forward` (padding, DropConnect), ``onlstm_stack_forward``
+over time              :func:`~reference.onlstm.layer.onlstm_layer_forward` (padding, DropConnect), stacks
 distances d_f          ``1 - mean f~`` per step: :func:`~reference.onlstm.parse.distances`
 tree building          greedy split at the largest distance: :func:`~reference.onlstm.trees.build_tree`
 =====================  =====================================================================

@@ -26,7 +26,6 @@ an op does not declare are refused.
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 

@@ -59,7 +59,8 @@ WRONG_CONTAINERS = [  # (call, error, the message starts with)
     (lambda: lstm_layer_forward(X, LSTMParams(LP.W, LP.U.T.copy(), LP.b)), ValueError, "params.U: expected shape"),
     (lambda: onlstm_layer_forward(X, ONLSTMParams(OP.W, OP.U.T.copy(), OP.b)), ValueError, "params.U: expected"),
     # integer parameters are refused
-    (lambda: lstm_layer_forward(X, LSTMParams(LP.W.astype(np.int64), LP.U, LP.b)), TypeError, "params.W: expected a floating"),
+    (lambda: lstm_layer_forward(X, LSTMParams(LP.W.astype(np.int64), LP.U, LP.b)), TypeError,
+     "params.W: expected a floating"),
     (lambda: onlstm_layer_forward(X, ONLSTMParams(OP.W, OP.U, OP.b.astype(np.int32))), TypeError, "params.b: expected"),
     # values that would become integers must be finite
     (lambda: fsq_forward(Z * np.nan, [3, 5, 7]), ValueError, "z: expected finite values"),
