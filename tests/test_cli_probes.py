@@ -68,6 +68,9 @@ PROBES = [
     ("verify --impl reference", 2, "give either an OP"),
     ("verify lstm_layer --impl reference --max-examples 0", 2, "--max-examples"),
     ("check --op nosuch", 2, "unknown op 'nosuch'"),
+    ("verify softmax --impl reference --rtol -1", 2, "argument --rtol: expected a finite number >= 0"),
+    ("verify softmax --impl reference --atol nan", 2, "argument --atol: expected a finite number >= 0"),
+    ("verify softmax --impl reference --rtol big", 2, "argument --rtol: expected a number"),
     ("parse --model {lm} --layer 0 a", 2, "--layer: expected 1 to"),
     # argparse's own errors: one line too, pointing at --help
     ("frobnicate", 2, "invalid choice"),

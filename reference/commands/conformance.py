@@ -32,12 +32,15 @@ def _cmd_verify(args) -> int:
 
     positive_int("--max-examples", args.max_examples)
     progress(f"drawing up to {args.max_examples} examples of {args.op}")
-    r = verify_live(impl, args.op, max_examples=args.max_examples, impl_spec=args.impl)
+    r = verify_live(impl, args.op, max_examples=args.max_examples, impl_spec=args.impl, rtol=args.rtol,
+                    atol=args.atol)
     if args.json:
         print(json.dumps({"op": r.op, "passed": r.passed, "examples": r.examples, "skipped": r.skipped,
-                          "worst": r.worst, "failure": r.failure, "reproduction": r.reproduction}, indent=2))
+                          "tolerance": r.tolerance, "worst": r.worst, "failure": r.failure,
+                          "reproduction": r.reproduction}, indent=2))
         return EXIT_OK if r.passed else EXIT_FAILED
     print(f"verify {r.op}: {args.impl} against the reference (live, hypothesis)")
+    print(f"  tolerance: {r.tolerance or 'n/a (nothing compared)'}")
     if r.passed:
         print(f"  verdict: pass ({r.examples} examples, {r.skipped} declined by supports())")
         print(f"  closest call: {r.worst or 'exact'}")
@@ -54,7 +57,7 @@ def _cmd_verify(args) -> int:
 def _verify_golden(args, impl) -> int:
     from ..verify.golden import verify_golden
 
-    results = verify_golden(args.golden, impl, ops=args.op_filter)
+    results = verify_golden(args.golden, impl, ops=args.op_filter, rtol=args.rtol, atol=args.atol)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -62,7 +65,8 @@ def _verify_golden(args, impl) -> int:
         print(f"  {'case':<22} {'status':<9} detail")
         for r in results:
             if r["status"] == "pass":
-                print(f"  {r['id']:<22} {'pass':<9} worst error {r['worst_ratio']:.2g} of the tolerance")
+                print(f"  {r['id']:<22} {'pass':<9} worst error {r['worst_ratio']:.2g} of the tolerance "
+                      f"({r['tolerance']})")
             elif r["status"] != "skipped":
                 print(f"  {r['id']:<22} {r['status'].upper():<9} {r['detail']}")
         skipped = [r for r in results if r["status"] == "skipped"]
@@ -76,6 +80,19 @@ def _verify_golden(args, impl) -> int:
     if not checked:
         raise ValueError(f"--impl: implements none of the ops in {args.golden}")
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def _tolerance(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
 
 
 def register(sub) -> None:
@@ -107,5 +124,10 @@ def register(sub) -> None:
     verify.add_argument("--only", dest="op_filter", action="append", metavar="NAME",
                         help="with --golden: only this op (repeatable)")
     verify.add_argument("--max-examples", type=int, default=200, help="live examples to draw (default 200)")
+    verify.add_argument("--rtol", type=_tolerance, metavar="R",
+                        help="relative tolerance for every comparison (default: by the port's output dtype, "
+                             "1e-7 for float64, 1e-4 for float32)")
+    verify.add_argument("--atol", type=_tolerance, metavar="A",
+                        help="absolute tolerance (default: 1e-9 for float64, 1e-5 for float32)")
     verify.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     verify.set_defaults(func=_cmd_verify)

@@ -6,6 +6,24 @@ import dataclasses
 import numpy as np
 
 
+#: default (rtol, atol) by the lowest floating precision among a port's outputs: a correct port in
+#: that precision passes (float32 rounding over a few dozen operations stays far below 1e-4)
+DTYPE_TOLERANCES = {"float64": (1e-7, 1e-9), "float32": (1e-4, 1e-5), "float16": (1e-2, 1e-3)}
+
+
+def tolerance_for(got, *, rtol=None, atol=None, floor=("float64",)) -> tuple[float, float, str]:
+    """(rtol, atol, why) to compare ``got`` (a dict of the port's arrays): the explicit ``rtol``/
+    ``atol`` when given, else the default of the lowest floating precision in ``got``."""
+    kinds = {np.asarray(v).dtype.name for v in (got.values() if isinstance(got, dict) else ())
+             if np.issubdtype(np.asarray(v).dtype, np.floating)}
+    name = next((d for d in ("float16", "float32", "float64") if d in kinds), None)
+    r, a = DTYPE_TOLERANCES[name or floor[0]]
+    r, a = (r if rtol is None else rtol), (a if atol is None else atol)
+    why = ("given" if (rtol is not None or atol is not None) else f"{name} outputs" if name
+           else "integer outputs, compared exactly")
+    return r, a, why
+
+
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     """``problems`` are structural (missing, shape, dtype, NaN); ``worst`` is the entry with the

@@ -52,7 +52,7 @@ from ..core.registry import registered_ops
 from ..core.files import atomic_directory, write_text
 from ..core.npzio import load_npz, save_npz
 from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
-from .compare import compare
+from .compare import compare, tolerance_for
 from .convention import ReferenceImpl, flatten, templates
 
 SCHEMA_VERSION = 1
@@ -295,8 +295,11 @@ def load_case(golden_dir, entry) -> dict:
     return arrays
 
 
-def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
-    """Check ``impl`` against every golden case it supports. Returns one result per case."""
+def verify_golden(golden_dir, impl, *, ops=None, rtol=None, atol=None) -> list[dict]:
+    """Check ``impl`` against every golden case it supports. Returns one result per case.
+
+    Tolerances: ``rtol``/``atol`` when given, else the port's ``tolerances[op]``, else the larger
+    of the manifest's (for float64) and the default of the port's output precision."""
     manifest = load_manifest(golden_dir)
     allowed = allowed_functions()
     results = []
@@ -316,10 +319,15 @@ def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
         if supports is not None and not supports(op, attrs):
             results.append({"id": entry["id"], "op": op, "status": "skipped", "detail": "declined by supports()"})
             continue
-        tol = {"rtol": entry["tolerances"]["rtol"], "atol": entry["tolerances"]["atol"]}
         checks = []
         try:
             got = forward_in_layout(impl, op, inputs, attrs)
+            per_op = (getattr(impl, "tolerances", None) or {}).get(op, {})
+            r, a, why = tolerance_for(got, rtol=rtol if rtol is not None else per_op.get("rtol"),
+                                      atol=atol if atol is not None else per_op.get("atol"))
+            if why != "given":   # no override: never stricter than the manifest asks
+                r, a = max(r, entry["tolerances"]["rtol"]), max(a, entry["tolerances"]["atol"])
+            tol = {"rtol": r, "atol": a}
             checks.append(("forward", compare({k: arrays[f"output.{k}"] for k in entry["outputs"]}, got, **tol)))
             if entry["differentiable"] and hasattr(impl, "vjp"):
                 cot = {k[len("cotangent."):]: v for k, v in arrays.items() if k.startswith("cotangent.")}
@@ -335,5 +343,6 @@ def verify_golden(golden_dir, impl, *, ops=None) -> list[dict]:
         status = "pass" if not failed else "mismatch"
         detail = "; ".join(f"{what}: {c.describe()}" for what, c in (failed or checks))
         results.append({"id": entry["id"], "op": op, "status": status, "detail": detail,
-                        "worst_ratio": max((c.ratio for _, c in checks), default=0.0)})
+                        "worst_ratio": max((c.ratio for _, c in checks), default=0.0),
+                        "tolerance": f"rtol={tol['rtol']:g}, atol={tol['atol']:g} ({why})"})
     return results

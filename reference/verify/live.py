@@ -20,10 +20,9 @@ from hypothesis import strategies as st
 
 from ..core.registry import registered_ops
 from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
-from .compare import compare
+from .compare import compare, tolerance_for
 from .convention import ReferenceImpl, flatten
 
-RTOL, ATOL = 1e-7, 1e-9
 
 
 def strategies() -> dict:
@@ -68,21 +67,31 @@ class LiveResult:
     failure: str | None = None
     counterexample: tuple | None = None
     reproduction: str | None = None
+    tolerance: str = ""          # the tolerance the last comparison used, and why
 
     @property
     def passed(self) -> bool:
         return self.failure is None
 
 
-def _check_example(impl, reference, op, inputs, attrs, seed):
-    """Returns (list of (what, Comparison), error text or None)."""
+def _tolerance(impl, op, got, rtol, atol):
+    """Explicit ``rtol``/``atol``, else the port's ``tolerances[op]``, else the dtype default."""
+    per_op = (getattr(impl, "tolerances", None) or {}).get(op, {})
+    return tolerance_for(got, rtol=rtol if rtol is not None else per_op.get("rtol"),
+                         atol=atol if atol is not None else per_op.get("atol"))
+
+
+def _check_example(impl, reference, op, inputs, attrs, seed, rtol=None, atol=None):
+    """Returns (list of (what, Comparison), error text or None, tolerance text)."""
     ref_out = reference.forward(op, inputs, attrs)
     try:
         got = forward_in_layout(impl, op, inputs, attrs)
     except Exception as exc:
         raise_if_missing_extra(exc)
-        return [], f"forward raised {type(exc).__name__}: {exc}"
-    checks = [("forward", compare(ref_out, got, rtol=RTOL, atol=ATOL))]
+        return [], f"forward raised {type(exc).__name__}: {exc}", ""
+    r, a, why = _tolerance(impl, op, got, rtol, atol)
+    used = f"rtol={r:g}, atol={a:g} ({why})"
+    checks = [("forward", compare(ref_out, got, rtol=r, atol=a))]
     if hasattr(impl, "vjp") and reference.has_vjp(op):
         rng = np.random.default_rng(seed)
         cot = {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
@@ -92,9 +101,9 @@ def _check_example(impl, reference, op, inputs, attrs, seed):
             got_grads = vjp_in_layout(impl, op, inputs, attrs, cot)
         except Exception as exc:
             raise_if_missing_extra(exc)
-            return checks, f"vjp raised {type(exc).__name__}: {exc}"
-        checks.append(("vjp", compare(ref_grads, got_grads, rtol=RTOL, atol=ATOL, what="gradient")))
-    return checks, None
+            return checks, f"vjp raised {type(exc).__name__}: {exc}", used
+        checks.append(("vjp", compare(ref_grads, got_grads, rtol=r, atol=a, what="gradient")))
+    return checks, None, used
 
 
 @contextlib.contextmanager
@@ -115,7 +124,13 @@ def _scratch_hypothesis_home():
             setter(previous)
 
 
-def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "module:attribute") -> LiveResult:
+def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "module:attribute",
+                rtol: float | None = None, atol: float | None = None) -> LiveResult:
+    """Draw up to ``max_examples`` examples of ``op`` and compare ``impl`` with the reference.
+
+    Tolerances: ``rtol``/``atol`` when given, else the port's ``tolerances[op]`` (a dict with
+    ``rtol``/``atol``), else the default of the lowest float precision the port returns
+    (:data:`reference.verify.compare.DTYPE_TOLERANCES`: a correct float32 port passes)."""
     live = strategies()
     if op not in live:
         raise ValueError(f"op: no live strategy for {op!r}; live ops: {sorted(live)} "
@@ -135,7 +150,7 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
             result.skipped += 1
             assume(False)
         result.examples += 1
-        checks, error = _check_example(impl, reference, op, inputs, attrs, seed)
+        checks, error, result.tolerance = _check_example(impl, reference, op, inputs, attrs, seed, rtol, atol)
         for what, c in checks:
             if c.passed and c.ratio >= result.worst_ratio:
                 result.worst_ratio, result.worst = c.ratio, f"{what}: {c.describe()}"

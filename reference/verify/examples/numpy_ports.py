@@ -9,6 +9,8 @@ shrunk to a small example:
                             and transposed: right shapes, wrong values
 ``ema_no_bias_correction``  the bias-corrected EMA without the 1 - decay^t correction
 ``mean_as_sum``             the VQ loss's "mean" reduction computed as a sum
+
+and ``float32``, a correct port in single precision (the reference run on float32 inputs).
 """
 from __future__ import annotations
 
@@ -66,7 +68,26 @@ class MeanAsSum(Port):
         return inputs, attrs
 
 
+class Float32(Port):
+    """The reference computed in float32: a correct port in single precision (the kit picks the
+    float32 tolerances from its outputs)."""
+
+    @staticmethod
+    def _single(arrays):
+        return {k: (np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else v)
+                for k, v in arrays.items()}
+
+    def patch(self, op, inputs, attrs):
+        attrs = {k: (np.asarray(v, dtype=np.float32) if isinstance(v, np.ndarray)
+                     and np.issubdtype(v.dtype, np.floating) else v) for k, v in attrs.items()}
+        return self._single(inputs), attrs
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        return self._ref.vjp(op, *self.patch(op, inputs, attrs), self._single(cotangents))
+
+
 correct = Port()
+float32 = Float32()
 other_master_input = OtherMasterInput(ops=("onlstm_cell", "onlstm_layer"))
 transposed_recurrent = TransposedRecurrent(ops=("lstm_cell", "lstm_layer"))
 ema_no_bias_correction = EMANoBiasCorrection(ops=("ema_update",))

@@ -1,0 +1,62 @@
+"""Tolerances follow the port's precision: a correct float32 port passes every op; overrides work."""
+import os
+
+import numpy as np
+import pytest
+
+from reference import cli
+from reference.core.registry import registered_ops
+from reference.verify.compare import DTYPE_TOLERANCES, tolerance_for
+from reference.verify.examples import numpy_ports
+from reference.verify.golden import FROZEN_DIR, verify_golden
+from reference.verify.live import verify_live
+
+OPS = [op.name for op in registered_ops()]
+
+
+def test_the_tolerance_follows_the_lowest_float_precision_returned():
+    f32, f64 = np.zeros(2, np.float32), np.zeros(2)
+    assert tolerance_for({"a": f64}) == (*DTYPE_TOLERANCES["float64"], "float64 outputs")
+    assert tolerance_for({"a": f64, "b": f32}) == (*DTYPE_TOLERANCES["float32"], "float32 outputs")
+    assert tolerance_for({"a": f32}, rtol=1e-3) == (1e-3, DTYPE_TOLERANCES["float32"][1], "given")
+    assert tolerance_for({"i": np.arange(2)})[2] == "integer outputs, compared exactly"
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_a_correct_float32_port_passes_every_op_live(op):
+    r = verify_live(numpy_ports.float32, op, max_examples=10)
+    assert r.passed, r.failure
+    assert "float32" in r.tolerance or "integer" in r.tolerance
+
+
+def test_the_float64_tolerance_would_fail_a_correct_float32_port_and_overrides_apply():
+    # what porters hit before: a correct float32 LSTM failed the fixed float64 tolerance
+    strict = verify_live(numpy_ports.float32, "lstm_layer", max_examples=20, rtol=1e-7, atol=1e-9)
+    assert not strict.passed and strict.tolerance.endswith("(given)")
+    loose = verify_live(numpy_ports.correct, "lstm_layer", max_examples=5, rtol=1e-3, atol=1e-4)
+    assert loose.passed and loose.tolerance == "rtol=0.001, atol=0.0001 (given)"
+
+
+def test_a_port_may_set_its_own_tolerance_per_op():
+    class Declared(numpy_ports.Float32):
+        tolerances = {"lstm_layer": {"rtol": 1e-7, "atol": 1e-9}}
+
+    assert not verify_live(Declared(), "lstm_layer", max_examples=20).passed
+    assert verify_live(Declared(), "softmax", max_examples=5).passed
+
+
+def test_golden_files_accept_a_correct_float32_port():
+    results = verify_golden(FROZEN_DIR, numpy_ports.float32)
+    assert results and all(r["status"] == "pass" for r in results), [r for r in results if r["status"] != "pass"]
+    assert any("float32" in r["tolerance"] for r in results)
+
+
+def test_the_command_prints_the_tolerance_and_takes_overrides(capsys):
+    spec = "reference.verify.examples.numpy_ports:float32"
+    assert cli.main(["verify", "softmax", "--impl", spec, "--max-examples", "5"]) == 0
+    assert "tolerance: rtol=0.0001, atol=1e-05 (float32 outputs)" in capsys.readouterr().out
+    assert cli.main(["verify", "lstm_layer", "--impl", spec, "--max-examples", "20", "--rtol", "1e-7",
+                     "--atol", "1e-9"]) == 1
+    capsys.readouterr()
+    assert cli.main(["verify", "--golden", os.fspath(FROZEN_DIR), "--impl", spec, "--only", "softmax"]) == 0
+    assert "float32 outputs" in capsys.readouterr().out
