@@ -71,6 +71,7 @@ PROBES = [
     ("verify softmax --impl reference --rtol -1", 2, "argument --rtol: expected a finite number >= 0"),
     ("verify softmax --impl reference --atol nan", 2, "argument --atol: expected a finite number >= 0"),
     ("verify softmax --impl reference --rtol big", 2, "argument --rtol: expected a number"),
+    ("verify softmax --impl reference --seed -2", 2, "argument --seed: expected a non-negative integer"),
     ("parse --model {lm} --layer 0 a", 2, "--layer: expected 1 to"),
     # argparse's own errors: one line too, pointing at --help
     ("frobnicate", 2, "invalid choice"),

@@ -33,14 +33,15 @@ def _cmd_verify(args) -> int:
     positive_int("--max-examples", args.max_examples)
     progress(f"drawing up to {args.max_examples} examples of {args.op}")
     r = verify_live(impl, args.op, max_examples=args.max_examples, impl_spec=args.impl, rtol=args.rtol,
-                    atol=args.atol)
+                    atol=args.atol, seed=args.seed)
     if args.json:
         print(json.dumps({"op": r.op, "passed": r.passed, "examples": r.examples, "skipped": r.skipped,
-                          "tolerance": r.tolerance, "worst": r.worst, "failure": r.failure,
+                          "seed": r.seed, "tolerance": r.tolerance, "worst": r.worst, "failure": r.failure,
                           "reproduction": r.reproduction}, indent=2))
         return EXIT_OK if r.passed else EXIT_FAILED
     print(f"verify {r.op}: {args.impl} against the reference (live, hypothesis)")
-    print(f"  tolerance: {r.tolerance or 'n/a (nothing compared)'}")
+    print(f"  search: {'derandomized (the same examples every run)' if r.seed is None else f'random, seed {r.seed}'}"
+          f"; tolerance: {r.tolerance or 'n/a (nothing compared)'}")
     if r.passed:
         print(f"  verdict: pass ({r.examples} examples, {r.skipped} declined by supports())")
         print(f"  closest call: {r.worst or 'exact'}")
@@ -124,6 +125,9 @@ def register(sub) -> None:
     verify.add_argument("--only", dest="op_filter", action="append", metavar="NAME",
                         help="with --golden: only this op (repeatable)")
     verify.add_argument("--max-examples", type=int, default=200, help="live examples to draw (default 200)")
+    verify.add_argument("--seed", type=seed, metavar="N",
+                        help="a random search reproducible by N (default: the derandomized search, the same "
+                             "examples every run); try several seeds for a wider search")
     verify.add_argument("--rtol", type=_tolerance, metavar="R",
                         help="relative tolerance for every comparison (default: by the port's output dtype, "
                              "1e-7 for float64, 1e-4 for float32)")

@@ -16,6 +16,7 @@ import tempfile
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from ..core.registry import registered_ops
@@ -68,6 +69,7 @@ class LiveResult:
     counterexample: tuple | None = None
     reproduction: str | None = None
     tolerance: str = ""          # the tolerance the last comparison used, and why
+    seed: int | None = None      # None: the derandomized search
 
     @property
     def passed(self) -> bool:
@@ -125,12 +127,15 @@ def _scratch_hypothesis_home():
 
 
 def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "module:attribute",
-                rtol: float | None = None, atol: float | None = None) -> LiveResult:
+                rtol: float | None = None, atol: float | None = None, seed: int | None = None) -> LiveResult:
     """Draw up to ``max_examples`` examples of ``op`` and compare ``impl`` with the reference.
 
     Tolerances: ``rtol``/``atol`` when given, else the port's ``tolerances[op]`` (a dict with
     ``rtol``/``atol``), else the default of the lowest float precision the port returns
-    (:data:`reference.verify.compare.DTYPE_TOLERANCES`: a correct float32 port passes)."""
+    (:data:`reference.verify.compare.DTYPE_TOLERANCES`: a correct float32 port passes).
+
+    Search: ``seed=None`` (default) is the derandomized search, the same examples every run;
+    an integer ``seed`` is a different, reproducible random search per seed (``result.seed``)."""
     live = strategies()
     if op not in live:
         raise ValueError(f"op: no live strategy for {op!r}; live ops: {sorted(live)} "
@@ -141,30 +146,35 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
     result = LiveResult(op)
     supports = getattr(impl, "supports", None)
 
-    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=seed is None,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     @given(live[op], st.integers(0, 2**31 - 1))
-    def run(case, seed):
+    def run(case, cot_seed):
         inputs, attrs = case
         if supports is not None and not supports(op, attrs):
             result.skipped += 1
             assume(False)
         result.examples += 1
-        checks, error, result.tolerance = _check_example(impl, reference, op, inputs, attrs, seed, rtol, atol)
+        checks, error, result.tolerance = _check_example(impl, reference, op, inputs, attrs, cot_seed, rtol, atol)
         for what, c in checks:
             if c.passed and c.ratio >= result.worst_ratio:
                 result.worst_ratio, result.worst = c.ratio, f"{what}: {c.describe()}"
         bad = error or "; ".join(f"{what}: {c.describe()}" for what, c in checks if not c.passed)
         if bad:
             result.failure = bad
-            result.counterexample = (inputs, attrs, seed)
+            result.counterexample = (inputs, attrs, cot_seed)
             raise AssertionError(bad)
 
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+        run = hypothesis_seed(int(seed))(run)
+    result.seed = seed
     try:
         with _scratch_hypothesis_home():
             run()
     except AssertionError:
-        inputs, attrs, seed = result.counterexample
+        inputs, attrs, _ = result.counterexample
         result.reproduction = reproduction(op, inputs, attrs, impl_spec)
     return result
 

@@ -60,3 +60,36 @@ def test_the_command_prints_the_tolerance_and_takes_overrides(capsys):
     capsys.readouterr()
     assert cli.main(["verify", "--golden", os.fspath(FROZEN_DIR), "--impl", spec, "--only", "softmax"]) == 0
     assert "float32 outputs" in capsys.readouterr().out
+
+
+class _Recorder(numpy_ports.Port):
+    """The correct port, recording the x it was given."""
+
+    def __init__(self):
+        super().__init__(ops=("softmax",))
+        self.seen = []
+
+    def forward(self, op, inputs, attrs):
+        self.seen.append(np.asarray(inputs["x"]).tobytes())
+        return super().forward(op, inputs, attrs)
+
+
+def _examples(**kw):
+    port = _Recorder()
+    assert verify_live(port, "softmax", max_examples=15, **kw).passed
+    return port.seen
+
+
+def test_seeds_give_reproducible_and_different_searches():
+    assert _examples() == _examples()                          # derandomized: the same every run
+    assert _examples(seed=1) == _examples(seed=1)              # a seed reproduces its search
+    assert _examples(seed=1) != _examples(seed=2) != _examples()
+    with pytest.raises(ValueError, match="seed: expected a non-negative integer"):
+        verify_live(numpy_ports.correct, "softmax", seed=-1)
+
+
+def test_the_command_reports_its_search(capsys):
+    assert cli.main(["verify", "softmax", "--impl", "reference", "--max-examples", "3", "--seed", "7"]) == 0
+    assert "search: random, seed 7" in capsys.readouterr().out
+    assert cli.main(["verify", "softmax", "--impl", "reference", "--max-examples", "3"]) == 0
+    assert "search: derandomized" in capsys.readouterr().out
