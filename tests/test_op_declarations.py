@@ -133,3 +133,27 @@ def test_a_wrong_gradient_is_caught_live_on_ops_without_a_hand_written_strategy(
     assert not r.passed and "vjp" in r.failure
     assert "importlib" in r.reproduction or name != "straight_through"   # function attributes are importable
     compile(r.reproduction, "<reproduction>", "exec")                      # and the snippet is valid Python
+
+
+@pytest.mark.parametrize("name", CHECKED + FORWARD_ONLY)
+def test_the_signature_matches_what_the_golden_files_hold(name):
+    from reference.verify.catalogue import signature, signature_text
+    from reference.verify.golden import FROZEN_DIR, load_manifest
+
+    sig = signature(name)
+    first = next(c for c in load_manifest(FROZEN_DIR)["cases"] if c["op"] == name)
+    assert [r["name"] for r in sig["inputs"]] == first["inputs"]
+    assert [r["name"] for r in sig["outputs"]] == first["outputs"]
+    assert set(sig["attributes"]) == set(OPS[name].attributes)
+    if OPS[name].differentiable:
+        assert {r["name"] for r in sig["gradients"]} == set(first["differentiable"])
+    assert signature_text(sig).startswith(name)
+
+
+def test_the_signature_command(capsys):
+    from reference import cli
+
+    assert cli.main(["check", "--signature", "onlstm_layer"]) == 0
+    out = capsys.readouterr().out
+    assert "params.U" in out and "mask=" in out and "out[2]" in out
+    assert cli.main(["check", "--signature", "nosuch"]) == 2

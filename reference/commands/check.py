@@ -9,6 +9,13 @@ from .common import EXIT_FAILED, EXIT_OK, Formatter, finite_or_none, progress, s
 def _cmd_check(args) -> int:
     from ..core.registry import run_checks
 
+    if args.signature:
+        from ..verify.catalogue import signature, signature_text
+
+        sig = signature(args.signature)
+        print(json.dumps(sig, indent=2, default=lambda v: getattr(v, "__qualname__", repr(v))) if args.json
+              else signature_text(sig))
+        return EXIT_OK
     if args.list:
         from ..verify.catalogue import catalogue, markdown_table, text_table
 
@@ -50,4 +57,6 @@ def register(sub) -> None:
     check.add_argument("--list", action="store_true",
                        help="list every op with its source and what covers it (check, golden, live), and exit")
     check.add_argument("--markdown", action="store_true", help="with --list: a Markdown table (the README's)")
+    check.add_argument("--signature", metavar="OP",
+                       help="what a port of OP receives and returns (input names, shapes, attributes, outputs)")
     check.set_defaults(func=_cmd_check)

@@ -45,3 +45,48 @@ def markdown_table(rows) -> str:
     lines += [f"| `{r['op']}` | {cell(r['summary'])} | {r['kind']} | {cell(r['source'])} | {_covered(r)} |"
               for r in rows]
     return "\n".join(lines)
+
+
+def signature(name: str) -> dict:
+    """What a port of ``name`` receives and returns, in the calling convention of
+    :mod:`reference.verify.convention`: flat input names with the shapes and dtypes of the first
+    seeded case, the declared attributes (with that case's values), the outputs and, for
+    differentiable ops, the gradients."""
+    from .convention import ReferenceImpl, flatten
+
+    ops = {op.name: op for op in registered_ops()}
+    if name not in ops:
+        raise ValueError(f"op: unknown op {name!r}; expected one of {sorted(ops)}")
+    op = ops[name]
+    rng = np.random.default_rng(0)
+    if op.differentiable:
+        case = op.cases(rng)[0]
+        inputs, attrs = flatten(case.inputs, case.names), dict(case.attrs)
+    else:
+        inputs, attrs = op.example(rng)
+    impl = ReferenceImpl()
+    outputs = impl.forward(name, inputs, attrs)
+    describe = lambda arrays: [{"name": k, "shape": list(np.shape(v)), "dtype": str(np.asarray(v).dtype)}
+                               for k, v in arrays.items()]
+    out = {"op": name, "source": op.source, "kind": "differentiable" if op.differentiable else "forward only",
+           "declared_inputs": list(op.inputs), "inputs": describe(inputs),
+           "attributes": {k: (attrs[k] if not isinstance(attrs.get(k), np.ndarray) else f"array {attrs[k].shape}")
+                          if k in attrs else None for k in op.attributes},
+           "outputs": describe(outputs)}
+    if op.differentiable:
+        cot = {k: np.ones(np.shape(v)) for k, v in outputs.items() if np.issubdtype(np.asarray(v).dtype, np.floating)}
+        out["gradients"] = describe(impl.vjp(name, inputs, attrs, cot))
+    return out
+
+
+def signature_text(sig: dict) -> str:
+    fmt = lambda rows: ", ".join(f"{r['name']} {tuple(r['shape'])} {r['dtype']}" for r in rows) or "(none)"
+    attrs = ", ".join(f"{k}={v!r}" if not callable(v) else f"{k}={v.__qualname__}" for k, v in sig["attributes"].items())
+    lines = [f"{sig['op']} ({sig['kind']}; {sig['source']})",
+             f"  inputs      {fmt(sig['inputs'])}",
+             f"  attributes  {attrs or '(none)'}",
+             f"  outputs     {fmt(sig['outputs'])}"]
+    if "gradients" in sig:
+        lines.append(f"  gradients   {fmt(sig['gradients'])}")
+    lines.append("  (shapes of the first seeded case; parameters are flattened as params.<field>)")
+    return "\n".join(lines)
