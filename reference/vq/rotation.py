@@ -9,9 +9,10 @@ r = (e + q) / ||e + q|| (a Householder-style construction)::
     R       = I - 2 r r^T + 2 q e^T          (R e = q, R orthogonal)
     R^T g   = g - 2 r (r.g) + 2 e (q.g)
 
-Degenerate rows (z = 0, z_q = 0, or z_q pointing exactly opposite to z, where R is not
-unique) fall back to the straight-through gradient (identity); the codebook gets no gradient
-through this path (it learns through the losses or EMA).
+Degenerate rows: where the code is exactly zero (z_q = 0, z != 0), lambda = 0 and the gradient
+is exactly zero, whatever R; where z = 0 (lambda undefined) or z_q points exactly opposite to z
+(R not unique) the gradient falls back to straight-through (identity). The codebook gets no
+gradient through this path (it learns through the losses or EMA).
 """
 from __future__ import annotations
 
@@ -47,18 +48,20 @@ def rotation_trick_forward(z, z_q):
     tiny = np.sqrt(np.finfo(z.dtype).eps)
     ok = (nz[..., 0] > 0) & (nq[..., 0] > 0) & (nr[..., 0] > tiny)
     lam = np.divide(nq, nz, out=np.ones_like(nq), where=nz > 0)
-    return z_q.copy(), (e, q, r, lam, ok)
+    zero_code = (nq[..., 0] == 0) & (nz[..., 0] > 0)              # lambda = 0: no gradient at all
+    return z_q.copy(), (e, q, r, lam, ok, zero_code)
 
 
 def rotation_trick_backward(dy, cache):
-    """Returns (dz = lambda R^T dy per row (identity on degenerate rows), dz_q = zeros)."""
-    e, q, r, lam, ok = cache
+    """Returns (dz = lambda R^T dy per row (zero where the code is zero, identity on the other
+    degenerate rows), dz_q = zeros)."""
+    e, q, r, lam, ok, zero_code = cache
     dy = float_array("dy", dy, dtype=e.dtype)
     if dy.shape != e.shape:
         raise ValueError(f"dy: expected shape {e.shape}, got {dy.shape}")
     dot = lambda a, b: np.sum(a * b, axis=-1, keepdims=True)
     rotated = lam * (dy - 2 * r * dot(r, dy) + 2 * e * dot(q, dy))
-    dz = np.where(ok[..., None], rotated, dy)
+    dz = np.where(ok[..., None], rotated, np.where(zero_code[..., None], 0, dy))
     return dz, np.zeros_like(dy)
 
 

@@ -44,12 +44,18 @@ def test_rotation_gradient_is_lambda_R_transpose_g(pairs):
               (z, z_q), names=("z", "z_q")).raise_if_failed()
 
 
-def test_rotation_degenerate_rows_fall_back_to_straight_through():
+def test_rotation_degenerate_rows():
     z = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
     z_q = np.array([[-2.0, 0.0], [1.0, 1.0], [0.0, 0.0]])          # opposite; z = 0; z_q = 0
     g = np.arange(6.0).reshape(3, 2)
     dz, _ = rotation_trick_backward(g, rotation_trick_forward(z, z_q)[1])
-    np.testing.assert_array_equal(dz, g)
+    np.testing.assert_array_equal(dz[:2], g[:2])                   # R not unique / lambda undefined: identity
+    np.testing.assert_array_equal(dz[2], [0.0, 0.0])                # a zero code: lambda = 0, no gradient
+    # ... which is the limit of codes shrinking to zero along any direction
+    for direction in ([1.0, -3.0], [2.0, 0.5]):
+        tiny = 1e-9 * np.array([direction])
+        dz_tiny, _ = rotation_trick_backward(g[2:], rotation_trick_forward(z[2:], tiny)[1])
+        np.testing.assert_allclose(dz_tiny, 0.0, atol=1e-7)
 
 
 LEVELS = [3, 4, 5]
