@@ -108,22 +108,28 @@ def _rotation(rng, N, D):
     return (z, z + 0.8 * rng.standard_normal((N, D))), {}
 
 
-def _fsq_surrogate(z0, levels):
+def _fsq_surrogate(z0, levels, bound="shrink"):
     L = np.array(levels)
-    smooth = lambda z: fsq._bound(z, L)[0] / (L // 2)
-    offset = fsq.fsq_forward(z0, levels)[0] - smooth(z0)
+    smooth = lambda z: fsq._bound(z, L, bound)[0] / (L // 2)
+    offset = fsq.fsq_forward(z0, levels, bound=bound)[0] - smooth(z0)
     return lambda z: smooth(z) + offset
 
 
 @register("fsq", "finite scalar quantisation, straight-through on the rounding",
-          source="Mentzer et al. 2023 (beyond the article)", inputs=("z",), attributes=("levels",),
+          source="Mentzer et al. 2023 (beyond the article)", inputs=("z",), attributes=("levels", "bound"),
           forward=fsq.fsq_forward, backward=fsq.fsq_backward,
-          edges=(dict(N=4, levels=(3, 4, 5)),),
-          sizes=st.fixed_dictionaries({"N": st.integers(1, 4),
-                                       "levels": st.lists(st.integers(3, 6), min_size=1, max_size=3).map(tuple)}),
-          surrogate=_fsq_surrogate, label=lambda s: f"levels {tuple(s['levels'])}")
-def _fsq(rng, N, levels):
-    return (1.5 * rng.standard_normal((N, len(levels))),), {"levels": list(levels)}
+          edges=(dict(N=4, levels=(3, 4, 5)), dict(N=5, levels=(2, 4, 3), bound="expand")),
+          sizes=st.one_of(
+              st.fixed_dictionaries({"N": st.integers(1, 4),
+                                     "levels": st.lists(st.integers(3, 6), min_size=1, max_size=3).map(tuple)}),
+              st.fixed_dictionaries({"N": st.integers(1, 4), "bound": st.just("expand"),
+                                     "levels": st.lists(st.integers(2, 6), min_size=1, max_size=3).map(tuple)})),
+          surrogate=_fsq_surrogate,
+          label=lambda s: f"levels {tuple(s['levels'])}" + (f" {s['bound']}" if "bound" in s else ""))
+def _fsq(rng, N, levels, bound=None):
+    """bound None: the default ("shrink", the attribute left out); "expand" supports 2 levels."""
+    attrs = {"levels": list(levels), **({} if bound is None else {"bound": bound})}
+    return (1.5 * rng.standard_normal((N, len(levels))),), attrs
 
 
 @register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)",

@@ -3,7 +3,7 @@
 No learned codebook: each of the d channels is bounded and rounded to one of L_i levels,
 an implicit codebook of prod(L_i) codes. Per channel with L levels::
 
-    half_l  = (L - 1) (1 - 1e-3) / 2
+    half_l  = (L - 1) (1 -+ 1e-3) / 2          (bound "shrink", default, or "expand"; see below)
     offset  = 0.5 if L is even else 0           (even L: levels sit between integers)
     shift   = atanh(offset / half_l)
     bounded = tanh(z + shift) * half_l - offset
@@ -13,6 +13,11 @@ Gradient: straight-through on the rounding only, i.e. the true gradient of
 ``bounded / (L // 2)``: ``dz = g * half_l (1 - tanh(z + shift)^2) / (L // 2)``.
 The code index is mixed-radix: digit_i = round(bounded_i) + L_i // 2 in [0, L_i), index =
 sum_i digit_i * prod_{j < i} L_j.
+
+Two bound constants are in use, named by ``bound``: ``"shrink"`` (default) keeps the FSQ
+paper's ``(1 - 1e-3)``; ``"expand"`` is vector-quantize-pytorch's ``(1 + 1e-3)`` (since 2024).
+With "shrink" a channel of 2 levels has no shift (atanh(0.5 / 0.4995) is undefined) and is
+refused; "expand" supports it.
 """
 from __future__ import annotations
 
@@ -21,7 +26,10 @@ import numpy as np
 from ..core.validate import check_finite, float_array
 
 
-def _levels(levels, d: int) -> np.ndarray:
+BOUNDS = {"shrink": 1 - 1e-3, "expand": 1 + 1e-3}   # the factor on (L - 1) / 2
+
+
+def _levels(levels, d: int, bound: str = "shrink") -> np.ndarray:
     L = np.asarray(levels)
     if not np.issubdtype(L.dtype, np.integer) or L.ndim != 1:
         raise TypeError(f"levels: expected a 1-d sequence of integers, got {levels!r}")
@@ -29,22 +37,27 @@ def _levels(levels, d: int) -> np.ndarray:
         raise ValueError(f"levels: expected one level count per channel ({d}), got {L.shape[0]}")
     if (L < 2).any():
         raise ValueError(f"levels: expected every level count >= 2, got {L.tolist()}")
-    if (L == 2).any():   # half_l = (2 - 1)(1 - 1e-3)/2 < 0.5 = offset: arctanh(offset / half_l) is NaN
-        raise ValueError(f"levels: a level count of 2 is not supported by this bound (its even-level shift "
-                         f"arctanh(0.5 / 0.4995) is undefined), got {L.tolist()}; use 3 or more")
+    if bound not in BOUNDS:
+        raise ValueError(f"bound: expected one of {sorted(BOUNDS)}, got {bound!r}")
+    if bound == "shrink" and (L == 2).any():   # half_l = 0.4995 < 0.5 = offset: arctanh(offset / half_l) is NaN
+        raise ValueError(f"levels: a level count of 2 is not supported by the 'shrink' bound (its even-level "
+                         f"shift arctanh(0.5 / 0.4995) is undefined), got {L.tolist()}; use bound='expand' "
+                         "(vector-quantize-pytorch's) or 3 levels or more")
     return L.astype(np.int64)
 
 
-def _bound(z, L):
-    half_l = (L - 1) * (1 - 1e-3) / 2
+def _bound(z, L, bound: str = "shrink"):
+    half_l = (L - 1) * BOUNDS[bound] / 2
     offset = np.where(L % 2 == 0, 0.5, 0.0)
     shift = np.arctanh(offset / half_l)
     t = np.tanh(z + shift)
     return t * half_l - offset, t, half_l
 
 
-def fsq_forward(z, levels):
-    """Quantise the last axis of ``z`` (..., d) to ``levels`` (d,) per channel.
+def fsq_forward(z, levels, *, bound: str = "shrink"):
+    """Quantise the last axis of ``z`` (..., d) to ``levels`` (d,) per channel; ``bound`` names the
+    bound constant ("shrink": the paper's 1 - 1e-3, default; "expand": vector-quantize-pytorch's
+    1 + 1e-3).
 
     Returns
     -------
@@ -64,8 +77,8 @@ def fsq_forward(z, levels):
     if z.ndim == 0:
         raise ValueError("z: expected an array (..., d), got a 0-d array")
     check_finite("z", z)   # NaN has no code: it would cast to a garbage integer index
-    L = _levels(levels, z.shape[-1])
-    bounded, t, half_l = _bound(z, L)
+    L = _levels(levels, z.shape[-1], bound)
+    bounded, t, half_l = _bound(z, L, bound)
     rounded = np.round(bounded)
     half_width = L // 2
     digits = (rounded + half_width).astype(np.int64)

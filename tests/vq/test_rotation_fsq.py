@@ -100,3 +100,22 @@ def test_fsq_bad_levels():
         fsq_forward(np.zeros((2, 2)), [2.5, 3])
     with pytest.raises(ValueError, match="a level count of 2 is not supported"):   # found live: it gave NaN
         fsq_forward(np.zeros((2, 2)), [2, 3])
+    with pytest.raises(ValueError, match="bound: expected one of"):
+        fsq_forward(np.zeros((2, 2)), [3, 3], bound="paper")
+
+
+def test_fsq_expand_bound_is_vector_quantize_pytorchs_and_supports_two_levels():
+    # a scalar loop of that package's formula: half_l = (L-1)(1+1e-3)/2, shift = atanh(offset/half_l)
+    rng = np.random.default_rng(5)
+    z, levels = 2 * rng.standard_normal((40, 3)), [2, 4, 5]
+    codes, _ = fsq_forward(z, levels, bound="expand")
+    for row, code in zip(z, codes):
+        for x, L, c in zip(row, levels, code):
+            half_l = (L - 1) * (1 + 1e-3) / 2
+            offset = 0.5 if L % 2 == 0 else 0.0
+            bounded = np.tanh(x + np.arctanh(offset / half_l)) * half_l - offset
+            assert c == np.round(bounded) / (L // 2)
+    assert set(np.unique(codes[:, 0])) <= {-1.0, 0.0} and np.isfinite(codes).all()
+    # the two bounds differ only near rounding boundaries: on most inputs the codes agree
+    same = (fsq_forward(z, [3, 4, 5])[0] == fsq_forward(z, [3, 4, 5], bound="expand")[0]).mean()
+    assert 0.9 < same <= 1.0
