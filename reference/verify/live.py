@@ -174,8 +174,9 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
         with _scratch_hypothesis_home():
             run()
     except AssertionError:
-        inputs, attrs, _ = result.counterexample
-        result.reproduction = reproduction(op, inputs, attrs, impl_spec)
+        inputs, attrs, cot_seed = result.counterexample
+        with_vjp = hasattr(impl, "vjp") and reference.has_vjp(op)
+        result.reproduction = reproduction(op, inputs, attrs, impl_spec, cot_seed if with_vjp else None)
     return result
 
 
@@ -188,8 +189,10 @@ def _literal(value) -> str:
     return repr(value)
 
 
-def reproduction(op, inputs, attrs, impl_spec) -> str:
-    """A runnable snippet comparing the implementation with the reference on one example."""
+def reproduction(op, inputs, attrs, impl_spec, cotangent_seed=None) -> str:
+    """A runnable snippet comparing the implementation with the reference on one example: the
+    forward, and (when ``cotangent_seed`` is given) the VJP with the same random cotangents the
+    verifier used, so a bug in the gradients only shows too."""
     module, attr = impl_spec.split(":") if ":" in impl_spec else ("reference.verify.convention", "ReferenceImpl()")
     lines = ["import importlib", "import numpy as np",
              f"from {module} import {attr.split('(')[0]} as impl" if ":" in impl_spec else "",
@@ -200,4 +203,11 @@ def reproduction(op, inputs, attrs, impl_spec) -> str:
     lines += ["}", "attrs = {"] + [f"    {k!r}: {_literal(v)}," for k, v in attrs.items()] + ["}"]
     lines += [f"print('reference:', ReferenceImpl().forward({op!r}, inputs, attrs))",
               f"print('impl:     ', forward_in_layout(impl, {op!r}, inputs, attrs))"]
+    if cotangent_seed is not None:
+        lines += ["from reference.verify.adapters import vjp_in_layout",
+                  f"out = ReferenceImpl().forward({op!r}, inputs, attrs)",
+                  f"rng = np.random.default_rng({int(cotangent_seed)})      # the verifier's cotangents",
+                  "cotangents = {k: rng.standard_normal(np.shape(v)) for k, v in out.items()}",
+                  f"print('reference vjp:', ReferenceImpl().vjp({op!r}, inputs, attrs, cotangents))",
+                  f"print('impl vjp:     ', vjp_in_layout(impl, {op!r}, inputs, attrs, cotangents))"]
     return "\n".join(line for line in lines if line != "")

@@ -93,3 +93,19 @@ def test_the_command_reports_its_search(capsys):
     assert "search: random, seed 7" in capsys.readouterr().out
     assert cli.main(["verify", "softmax", "--impl", "reference", "--max-examples", "3"]) == 0
     assert "search: derandomized" in capsys.readouterr().out
+
+
+def test_the_reproduction_of_a_gradient_only_bug_runs_and_shows_the_vjps():
+    import contextlib
+    import io
+
+    spec = "reference.verify.examples.numpy_ports:mean_as_sum"
+    r = verify_live(numpy_ports.mean_as_sum, "vq_loss", max_examples=30, impl_spec=spec)
+    assert not r.passed and "vjp_in_layout" in r.reproduction
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(r.reproduction, namespace)                       # runs as printed
+    lines = printed.getvalue().splitlines()
+    ref = next(line for line in lines if line.startswith("reference vjp:"))
+    got = next(line for line in lines if line.startswith("impl vjp:"))
+    assert ref.split(":", 1)[1].strip() != got.split(":", 1)[1].strip()   # the gradients shown differ
