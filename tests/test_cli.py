@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import strategies as st
 
 from reference import cli
 from reference.core import registry
@@ -32,7 +33,7 @@ def broken_op():
 
     registry.register("broken_tanh", "planted wrong backward", source="a test", inputs=("x",), forward=tanh_forward,
                       backward=lambda dy, c: 2 * tanh_backward(dy, c), edges=(dict(shape=(2, 3)),),
-                      label=lambda s: "2x3")(make)
+                      sizes=st.just(dict(shape=(2, 3))), label=lambda s: "2x3")(make)
     yield "broken_tanh"
     registry.unregister("broken_tanh")
 

@@ -126,7 +126,7 @@ class _DoubledGradient:
 
 
 @pytest.mark.parametrize("name", ["mse", "straight_through", "onlstm_stack"])
-def test_a_wrong_gradient_is_caught_live_on_ops_without_a_hand_written_strategy(name):
+def test_a_doubled_gradient_is_caught_live(name):
     from reference.verify.live import verify_live
 
     r = verify_live(_DoubledGradient(name), name, max_examples=10, impl_spec="port:impl")

@@ -99,12 +99,12 @@ def _close(a, b) -> bool:
 class RegisteredOp:
     """One op's declaration, next to the op (in its area's ``cases`` module).
 
-    Differentiable ops give ``make_cases(rng) -> [CheckCase]`` (the seeded edge cases that
-    ``refspace check`` and the golden files use). Forward-only ops a porter must match give
-    instead ``forward(inputs, attrs) -> outputs`` over flat named arrays and ``example(rng) ->
-    (inputs, attrs)``. Either may give ``live``, a hypothesis strategy of ``(inputs, attrs)``
-    (flat named float64/int arrays, as the calling convention of ``reference.verify``) for
-    ``refspace verify OP``.
+    Differentiable ops (:func:`register`) give ``make``, ``edges`` and ``sizes``, from which
+    ``make_case``/``make_cases`` build the :class:`CheckCase` s. Forward-only ops a porter must
+    match (:func:`register_forward_only`) give instead ``forward(inputs, attrs) -> outputs`` over
+    flat named arrays, ``example(rng) -> (inputs, attrs)`` and ``live``, a hypothesis strategy of
+    ``(inputs, attrs)`` (flat named float64/int arrays, as the calling convention of
+    ``reference.verify``) for ``refspace verify OP``.
     """
 
     name: str
@@ -126,18 +126,8 @@ class RegisteredOp:
         return self.make_cases is not None
 
     def cases(self, rng: np.random.Generator) -> list[CheckCase]:
-        """The seeded cases, each checked against the declared signature (a case may leave out
-        trailing optional inputs, such as affine's bias)."""
-        cases = list(self.make_cases(rng))
-        for case in cases:
-            if tuple(case.names) != self.inputs[:len(case.names)] or not case.names:
-                raise ValueError(f"{self.name} [{case.label}]: inputs {case.names} do not follow the declared "
-                                 f"signature {self.inputs}")
-            unknown = sorted(set(case.attrs) - set(self.attributes))
-            if unknown:
-                raise ValueError(f"{self.name} [{case.label}]: attribute {unknown[0]!r} is not declared "
-                                 f"(declared: {self.attributes})")
-        return cases
+        """The seeded cases of the declared edge sizes, in order (``rng`` is shared by them)."""
+        return list(self.make_cases(rng))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,8 +164,8 @@ def _label(sizes: dict) -> str:
 
 
 def register(name: str, summary: str, *, source: str, inputs, attributes=(), forward: Callable,
-             backward: Callable, edges, sizes=None, surrogate: Callable | None = None, options=None,
-             label: Callable[[dict], str] = _label, live=None):
+             backward: Callable, edges, sizes, surrogate: Callable | None = None, options=None,
+             label: Callable[[dict], str] = _label):
     """Decorator: declare a differentiable op by its ``make(rng, **sizes) -> (inputs, attrs)``.
 
     - ``source``: the article and equation (or paper) it implements;
@@ -188,8 +178,10 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
       sizes from it and values from ``make`` with a drawn seed, so a mismatch shrinks to small sizes;
     - ``surrogate(*inputs, **attrs) -> f``: for a designed gradient, a function whose true gradient
       at the point is the designed one (see :class:`CheckCase`);
-    - ``options``: extra :func:`check_op` keywords (``mode``, ``atol`` ...);
-    - ``live``: a hand-written live strategy of (flat inputs, attrs), instead of the derived one.
+    - ``options``: extra :func:`check_op` keywords (``mode``, ``atol`` ...).
+
+    Each case is checked against the signature: ``make`` returns 1 to ``len(inputs)`` inputs and
+    only declared attributes.
     """
     def deco(make):
         def make_case(rng, sizes):
@@ -197,6 +189,10 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
             if not 1 <= len(ins) <= len(inputs):
                 raise ValueError(f"{name} [{label(sizes)}]: make returned {len(ins)} inputs; the declared "
                                  f"signature is {tuple(inputs)}")
+            unknown = sorted(set(attrs) - set(attributes))
+            if unknown:
+                raise ValueError(f"{name} [{label(sizes)}]: attribute {unknown[0]!r} is not declared "
+                                 f"(declared: {tuple(attributes)})")
             sur = None if surrogate is None else functools.partial(_bound_surrogate, surrogate, attrs)
             bwd = backward if len(ins) == len(inputs) else functools.partial(_leading, backward, len(ins))
             return CheckCase(label(sizes), forward, bwd, tuple(ins), tuple(inputs[:len(ins)]), dict(options or {}),
@@ -205,8 +201,7 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
         def make_cases(rng):
             return [make_case(rng, e) for e in edges]
 
-        make_cases.__module__ = make.__module__
-        _add(RegisteredOp(name, summary, make_cases, source, live, inputs=tuple(inputs),
+        _add(RegisteredOp(name, summary, make_cases, source, inputs=tuple(inputs),
                           attributes=tuple(attributes), make=make, make_case=make_case, edges=tuple(edges),
                           sizes=sizes), make)
         return make

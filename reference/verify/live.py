@@ -27,11 +27,11 @@ from .convention import ReferenceImpl, flatten
 
 
 def strategies() -> dict:
-    """op name -> its live strategy of (flat inputs, attrs), from the ops' declarations: the
-    declared ``live`` strategy, else sizes drawn from the declared ``sizes`` with values from
-    ``make``, else one of the seeded edge cases with a drawn seed."""
-    return {op.name: op.live if op.live is not None else _from_sizes(op) if op.sizes is not None else _from_cases(op)
-            for op in registered_ops() if op.live is not None or op.differentiable}
+    """op name -> its live strategy of (flat inputs, attrs), from the ops' declarations: sizes
+    drawn from the declared ``sizes`` with values from ``make`` (differentiable ops), or the
+    declared ``live`` strategy (forward-only ops)."""
+    return {op.name: _from_sizes(op) if op.differentiable else op.live
+            for op in registered_ops() if op.differentiable or op.live is not None}
 
 
 def _from_sizes(op):
@@ -42,18 +42,6 @@ def _from_sizes(op):
         sizes = draw(op.sizes)
         inputs, attrs = op.make(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), **sizes)
         return flatten(inputs, op.inputs[:len(inputs)]), dict(attrs)
-
-    return draw_case()
-
-
-def _from_cases(op):
-    """(flat inputs, attrs) of one of ``op``'s edge cases made with a drawn seed; shrinks towards
-    seed 0 and the first case."""
-    @st.composite
-    def draw_case(draw):
-        cases = op.cases(np.random.default_rng(draw(st.integers(0, 2**32 - 1))))
-        case = cases[draw(st.integers(0, len(cases) - 1))]
-        return flatten(case.inputs, case.names), dict(case.attrs)
 
     return draw_case()
 

@@ -4,6 +4,8 @@ import importlib
 import inspect
 import pkgutil
 
+from hypothesis import strategies as st
+
 import reference
 from reference.core.registry import checked_ops
 
@@ -84,7 +86,8 @@ def test_the_calling_signature_is_declared_and_enforced():
     for bad, words in ((((np.ones((2, 3)), np.ones(3)), {}), "make returned 2 inputs"),
                        (((np.ones((2, 3)),), {"axis": 0}), "attribute 'axis' is not declared")):
         registry.register("zz_misdeclared", "a case that does not follow its declaration", source="a test",
-                          inputs=("x",), forward=tanh_forward, backward=tanh_backward, edges=(dict(n=2),))(
+                          inputs=("x",), forward=tanh_forward, backward=tanh_backward, edges=(dict(n=2),),
+                          sizes=st.just(dict(n=2)))(
             lambda rng, n, bad=bad: bad)
         try:
             with pytest.raises(ValueError, match=words):

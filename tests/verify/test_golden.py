@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 
 import reference.verify as verify_pkg
 from reference import cli
@@ -89,6 +90,7 @@ def test_adding_an_op_rewrites_only_its_own_files_and_entries(tmp_path):
 
     @registry.register("zz_throwaway", "a throwaway op for this test", source="a test", inputs=("x",),
                        forward=tanh_forward, backward=tanh_backward, edges=(dict(shape=(2, 3)),),
+                       sizes=st.just(dict(shape=(2, 3))),
                        label=lambda s: f"{s['shape']}")
     def _make(rng, shape):
         return (rng.standard_normal(shape),), {}
