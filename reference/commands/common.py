@@ -21,6 +21,17 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
+def tolerance(text: str) -> float:
+    """argparse type of ``--rtol``/``--atol``: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
+
+
 def seed(text: str) -> int:
     """argparse type of ``--seed``: a non-negative integer (NumPy's seeds)."""
     try:

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from .common import EXIT_FAILED, EXIT_OK, Formatter, positive_int, progress, seed
+from .common import EXIT_FAILED, EXIT_OK, Formatter, positive_int, progress, seed, tolerance
 
 
 def _cmd_golden(args) -> int:
@@ -83,19 +83,6 @@ def _verify_golden(args, impl) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
-def _tolerance(text: str) -> float:
-    import argparse
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return value
-
-
 def register(sub) -> None:
     golden = sub.add_parser(
         "golden", formatter_class=Formatter, help="write golden vectors for other implementations",
@@ -128,10 +115,10 @@ def register(sub) -> None:
     verify.add_argument("--seed", type=seed, metavar="N",
                         help="a random search reproducible by N (default: the derandomized search, the same "
                              "examples every run); try several seeds for a wider search")
-    verify.add_argument("--rtol", type=_tolerance, metavar="R",
+    verify.add_argument("--rtol", type=tolerance, metavar="R",
                         help="relative tolerance for every comparison (default: by the port's output dtype, "
                              "1e-7 for float64, 1e-4 for float32)")
-    verify.add_argument("--atol", type=_tolerance, metavar="A",
+    verify.add_argument("--atol", type=tolerance, metavar="A",
                         help="absolute tolerance (default: 1e-9 for float64, 1e-5 for float32)")
     verify.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     verify.set_defaults(func=_cmd_verify)

@@ -1,11 +1,12 @@
 """``refspace verify OP --impl module:attr``: hypothesis against another implementation.
 
-For each supported op a strategy draws sizes, values and attributes (small, distinct
-dimensions, non-zero biases, padding masks, both master-input variants ...); the
-implementation's forward (and VJP, with a random cotangent, when it has one) is compared
-with the reference's entry-wise (``|got - ref| <= atol + rtol |ref|``). On a mismatch
-hypothesis shrinks the example to a minimal one, which is reported with a reproduction
-snippet. An implementation may define ``supports(op, attrs) -> bool`` to decline attribute
+For each op, hypothesis draws sizes and attributes from the op's declared ``sizes`` strategy
+and a seed for its ``make`` (distinct dimensions, non-zero biases, padding masks, both
+master-input variants ...); forward-only ops use their declared ``live`` strategy. The
+implementation's forward (and VJP, with a random cotangent, when it has one) is compared with
+the reference's entry-wise (``|got - ref| <= atol + rtol |ref|``, the tolerance chosen by the
+port's precision). On a mismatch hypothesis shrinks the example to small sizes, which is
+reported with a reproduction snippet. An implementation may define ``supports(op, attrs) -> bool`` to decline attribute
 combinations it does not implement (those examples are skipped, not failed).
 """
 from __future__ import annotations
