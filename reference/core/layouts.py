@@ -1,14 +1,27 @@
 """Foreign parameter layouts a port may declare (``impl.layouts = {"lstm_layer": "torch"}``).
 
 Each area registers its layouts next to its converters (in its ``cases`` module); the
-conformance kit looks them up by name and knows none of them. A layout converts the flat named
-inputs (``params.W``, ``codebook`` ...) and attributes to the foreign form before the port is
-called, and the port's gradients back to this project's names and shapes.
+conformance kit looks them up by name and knows none of them. A layout has two maps:
+
+``to_foreign(inputs, attrs) -> (inputs, attrs)``
+    the flat named inputs (``params.W``, ``codebook`` ...) and the attributes that depend on
+    the layout (a DropConnect ``weight_mask`` shaped like ``params.U``) in the foreign form;
+``grads_to_foreign(grads, attrs) -> grads``
+    the reference's gradients as gradients of the foreign inputs: the adjoint of the map from
+    the foreign parameters back to this project's. Every foreign parameter gets its own
+    gradient, so the port's gradients are compared entry by entry in the port's own names and
+    shapes; two biases the model adds both get the bias's gradient.
+
+Where the foreign form has two biases whose sum is this project's bias, the bias is split
+unevenly between them (both non-zero, never equal), so a port that ignores either bias, or
+uses one twice, gives a wrong forward.
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Callable
+
+import numpy as np
 
 from .registry import discover
 
@@ -17,8 +30,8 @@ from .registry import discover
 class Layout:
     name: str
     ops: tuple[str, ...]
-    to_foreign: Callable    # (inputs, attrs) -> (inputs, attrs) in the foreign layout
-    grads_back: Callable    # (foreign gradients, attrs) -> gradients in this project's layout
+    to_foreign: Callable         # (inputs, attrs) -> (inputs, attrs) in the foreign layout
+    grads_to_foreign: Callable   # (reference gradients, attrs) -> gradients of the foreign inputs
     doc: str = ""
 
 
@@ -40,31 +53,59 @@ def registered_layouts() -> dict[str, Layout]:
 def get_layout(name: str, op: str) -> Layout:
     """The layout ``name`` for ``op``; an unknown name, or one that does not apply to ``op``, is a ValueError."""
     known = registered_layouts()
-    if name not in known:
+    if not isinstance(name, str) or name not in known:
         raise ValueError(f"layouts: unknown layout {name!r} for {op!r} (known: {', '.join(sorted(known))})")
     if op not in known[name].ops:
         raise ValueError(f"layouts: {name!r} does not apply to {op!r} (it applies to {', '.join(known[name].ops)})")
     return known[name]
 
 
-def params_layout(name: str, ops, cls, to_foreign, from_foreign, *, ignore_grads=(), doc: str = "") -> Layout:
-    """A layout for ops whose inputs hold one ``cls(W, U, b)`` as ``params.W/U/b``: the foreign
-    arrays (``to_foreign(params) -> {key: array}``) go in as ``params.<key>``; their gradients come
-    back through ``from_foreign``. Keys in ``ignore_grads`` are dropped first (a second bias whose
-    gradient equals the first one's, so the bias is counted once)."""
-    def to(inputs, attrs):
-        own = cls(inputs["params.W"], inputs["params.U"], inputs["params.b"])
-        out = {k: v for k, v in inputs.items() if not k.startswith("params.")}
-        out.update({f"params.{k}": v for k, v in to_foreign(own).items()})
-        return out, attrs
+def bias_share(bias: np.ndarray) -> np.ndarray:
+    """The part of a bias given to the second of two summed biases: ``0.3 b + 0.1 sin(k + 1)``,
+    deterministic, non-zero where ``b`` is, and never equal to the rest ``b - share``."""
+    b = np.asarray(bias)
+    return 0.3 * b + 0.1 * np.sin(np.arange(1, b.size + 1)).reshape(b.shape).astype(b.dtype)
 
-    def back(grads, attrs):
-        foreign = {k[len("params."):]: v for k, v in grads.items() if k.startswith("params.")}
-        for key in ignore_grads:
-            foreign.pop(key, None)
-        own = from_foreign(foreign)
-        out = {k: v for k, v in grads.items() if not k.startswith("params.")}
-        out.update({"params.W": own.W, "params.U": own.U, "params.b": own.b})
+
+def params_layout(name: str, ops, cls, to_foreign, *, biases=(), masks=None, doc: str = "") -> Layout:
+    """A layout for ops whose inputs hold one ``cls(W, U, b)`` as ``params.W/U/b``.
+
+    ``to_foreign(params) -> {key: array}`` must be a permutation/transposition of the entries
+    (so it is its own adjoint's inverse) that puts the whole bias in ``biases[0]`` and zeros in
+    ``biases[1]`` when the foreign form has two biases. ``masks`` maps an attribute shaped like
+    one parameter to ``(own field, foreign key)``, e.g. ``{"weight_mask": ("U", "hh.weight")}``:
+    it is converted exactly as that parameter is."""
+    masks = dict(masks or {})
+
+    def foreign_params(inputs):
+        return to_foreign(cls(inputs["params.W"], inputs["params.U"], inputs["params.b"]))
+
+    def rest(values):
+        return {k: v for k, v in values.items() if not k.startswith("params.")}
+
+    def to(inputs, attrs):
+        f = foreign_params(inputs)
+        if biases:
+            first, second = biases
+            share = bias_share(f[first])
+            f[first], f[second] = f[first] - share, share
+        attrs = dict(attrs)
+        for attr, (field, key) in masks.items():
+            if attrs.get(attr) is not None:
+                m = np.asarray(attrs[attr])
+                own = {"W": np.zeros_like(inputs["params.W"]), "U": np.zeros_like(inputs["params.U"]),
+                       "b": np.zeros_like(inputs["params.b"])}
+                own[field] = m.astype(own[field].dtype)
+                attrs[attr] = to_foreign(cls(**own))[key].astype(m.dtype)
+        return {**rest(inputs), **{f"params.{k}": v for k, v in f.items()}}, attrs
+
+    def grads(own_grads, attrs):
+        out = rest(own_grads)
+        if all(f"params.{k}" in own_grads for k in "WUb"):
+            f = foreign_params(own_grads)
+            if biases:
+                f[biases[1]] = f[biases[0]].copy()    # both biases enter as their sum
+            out.update({f"params.{k}": v for k, v in f.items()})
         return out
 
-    return Layout(name, tuple(ops), to, back, doc)
+    return Layout(name, tuple(ops), to, grads, doc)

@@ -11,7 +11,7 @@ from ..core.layouts import params_layout, register_layout
 from ..core.registry import register
 from .cell import lstm_cell_backward, lstm_cell_forward
 from .layer import lstm_layer_backward, lstm_layer_forward
-from .layouts import from_torch_layout, to_torch_layout
+from .layouts import to_torch_layout
 from .params import LSTMParams
 
 SIZES = {"B": st.integers(1, 3), "I": st.integers(1, 3), "H": st.integers(1, 4)}
@@ -43,8 +43,7 @@ def _layer(rng, T, B, I, H):
 
 
 register_layout(params_layout(
-    "torch", ("lstm_cell", "lstm_layer"), LSTMParams, to_torch_layout, from_torch_layout,
-    ignore_grads=("bias_hh_l0",),
-    doc="params.W/U/b become params.weight_ih_l0 (4H, I), params.weight_hh_l0 (4H, H), params.bias_ih_l0, "
-        "params.bias_hh_l0 (gate order i, f, g, o; the whole bias in bias_ih, zeros in bias_hh); gradients come "
-        "back through the bias_ih gradient"))
+    "torch", ("lstm_cell", "lstm_layer"), LSTMParams, to_torch_layout, biases=("bias_ih_l0", "bias_hh_l0"),
+    doc="params.W/U/b become params.weight_ih_l0 (4H, I), params.weight_hh_l0 (4H, H), params.bias_ih_l0 and "
+        "params.bias_hh_l0 (gate order i, f, g, o); the bias is split unevenly between the two biases (both "
+        "non-zero), each gets its own gradient"))

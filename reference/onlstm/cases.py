@@ -16,7 +16,7 @@ from ..core.registry import register, register_forward_only
 from .cell import onlstm_cell_backward, onlstm_cell_forward, onlstm_cell_hard
 from .dropconnect import dropconnect_mask
 from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
-from .layouts import from_authors_layout, from_keras_layout, to_authors_layout, to_keras_layout
+from .layouts import to_authors_layout, to_keras_layout
 from .lm import LMParams, lm_backward, lm_forward
 from .params import ONLSTMParams
 from .parse import distances
@@ -225,11 +225,13 @@ register_forward_only("build_tree", "greedy top-down split at the first largest 
 
 
 register_layout(params_layout(
-    "authors", ("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_authors_layout, from_authors_layout,
-    ignore_grads=("cells.0.hh.bias",),
-    doc="the ON-LSTM authors' cells.0.ih.0.weight, cells.0.hh.weight, biases (rows [i~ | f~ | o | c_hat | i | f]), "
-        "under params.; the whole bias in the ih bias"))
+    "authors", ("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_authors_layout,
+    biases=("cells.0.ih.0.bias", "cells.0.hh.bias"), masks={"weight_mask": ("U", "cells.0.hh.weight")},
+    doc="the ON-LSTM authors' params.cells.0.ih.0.weight (G, I), params.cells.0.hh.weight (G, H) and two biases "
+        "(rows [i~ | f~ | o | c_hat | i | f]); the bias split unevenly between the two, each with its own gradient; "
+        "weight_mask (G, H) like cells.0.hh.weight"))
 register_layout(params_layout(
-    "keras", ("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_keras_layout, from_keras_layout,
-    doc="the article author's Keras kernel, recurrent_kernel, bias (columns [f~ | i~ | f | i | o | c_hat]), "
-        "under params."))
+    "keras", ("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_keras_layout,
+    masks={"weight_mask": ("U", "recurrent_kernel")},
+    doc="the article author's Keras params.kernel (I, G), params.recurrent_kernel (H, G), params.bias "
+        "(columns [f~ | i~ | f | i | o | c_hat]); weight_mask (H, G) like recurrent_kernel"))

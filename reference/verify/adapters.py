@@ -7,7 +7,9 @@ Loading problems are ``ValueError`` with one clear sentence.
 Layouts an implementation may declare per op (``impl.layouts = {"lstm_layer": "torch"}``) are
 registered by the areas next to their converters (:mod:`reference.core.layouts`); each one's
 ``doc`` says what it converts. Today: ``"torch"`` (LSTM), ``"authors"`` and ``"keras"``
-(ON-LSTM), ``"DK"`` (codebooks).
+(ON-LSTM), ``"DK"`` (codebooks). Inputs and layout-dependent attributes (weight masks) go to
+the port converted; its gradients are compared as it returns them, against the reference's
+converted to its layout (every foreign parameter, both biases included, has its own).
 """
 from __future__ import annotations
 
@@ -59,30 +61,52 @@ def raise_if_missing_extra(exc: BaseException) -> None:
 
 # --- layouts (registered by the areas: reference.core.layouts) ----------------------------
 
-def _to_layout(layout, op, inputs, attrs):
+def port_layout(impl, op):
+    """The layout ``impl`` declares for ``op`` (None: this project's)."""
+    layouts = getattr(impl, "layouts", None) or {}
+    if not isinstance(layouts, dict):
+        raise ValueError(f"--impl: 'layouts' must be a dict op -> layout name, got {type(layouts).__name__}")
+    return layouts.get(op)
+
+
+def to_port_layout(impl, op, inputs, attrs):
+    """Inputs and attributes as the port expects them for ``op`` (its declared layout)."""
+    layout = port_layout(impl, op)
     if layout is None:
         return inputs, attrs
     return get_layout(layout, op).to_foreign(inputs, attrs)
 
 
-def _grads_from_layout(layout, op, grads, attrs):
+def grads_in_port_layout(impl, op, grads, attrs):
+    """The reference's gradients (this project's names) as gradients of the port's inputs."""
+    layout = port_layout(impl, op)
     if layout is None:
         return grads
-    return get_layout(layout, op).grads_back(grads, attrs)
+    return get_layout(layout, op).grads_to_foreign(grads, attrs)
 
 
 def forward_in_layout(impl, op, inputs, attrs):
-    """``impl.forward`` in the reference's layout (inputs converted to ``impl.layouts[op]``)."""
-    layout = getattr(impl, "layouts", {}).get(op)
-    foreign_inputs, foreign_attrs = _to_layout(layout, op, inputs, attrs)
-    return impl.forward(op, foreign_inputs, foreign_attrs)
+    """``impl.forward`` on the reference's inputs, converted to ``impl.layouts[op]``."""
+    return impl.forward(op, *to_port_layout(impl, op, inputs, attrs))
 
 
-def vjp_in_layout(impl, op, inputs, attrs, cotangents):
-    """``impl.vjp`` with inputs converted to its layout and the gradients converted back."""
-    layout = getattr(impl, "layouts", {}).get(op)
-    foreign_inputs, foreign_attrs = _to_layout(layout, op, inputs, attrs)
-    grads = impl.vjp(op, foreign_inputs, foreign_attrs, cotangents)
+def port_vjp(impl, op, inputs, attrs, cotangents):
+    """``impl.vjp`` on the reference's inputs converted to its layout; its gradients as it returns
+    them (its names and shapes), to compare with :func:`grads_in_port_layout` of the reference's."""
+    grads = impl.vjp(op, *to_port_layout(impl, op, inputs, attrs), cotangents)
     if not isinstance(grads, dict):
         raise TypeError(f"vjp returned {type(grads).__name__}, expected a dict of gradients")
-    return _grads_from_layout(layout, op, grads, attrs)
+    return grads
+
+
+def declared_gradients(impl, op):
+    """The gradient names ``impl.gradients[op]`` declares (its layout's names), or None: all of them."""
+    table = getattr(impl, "gradients", None) or {}
+    if not isinstance(table, dict):
+        raise ValueError(f"--impl: 'gradients' must be a dict op -> gradient names, got {type(table).__name__}")
+    names = table.get(op)
+    if names is None:
+        return None
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"--impl: gradients[{op!r}] must be a list of input names, got {names!r}")
+    return tuple(names)

@@ -15,8 +15,14 @@ An implementation under test is any object with
 ``layouts`` (optional dict op -> layout name)
     parameter layout the implementation expects for that op instead of this project's
     (``"torch"`` for ``lstm_*``, ``"authors"`` or ``"keras"`` for ``onlstm_*``, ``"DK"`` for
-    codebooks); the kit converts inputs before calling and gradients back
-    (registered by the areas, :mod:`reference.core.layouts`).
+    codebooks); the kit converts inputs and layout-dependent attributes (weight masks) before
+    calling, and compares the port's gradients in its own names and shapes, every foreign
+    parameter on its own (registered by the areas, :mod:`reference.core.layouts`);
+``gradients`` (optional dict op -> names)
+    the gradients the port computes for that op, in its layout's names (e.g. no ``h0``/``c0``);
+    the others are reported as not covered instead of failing;
+``tolerances`` (optional dict op -> {"rtol": r, "atol": a}) and ``supports(op, attrs)``
+    (optional: False declines an attribute combination; those examples are skipped).
 
 :class:`ReferenceImpl` is the reference itself behind this convention, built from the ops'
 declarations (:mod:`reference.core.registry`): each seeded case of a differentiable op is a

@@ -51,8 +51,7 @@ from .. import __version__
 from ..core.registry import registered_ops
 from ..core.files import atomic_directory, write_text
 from ..core.npzio import load_npz, save_npz
-from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
-from .compare import compare, tolerance_for
+from .example import check_example
 from .convention import ReferenceImpl, flatten, templates
 
 SCHEMA_VERSION = 1
@@ -319,30 +318,21 @@ def verify_golden(golden_dir, impl, *, ops=None, rtol=None, atol=None) -> list[d
         if supports is not None and not supports(op, attrs):
             results.append({"id": entry["id"], "op": op, "status": "skipped", "detail": "declined by supports()"})
             continue
-        checks = []
-        try:
-            got = forward_in_layout(impl, op, inputs, attrs)
-            per_op = (getattr(impl, "tolerances", None) or {}).get(op, {})
-            r, a, why = tolerance_for(got, rtol=rtol if rtol is not None else per_op.get("rtol"),
-                                      atol=atol if atol is not None else per_op.get("atol"))
-            if why != "given":   # no override: never stricter than the manifest asks
-                r, a = max(r, entry["tolerances"]["rtol"]), max(a, entry["tolerances"]["atol"])
-            tol = {"rtol": r, "atol": a}
-            checks.append(("forward", compare({k: arrays[f"output.{k}"] for k in entry["outputs"]}, got, **tol)))
-            if entry["differentiable"] and hasattr(impl, "vjp"):
-                cot = {k[len("cotangent."):]: v for k, v in arrays.items() if k.startswith("cotangent.")}
-                got_vjp = vjp_in_layout(impl, op, inputs, attrs, cot)
-                checks.append(("vjp", compare({k: arrays[f"vjp.{k}"] for k in entry["differentiable"]}, got_vjp,
-                                              what="gradient", **tol)))
-        except Exception as exc:  # the implementation under test failed: report, do not crash
-            raise_if_missing_extra(exc)
-            results.append({"id": entry["id"], "op": op, "status": "error",
-                            "detail": f"impl raised {type(exc).__name__}: {exc}"})
+        ref_out = {k: arrays[f"output.{k}"] for k in entry["outputs"]}
+        vjp = None
+        if entry["differentiable"] and hasattr(impl, "vjp"):
+            cot = {k[len("cotangent."):]: v for k, v in arrays.items() if k.startswith("cotangent.")}
+            vjp = (cot, {k: arrays[f"vjp.{k}"] for k in entry["differentiable"]})
+        check = check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol,
+                              at_least=(entry["tolerances"]["rtol"], entry["tolerances"]["atol"]))
+        if check.error is not None:
+            results.append({"id": entry["id"], "op": op, "status": "error", "detail": f"impl: {check.error}",
+                            "covered": list(check.covered), "not_covered": list(check.not_covered)})
             continue
-        failed = [(what, c) for what, c in checks if not c.passed]
-        status = "pass" if not failed else "mismatch"
-        detail = "; ".join(f"{what}: {c.describe()}" for what, c in (failed or checks))
-        results.append({"id": entry["id"], "op": op, "status": status, "detail": detail,
-                        "worst_ratio": max((c.ratio for _, c in checks), default=0.0),
-                        "tolerance": f"rtol={tol['rtol']:g}, atol={tol['atol']:g} ({why})"})
+        failed = [(what, c) for what, c in check.checks if not c.passed]
+        detail = "; ".join(f"{what}: {c.describe()}" for what, c in (failed or check.checks))
+        results.append({"id": entry["id"], "op": op, "status": "mismatch" if failed else "pass", "detail": detail,
+                        "worst_ratio": max((c.ratio for _, c in check.checks), default=0.0),
+                        "tolerance": check.tolerance, "covered": list(check.covered),
+                        "not_covered": list(check.not_covered)})
     return results

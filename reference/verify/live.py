@@ -21,9 +21,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from ..core.registry import registered_ops
-from .adapters import forward_in_layout, raise_if_missing_extra, vjp_in_layout
-from .compare import compare, tolerance_for
 from .convention import ReferenceImpl, flatten
+from .example import ExampleCheck, check_example, floating_grads
 
 
 
@@ -59,42 +58,27 @@ class LiveResult:
     reproduction: str | None = None
     tolerance: str = ""          # the tolerance the last comparison used, and why
     seed: int | None = None      # None: the derandomized search
+    covered: set = dataclasses.field(default_factory=set)       # gradient names compared (port's names)
+    not_covered: set = dataclasses.field(default_factory=set)   # gradients the port declared it lacks
 
     @property
     def passed(self) -> bool:
         return self.failure is None
 
 
-def _tolerance(impl, op, got, rtol, atol):
-    """Explicit ``rtol``/``atol``, else the port's ``tolerances[op]``, else the dtype default."""
-    per_op = (getattr(impl, "tolerances", None) or {}).get(op, {})
-    return tolerance_for(got, rtol=rtol if rtol is not None else per_op.get("rtol"),
-                         atol=atol if atol is not None else per_op.get("atol"))
-
-
-def _check_example(impl, reference, op, inputs, attrs, seed, rtol=None, atol=None):
-    """Returns (list of (what, Comparison), error text or None, tolerance text)."""
+def _check_example(impl, reference, op, inputs, attrs, seed, rtol=None, atol=None) -> ExampleCheck:
     ref_out = reference.forward(op, inputs, attrs)
-    try:
-        got = forward_in_layout(impl, op, inputs, attrs)
-    except Exception as exc:
-        raise_if_missing_extra(exc)
-        return [], f"forward raised {type(exc).__name__}: {exc}", ""
-    r, a, why = _tolerance(impl, op, got, rtol, atol)
-    used = f"rtol={r:g}, atol={a:g} ({why})"
-    checks = [("forward", compare(ref_out, got, rtol=r, atol=a))]
+    vjp = None
     if hasattr(impl, "vjp") and reference.has_vjp(op):
-        rng = np.random.default_rng(seed)
-        cot = {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
-        ref_grads = reference.vjp(op, inputs, attrs, cot)
-        ref_grads = {k: v for k, v in ref_grads.items() if np.issubdtype(np.asarray(inputs[k]).dtype, np.floating)}
-        try:
-            got_grads = vjp_in_layout(impl, op, inputs, attrs, cot)
-        except Exception as exc:
-            raise_if_missing_extra(exc)
-            return checks, f"vjp raised {type(exc).__name__}: {exc}", used
-        checks.append(("vjp", compare(ref_grads, got_grads, rtol=r, atol=a, what="gradient")))
-    return checks, None, used
+        cot = cotangents(ref_out, seed)
+        vjp = (cot, floating_grads(inputs, reference.vjp(op, inputs, attrs, cot)))
+    return check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol)
+
+
+def cotangents(ref_out, seed) -> dict:
+    """The verifier's random cotangents for one example (standard normal, from ``seed``)."""
+    rng = np.random.default_rng(seed)
+    return {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
 
 
 @contextlib.contextmanager
@@ -144,11 +128,14 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
             result.skipped += 1
             assume(False)
         result.examples += 1
-        checks, error, result.tolerance = _check_example(impl, reference, op, inputs, attrs, cot_seed, rtol, atol)
-        for what, c in checks:
+        check = _check_example(impl, reference, op, inputs, attrs, cot_seed, rtol, atol)
+        result.tolerance = check.tolerance or result.tolerance
+        result.covered.update(check.covered)
+        result.not_covered.update(check.not_covered)
+        for what, c in check.checks:
             if c.passed and c.ratio >= result.worst_ratio:
                 result.worst_ratio, result.worst = c.ratio, f"{what}: {c.describe()}"
-        bad = error or "; ".join(f"{what}: {c.describe()}" for what, c in checks if not c.passed)
+        bad = None if check.passed else check.describe()
         if bad:
             result.failure = bad
             result.counterexample = (inputs, attrs, cot_seed)
@@ -165,7 +152,7 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
     except AssertionError:
         inputs, attrs, cot_seed = result.counterexample
         with_vjp = hasattr(impl, "vjp") and reference.has_vjp(op)
-        result.reproduction = reproduction(op, inputs, attrs, impl_spec, cot_seed if with_vjp else None)
+        result.reproduction = reproduction(op, inputs, attrs, impl_spec, cot_seed if with_vjp else None, rtol, atol)
     return result
 
 
@@ -178,25 +165,21 @@ def _literal(value) -> str:
     return repr(value)
 
 
-def reproduction(op, inputs, attrs, impl_spec, cotangent_seed=None) -> str:
-    """A runnable snippet comparing the implementation with the reference on one example: the
-    forward, and (when ``cotangent_seed`` is given) the VJP with the same random cotangents the
-    verifier used, so a bug in the gradients only shows too."""
-    module, attr = impl_spec.split(":") if ":" in impl_spec else ("reference.verify.convention", "ReferenceImpl()")
-    lines = ["import importlib", "import numpy as np",
-             f"from {module} import {attr.split('(')[0]} as impl" if ":" in impl_spec else "",
-             "from reference.verify.adapters import forward_in_layout",
-             "from reference.verify.convention import ReferenceImpl",
-             "inputs = {"]
+def reproduction(op, inputs, attrs, impl_spec, cotangent_seed=None, rtol=None, atol=None) -> str:
+    """A runnable snippet that reruns one example (the shrunk inputs and every attribute, masks
+    included) through :func:`reference.verify.example.show_example`: forward and (when
+    ``cotangent_seed`` is given) the VJP with the verifier's own cotangents, printed side by side
+    in the port's names and layout, with the worst entry."""
+    lines = ["import importlib", "import numpy as np"]
+    if ":" in impl_spec:
+        module, attr = impl_spec.split(":")
+        lines.append(f"from {module} import {attr} as impl")
+    else:
+        lines += ["from reference.verify.convention import ReferenceImpl", "impl = ReferenceImpl()"]
+    lines += ["from reference.verify.example import show_example", "inputs = {"]
     lines += [f"    {k!r}: {_literal(v)}," for k, v in inputs.items()]
     lines += ["}", "attrs = {"] + [f"    {k!r}: {_literal(v)}," for k, v in attrs.items()] + ["}"]
-    lines += [f"print('reference:', ReferenceImpl().forward({op!r}, inputs, attrs))",
-              f"print('impl:     ', forward_in_layout(impl, {op!r}, inputs, attrs))"]
-    if cotangent_seed is not None:
-        lines += ["from reference.verify.adapters import vjp_in_layout",
-                  f"out = ReferenceImpl().forward({op!r}, inputs, attrs)",
-                  f"rng = np.random.default_rng({int(cotangent_seed)})      # the verifier's cotangents",
-                  "cotangents = {k: rng.standard_normal(np.shape(v)) for k, v in out.items()}",
-                  f"print('reference vjp:', ReferenceImpl().vjp({op!r}, inputs, attrs, cotangents))",
-                  f"print('impl vjp:     ', vjp_in_layout(impl, {op!r}, inputs, attrs, cotangents))"]
-    return "\n".join(line for line in lines if line != "")
+    extra = "" if cotangent_seed is None else f", cotangent_seed={int(cotangent_seed)}"
+    extra += "".join(f", {k}={v!r}" for k, v in (("rtol", rtol), ("atol", atol)) if v is not None)
+    lines.append(f"show_example(impl, {op!r}, inputs, attrs{extra})")
+    return "\n".join(lines)

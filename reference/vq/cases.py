@@ -250,11 +250,11 @@ def _to_dk(inputs, attrs):
     return inputs, attrs
 
 
-def _from_dk(grads, attrs):
+def _grads_to_dk(grads, attrs):
     if attrs.get("layout", "KD") == "KD" and "codebook" in grads:
-        return {**grads, "codebook": np.asarray(grads["codebook"]).T}
+        return {**grads, "codebook": np.ascontiguousarray(np.asarray(grads["codebook"]).T)}
     return grads
 
 
-register_layout(Layout("DK", ("vq_loss", "vq_st", "nearest_codes", "quantise"), _to_dk, _from_dk,
-                       doc="the codebook passed as (D, K) with attrs['layout'] = 'DK'; its gradient comes back (K, D)"))
+register_layout(Layout("DK", ("vq_loss", "vq_st", "nearest_codes", "quantise"), _to_dk, _grads_to_dk,
+                       doc="the codebook passed as (D, K) with attrs['layout'] = 'DK'; its gradient compared (D, K)"))

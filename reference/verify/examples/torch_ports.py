@@ -5,8 +5,8 @@
 
 ``torch_onlstm``: an ON-LSTM layer written from the paper's equations in the authors'
 packed layout (rows ``[i_tilde | f_tilde | o | c_hat | i | f]``, two biases, weights
-(out, in)), VJPs by autograd. It implements the "paper" master input and no padding mask
-or DropConnect, and says so through ``supports``.
+(out, in), a DropConnect mask shaped like ``hh.weight``, a (B, T) padding mask), VJPs by
+autograd. It implements the "paper" master input only, and says so through ``supports``.
 """
 from __future__ import annotations
 
@@ -64,15 +64,17 @@ class TorchONLSTM:
     layouts = {"onlstm_layer": "authors"}
 
     def supports(self, op, attrs):
-        return attrs.get("master_input", "paper") == "paper" and attrs.get("mask") is None \
-            and attrs.get("weight_mask") is None
+        return attrs.get("master_input", "paper") == "paper"
 
-    def _run(self, inputs):
+    def _run(self, inputs, attrs):
         torch = _torch()
         leaves = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in inputs.items()}
         x, h, c = leaves["x"], leaves["h0"], leaves["c0"]
+        mask = None if attrs.get("mask") is None else torch.from_numpy(np.asarray(attrs["mask"], dtype=np.float64))
         w_ih, b_ih = leaves["params.cells.0.ih.0.weight"], leaves["params.cells.0.ih.0.bias"]
         w_hh, b_hh = leaves["params.cells.0.hh.weight"], leaves["params.cells.0.hh.bias"]
+        if attrs.get("weight_mask") is not None:   # DropConnect: (G, H), like hh.weight
+            w_hh = w_hh * torch.from_numpy(np.asarray(attrs["weight_mask"], dtype=np.float64))
         H = w_hh.shape[1]
         L = (w_hh.shape[0] - 4 * H) // 2
         cs = H // L
@@ -87,18 +89,20 @@ class TorchONLSTM:
             c3 = c.reshape(-1, L, cs)
             c3 = (torch.sigmoid(f) * overlap + cforget - overlap) * c3 + \
                  (torch.sigmoid(i) * overlap + cin - overlap) * torch.tanh(chat)
-            c = c3.reshape(-1, H)
-            h = (torch.sigmoid(o).reshape(-1, H)) * torch.tanh(c)
-            outs.append(h)
+            c_new = c3.reshape(-1, H)
+            h_new = (torch.sigmoid(o).reshape(-1, H)) * torch.tanh(c_new)
+            m = torch.ones((x.shape[1], 1), dtype=x.dtype) if mask is None else mask[:, t:t + 1]
+            c, h = m * c_new + (1 - m) * c, m * h_new + (1 - m) * h   # padding: the state is carried
+            outs.append(m * h_new)                                     # and the output is zero
         return {"out[0]": torch.stack(outs), "out[1]": h, "out[2]": c}, leaves
 
     def forward(self, op, inputs, attrs):
-        outputs, _ = self._run(inputs)
+        outputs, _ = self._run(inputs, attrs)
         return {k: v.detach().numpy() for k, v in outputs.items()}
 
     def vjp(self, op, inputs, attrs, cotangents):
         torch = _torch()
-        outputs, leaves = self._run(inputs)
+        outputs, leaves = self._run(inputs, attrs)
         return _vjp(torch, outputs, leaves, cotangents)
 
 

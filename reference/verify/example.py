@@ -1,0 +1,136 @@
+"""Checking an implementation on one example: the comparison live and golden checks share.
+
+The forward is compared output by output; the VJP, with given cotangents, gradient by gradient
+in the port's own layout (its names and shapes, :func:`~reference.verify.adapters.grads_in_port_layout`).
+A port that declares the gradients it computes (``impl.gradients = {op: ("x", "params.W")}``)
+is compared on those only: the others are reported as not covered, never as failures.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .adapters import declared_gradients, forward_in_layout, grads_in_port_layout, port_vjp, raise_if_missing_extra
+from .compare import Comparison, compare, tolerance_for
+
+
+@dataclasses.dataclass
+class ExampleCheck:
+    checks: list                      # (what, Comparison): "forward", then "vjp"
+    error: str | None = None          # the port raised
+    tolerance: str = ""               # the tolerance used, and why
+    covered: tuple = ()               # gradient names compared (the port's names)
+    not_covered: tuple = ()           # gradients the port declared it does not compute
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(c.passed for _, c in self.checks)
+
+    def describe(self) -> str:
+        return self.error or "; ".join(f"{what}: {c.describe()}" for what, c in self.checks if not c.passed)
+
+
+def tolerance(impl, op, got, rtol=None, atol=None, at_least=None):
+    """(rtol, atol, why): explicit ``rtol``/``atol``, else the port's ``tolerances[op]``, else the
+    dtype default of the port's outputs (never below ``at_least``, the golden file's own)."""
+    per_op = (getattr(impl, "tolerances", None) or {}).get(op, {})
+    r, a, why = tolerance_for(got, rtol=rtol if rtol is not None else per_op.get("rtol"),
+                              atol=atol if atol is not None else per_op.get("atol"))
+    if at_least is not None and why != "given":
+        r, a = max(r, at_least[0]), max(a, at_least[1])
+    return r, a, why
+
+
+_MISSING_HINT = ("; a port that does not compute some gradients declares the ones it does: "
+                 "impl.gradients = {op: (names...)}")
+
+
+def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol=None, at_least=None) -> ExampleCheck:
+    """Compare ``impl`` with the reference on one example.
+
+    ``ref_out``: the reference's outputs; ``vjp``: None, or ``(cotangents, reference gradients)``
+    with the gradients in this project's layout (floating inputs only)."""
+    try:
+        got = forward_in_layout(impl, op, inputs, attrs)
+    except Exception as exc:  # the port's own code failed: report, do not crash
+        raise_if_missing_extra(exc)
+        return ExampleCheck([], f"forward raised {type(exc).__name__}: {exc}")
+    r, a, why = tolerance(impl, op, got, rtol, atol, at_least)
+    result = ExampleCheck([("forward", compare(ref_out, got, rtol=r, atol=a))],
+                          tolerance=f"rtol={r:g}, atol={a:g} ({why})")
+    if vjp is None:
+        return result
+    cotangents, ref_grads = vjp
+    want = grads_in_port_layout(impl, op, ref_grads, attrs)
+    declared = declared_gradients(impl, op)
+    if declared is not None:
+        result.not_covered = tuple(k for k in want if k not in declared)
+        want = {k: v for k, v in want.items() if k in declared}
+    result.covered = tuple(want)
+    if not want:
+        return result
+    try:
+        got_grads = port_vjp(impl, op, inputs, attrs, cotangents)
+    except Exception as exc:
+        raise_if_missing_extra(exc)
+        result.error = f"vjp raised {type(exc).__name__}: {exc}"
+        return result
+    c = compare(want, got_grads, rtol=r, atol=a, what="gradient")
+    if any("missing" in p for p in c.problems):
+        c = Comparison(c.problems[:-1] + (c.problems[-1] + _MISSING_HINT,), c.worst, c.ratio, c.exact)
+    result.checks.append(("vjp", c))
+    return result
+
+
+def floating_grads(inputs, grads) -> dict:
+    """The gradients of floating inputs (integer inputs such as indices have none to compare)."""
+    return {k: v for k, v in grads.items() if k in inputs and np.issubdtype(np.asarray(inputs[k]).dtype, np.floating)}
+
+
+def show_example(impl, op, inputs, attrs, *, cotangent_seed=None, rtol=None, atol=None, file=None) -> ExampleCheck:
+    """Run ``impl`` and the reference on one example and print both side by side, in the port's
+    own names and layout: the inputs as the port receives them, each output and (with
+    ``cotangent_seed``, the verifier's cotangents) each gradient, then the verdict naming the
+    worst entry. This is what ``refspace verify``'s reproduction snippet calls."""
+    import sys
+
+    from .adapters import port_layout, to_port_layout
+    from .convention import ReferenceImpl
+    from .live import cotangents
+
+    out = file or sys.stdout
+    reference = ReferenceImpl()
+    ref_out = reference.forward(op, inputs, attrs)
+    vjp = None
+    if cotangent_seed is not None and hasattr(impl, "vjp") and reference.has_vjp(op):
+        cot = cotangents(ref_out, cotangent_seed)
+        vjp = (cot, floating_grads(inputs, reference.vjp(op, inputs, attrs, cot)))
+    check = check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol)
+    fin, fattrs = to_port_layout(impl, op, inputs, attrs)
+    fmt = dict(precision=10, threshold=200, max_line_width=110)
+    layout = port_layout(impl, op)
+    print(f"{op}, as the port receives it (layout {layout or 'refspace'}):", file=out)
+    for k, v in {**fin, **{f"attrs[{k!r}]": v for k, v in fattrs.items()}}.items():
+        print(f"  {k} = {np.array2string(np.asarray(v), **fmt) if isinstance(v, np.ndarray) else repr(v)}", file=out)
+
+    def side_by_side(title, ref, got):
+        print(title, file=out)
+        for k, v in ref.items():
+            g = got.get(k) if isinstance(got, dict) else None
+            print(f"  {k}: reference {np.array2string(np.asarray(v), **fmt)}", file=out)
+            print(f"  {' ' * len(k)}  impl      {'missing' if g is None else np.array2string(np.asarray(g), **fmt)}",
+                  file=out)
+
+    try:
+        side_by_side("forward:", ref_out, forward_in_layout(impl, op, inputs, attrs))
+        if vjp is not None and check.covered:
+            want = {k: v for k, v in grads_in_port_layout(impl, op, vjp[1], attrs).items() if k in check.covered}
+            side_by_side(f"gradients (cotangents from seed {cotangent_seed}):", want,
+                         port_vjp(impl, op, inputs, attrs, vjp[0]))
+    except Exception as exc:  # already in the verdict
+        print(f"  (the port raised {type(exc).__name__}: {exc})", file=out)
+    if check.not_covered:
+        print(f"not covered (declared by the port): {', '.join(check.not_covered)}", file=out)
+    print(f"verdict: {'pass' if check.passed else 'MISMATCH: ' + check.describe()} ({check.tolerance})", file=out)
+    return check
