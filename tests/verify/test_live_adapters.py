@@ -9,7 +9,7 @@ import pytest
 from reference import cli
 from reference.verify.adapters import load_impl
 from reference.verify.golden import FROZEN_DIR as FROZEN
-from reference.verify.convention import ReferenceImpl, flatten, templates
+from reference.verify.convention import ReferenceImpl
 from reference.verify.examples import numpy_ports
 from reference.verify.live import verify_live
 
