@@ -37,6 +37,7 @@ def _cmd_verify(args) -> int:
     if args.json:
         print(json.dumps({"op": r.op, "passed": r.passed, "examples": r.examples, "skipped": r.skipped,
                           "seed": r.seed, "tolerance": r.tolerance, "worst": r.worst, "failure": r.failure,
+                          "covered": sorted(r.covered), "not_covered": sorted(r.not_covered),
                           "reproduction": r.reproduction}, indent=2))
         return EXIT_OK if r.passed else EXIT_FAILED
     print(f"verify {r.op}: {args.impl} against the reference (live, hypothesis)")
@@ -45,6 +46,7 @@ def _cmd_verify(args) -> int:
     if r.passed:
         print(f"  verdict: pass ({r.examples} examples, {r.skipped} declined by supports())")
         print(f"  closest call: {r.worst or 'exact'}")
+        print(f"  coverage: {r.op}: {_coverage(impl, r.covered, r.not_covered)}")
         return EXIT_OK
     inputs, attrs, _ = r.counterexample
     print(f"  verdict: MISMATCH (after {r.examples} examples, shrunk)")
@@ -52,7 +54,16 @@ def _cmd_verify(args) -> int:
     print("  minimal counterexample: " + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in inputs.items())
           + f"; attrs {({k: v for k, v in attrs.items() if not hasattr(v, 'shape')})}")
     print("  reproduction:\n" + "\n".join("    " + line for line in r.reproduction.splitlines()))
+    print(f"  coverage: {r.op}: {_coverage(impl, r.covered, r.not_covered)}")
     return EXIT_FAILED
+
+
+def _coverage(impl, covered, not_covered) -> str:
+    """What was checked of one op: forward, the gradients compared, those the port declared it lacks."""
+    grads = (f"gradients {', '.join(sorted(covered))}" if covered
+             else "no gradients" + ("" if hasattr(impl, "vjp") else " (the port has no vjp)"))
+    missing = f"; not covered (declared by the port): {', '.join(sorted(not_covered))}" if not_covered else ""
+    return f"forward, {grads}{missing}"
 
 
 def _verify_golden(args, impl) -> int:
@@ -76,6 +87,13 @@ def _verify_golden(args, impl) -> int:
             print(f"  skipped {len(skipped)} cases (not implemented or declined): {', '.join(ops)}")
         counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "mismatch", "error", "skipped")}
         print("  " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        checked_ops = sorted({r["op"] for r in results if r["status"] != "skipped"})
+        print(f"  coverage: {len(checked_ops)} of {len({r['op'] for r in results})} ops")
+        for op in checked_ops:
+            mine = [r for r in results if r["op"] == op and r["status"] != "skipped"]
+            covered = {g for r in mine for g in r.get("covered", ())}
+            lacking = {g for r in mine for g in r.get("not_covered", ())}
+            print(f"    {op} ({len(mine)} cases): {_coverage(impl, covered, lacking)}")
     bad = [r for r in results if r["status"] in ("mismatch", "error")]
     checked = [r for r in results if r["status"] != "skipped"]
     if not checked:

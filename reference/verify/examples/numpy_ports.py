@@ -10,7 +10,10 @@ shrunk to a small example:
 ``ema_no_bias_correction``  the bias-corrected EMA without the 1 - decay^t correction
 ``mean_as_sum``             the VQ loss's "mean" reduction computed as a sum
 
-and ``float32``, a correct port in single precision (the reference run on float32 inputs).
+and ``float32``, a correct port in single precision (the reference run on float32 inputs);
+``no_state_gradients``, a correct LSTM port that computes no gradient for the initial states
+and declares the gradients it does compute (``no_state_gradients_undeclared`` does not declare
+them, and fails).
 """
 from __future__ import annotations
 
@@ -86,8 +89,26 @@ class Float32(Port):
         return self._ref.vjp(op, *self.patch(op, inputs, attrs), self._single(cotangents))
 
 
+class NoStateGradients(Port):
+    """Computes no gradient for the initial states (h0/c0, h_prev/c_prev) and says so in
+    ``gradients``: those are reported as not covered, the rest is compared."""
+
+    STATES = ("h0", "c0", "h_prev", "c_prev")
+
+    def __init__(self, ops=("lstm_cell", "lstm_layer"), declare=True):
+        super().__init__(ops)
+        if declare:
+            self.gradients = {"lstm_cell": ("x", "params.W", "params.U", "params.b"),
+                              "lstm_layer": ("x", "params.W", "params.U", "params.b")}
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        return {k: v for k, v in super().vjp(op, inputs, attrs, cotangents).items() if k not in self.STATES}
+
+
 correct = Port()
 float32 = Float32()
+no_state_gradients = NoStateGradients()
+no_state_gradients_undeclared = NoStateGradients(declare=False)
 other_master_input = OtherMasterInput(ops=("onlstm_cell", "onlstm_layer"))
 transposed_recurrent = TransposedRecurrent(ops=("lstm_cell", "lstm_layer"))
 ema_no_bias_correction = EMANoBiasCorrection(ops=("ema_update",))
