@@ -82,9 +82,9 @@ def _verify_golden(args, impl) -> int:
             elif r["status"] != "skipped":
                 print(f"  {r['id']:<22} {r['status'].upper():<9} {r['detail']}")
         skipped = [r for r in results if r["status"] == "skipped"]
-        if skipped:
-            ops = sorted({r["op"] for r in skipped})
-            print(f"  skipped {len(skipped)} cases (not implemented or declined): {', '.join(ops)}")
+        for why in sorted({r["detail"] for r in skipped}):
+            mine = [r for r in skipped if r["detail"] == why]
+            print(f"  skipped {len(mine)} cases ({why}): {', '.join(sorted({r['op'] for r in mine}))}")
         counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "mismatch", "error", "skipped")}
         print("  " + ", ".join(f"{n} {s}" for s, n in counts.items()))
         checked_ops = sorted({r["op"] for r in results if r["status"] != "skipped"})

@@ -22,6 +22,7 @@ class ExampleCheck:
     tolerance: str = ""               # the tolerance used, and why
     covered: tuple = ()               # gradient names compared (the port's names)
     not_covered: tuple = ()           # gradients the port declared it does not compute
+    float64: bool = True              # the port's floating outputs are all float64
 
     @property
     def passed(self) -> bool:
@@ -58,7 +59,10 @@ def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol
         return ExampleCheck([], f"forward raised {type(exc).__name__}: {exc}")
     r, a, why = tolerance(impl, op, got, rtol, atol, at_least)
     result = ExampleCheck([("forward", compare(ref_out, got, rtol=r, atol=a))],
-                          tolerance=f"rtol={r:g}, atol={a:g} ({why})")
+                          tolerance=f"rtol={r:g}, atol={a:g} ({why})",
+                          float64=not isinstance(got, dict) or all(
+                              np.asarray(v).dtype == np.float64 for v in got.values()
+                              if np.issubdtype(np.asarray(v).dtype, np.floating)))
     if vjp is None:
         return result
     cotangents, ref_grads = vjp

@@ -115,21 +115,36 @@ def _fsq_surrogate(z0, levels, bound="shrink"):
     return lambda z: smooth(z) + offset
 
 
+def _fsq_label(s):
+    return (f"levels {tuple(s['levels'])}" + (f" {s['bound']}" if "bound" in s else "")
+            + (" at the rounding boundary" if s.get("boundary") else ""))
+
+
 @register("fsq", "finite scalar quantisation, straight-through on the rounding",
           source="Mentzer et al. 2023 (beyond the article)", inputs=("z",), attributes=("levels", "bound"),
           forward=fsq.fsq_forward, backward=fsq.fsq_backward,
-          edges=(dict(N=4, levels=(3, 4, 5)), dict(N=5, levels=(2, 4, 3), bound="expand")),
+          edges=(dict(N=4, levels=(3, 4, 5)), dict(N=5, levels=(2, 4, 3), bound="expand"),
+                 dict(N=3, levels=(4, 6, 3), boundary=True), dict(N=3, levels=(2, 4, 5), bound="expand", boundary=True)),
           sizes=st.one_of(
               st.fixed_dictionaries({"N": st.integers(1, 4),
                                      "levels": st.lists(st.integers(3, 6), min_size=1, max_size=3).map(tuple)}),
               st.fixed_dictionaries({"N": st.integers(1, 4), "bound": st.just("expand"),
                                      "levels": st.lists(st.integers(2, 6), min_size=1, max_size=3).map(tuple)})),
-          surrogate=_fsq_surrogate,
-          label=lambda s: f"levels {tuple(s['levels'])}" + (f" {s['bound']}" if "bound" in s else ""))
-def _fsq(rng, N, levels, bound=None):
-    """bound None: the default ("shrink", the attribute left out); "expand" supports 2 levels."""
+          surrogate=_fsq_surrogate, label=_fsq_label)
+def _fsq(rng, N, levels, bound=None, boundary=False):
+    """bound None: the default ("shrink", the attribute left out); "expand" supports 2 levels.
+    ``boundary``: the first row (and the first channel of the second) sits on a rounding
+    boundary: ``z = -shift`` makes ``tanh(z + shift) = 0`` exactly, so an even level count's
+    bounded value is exactly -0.5 (half to even gives 0, half away from zero -1). Only in
+    float64: the golden edge cases have it, the live search does not draw it (a correct
+    float32 port sees a value one rounding away from the boundary)."""
     attrs = {"levels": list(levels), **({} if bound is None else {"bound": bound})}
-    return (1.5 * rng.standard_normal((N, len(levels))),), attrs
+    z = 1.5 * rng.standard_normal((N, len(levels)))
+    if boundary:
+        z[0] = -fsq.shifts(levels, bound or "shrink")
+        if N > 1:
+            z[1, 0] = z[0, 0]
+    return (z,), attrs
 
 
 @register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)",

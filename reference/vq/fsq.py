@@ -46,12 +46,23 @@ def _levels(levels, d: int, bound: str = "shrink") -> np.ndarray:
     return L.astype(np.int64)
 
 
-def _bound(z, L, bound: str = "shrink"):
+def _constants(L, bound):
+    """(half_l, offset, shift) per channel: the bounded value is ``tanh(z + shift) half_l - offset``."""
     half_l = (L - 1) * BOUNDS[bound] / 2
     offset = np.where(L % 2 == 0, 0.5, 0.0)
-    shift = np.arctanh(offset / half_l)
+    return half_l, offset, np.arctanh(offset / half_l)
+
+
+def _bound(z, L, bound: str = "shrink"):
+    half_l, offset, shift = _constants(L, bound)
     t = np.tanh(z + shift)
     return t * half_l - offset, t, half_l
+
+
+def shifts(levels, bound: str = "shrink") -> np.ndarray:
+    """The per-channel shift ``arctanh(offset / half_l)`` inside the tanh (0 for odd level
+    counts). ``z = -shift`` puts an even channel exactly on the rounding boundary -0.5."""
+    return _constants(_levels(levels, len(levels), bound), bound)[2]
 
 
 def fsq_forward(z, levels, *, bound: str = "shrink"):

@@ -31,7 +31,7 @@ def test_regenerating_reproduces_the_frozen_set(tmp_path):
 
 def test_format_is_plain_and_covers_every_registered_op():
     manifest = load_manifest(FROZEN)
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == 2
     assert {op.name for op in registered_ops()} == {c["op"] for c in manifest["cases"]}
     for case in manifest["cases"]:
         with np.load(os.path.join(FROZEN, case["file"]), allow_pickle=False) as data:

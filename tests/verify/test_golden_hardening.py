@@ -98,7 +98,7 @@ def _set(path, value):
 MALFORMED = [  # (edit, the field the one-line message must name)
     (_set(["cases"], KeyError), "cases"),
     (_set(["cases"], {"a": 1}), "cases"),
-    (_set(["schema_version"], 2), "schema_version"),
+    (_set(["schema_version"], 3), "schema_version"),
     (_set(["cases", 0, "file"], KeyError), "cases[0].file"),
     (_set(["cases", 0, "file"], 3), "cases[0].file"),
     (_set(["cases", 0, "tolerances"], [1e-7, 1e-9]), "cases[0].tolerances"),

@@ -47,7 +47,12 @@ def test_a_port_may_set_its_own_tolerance_per_op():
 
 def test_golden_files_accept_a_correct_float32_port():
     results = verify_golden(FROZEN_DIR, numpy_ports.float32)
-    assert results and all(r["status"] == "pass" for r in results), [r for r in results if r["status"] != "pass"]
+    boundary = {r["id"] for r in results if r["status"] == "skipped"}
+    # cases on a rounding boundary hold it in float64 only: skipped, saying why
+    assert boundary and all(r["detail"].startswith("rounding boundary") and r["op"] == "fsq"
+                            for r in results if r["status"] == "skipped")
+    assert all(r["status"] == "pass" for r in results if r["id"] not in boundary), \
+        [r for r in results if r["status"] != "pass"]
     assert any("float32" in r["tolerance"] for r in results)
 
 
