@@ -36,3 +36,6 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+pytest_plugins = ["pytester"]   # the conformance plug-in's tests run pytest in a subprocess

@@ -292,49 +292,48 @@ def load_case(golden_dir, entry, schema_version: int = SCHEMA_VERSION) -> dict:
 
 
 def verify_golden(golden_dir, impl, *, ops=None, rtol=None, atol=None) -> list[dict]:
-    """Check ``impl`` against every golden case it supports. Returns one result per case.
+    """Check ``impl`` against every golden case it supports. Returns one result per case
+    (:func:`verify_case`)."""
+    manifest = load_manifest(golden_dir)
+    allowed = allowed_functions()
+    return [verify_case(golden_dir, manifest, entry, impl, rtol=rtol, atol=atol, allowed=allowed)
+            for entry in manifest["cases"] if ops is None or entry["op"] in ops]
+
+
+def verify_case(golden_dir, manifest, entry, impl, *, rtol=None, atol=None, allowed=None) -> dict:
+    """Check ``impl`` on one case of a loaded manifest: a dict with ``id``, ``op``, ``status``
+    ("pass", "mismatch", "error" or "skipped"), ``detail`` and, when compared, ``tolerance``,
+    ``worst_ratio``, ``covered`` and ``not_covered`` (gradient names, the port's).
 
     Tolerances: ``rtol``/``atol`` when given, else the port's ``tolerances[op]``, else the larger
     of the manifest's (for float64) and the default of the port's output precision."""
-    manifest = load_manifest(golden_dir)
-    allowed = allowed_functions()
-    results = []
-    for entry in manifest["cases"]:
-        op = entry["op"]
-        if ops is not None and op not in ops:
-            continue
-        if op not in getattr(impl, "ops", ()):
-            results.append({"id": entry["id"], "op": op, "status": "skipped", "detail": "not implemented by impl"})
-            continue
-        arrays = load_case(golden_dir, entry, manifest["schema_version"])
-        inputs = {k: arrays[f"input.{k}"] for k in entry["inputs"]}
-        attrs = dict(entry["attributes"])
-        attrs.update({k: resolve_function(v, allowed) for k, v in entry.get("function_attributes", {}).items()})
-        attrs.update({k: arrays[f"attr.{k}"] for k in entry["array_attributes"]})
-        supports = getattr(impl, "supports", None)
-        if supports is not None and not supports(op, attrs):
-            results.append({"id": entry["id"], "op": op, "status": "skipped", "detail": "declined by supports()"})
-            continue
-        ref_out = {k: arrays[f"output.{k}"] for k in entry["outputs"]}
-        vjp = None
-        if entry["differentiable"] and hasattr(impl, "vjp"):
-            cot = {k[len("cotangent."):]: v for k, v in arrays.items() if k.startswith("cotangent.")}
-            vjp = (cot, {k: arrays[f"vjp.{k}"] for k in entry["differentiable"]})
-        check = check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol,
-                              at_least=(entry["tolerances"]["rtol"], entry["tolerances"]["atol"]))
-        if "rounding_boundary" in entry["flags"] and check.error is None and not check.float64:
-            results.append({"id": entry["id"], "op": op, "status": "skipped",
-                            "detail": "rounding boundary: the inputs sit on it in float64 only, and the port "
-                                      "returns lower precision"})
-            continue
-        if check.error is not None:
-            results.append({"id": entry["id"], "op": op, "status": "error", "detail": f"impl: {check.error}",
-                            "covered": list(check.covered), "not_covered": list(check.not_covered)})
-            continue
-        failed = [(what, c) for what, c in check.checks if not c.passed]
-        detail = "; ".join(f"{what}: {c.describe()}" for what, c in (failed or check.checks))
-        results.append({"id": entry["id"], "op": op, "status": "mismatch" if failed else "pass", "detail": detail,
-                        "worst_ratio": max((c.ratio for _, c in check.checks), default=0.0),
-                        "tolerance": check.tolerance, "covered": list(check.covered),
-                        "not_covered": list(check.not_covered)})
-    return results
+    allowed = allowed_functions() if allowed is None else allowed
+    op = entry["op"]
+    result = {"id": entry["id"], "op": op}
+    if op not in getattr(impl, "ops", ()):
+        return {**result, "status": "skipped", "detail": "not implemented by impl"}
+    arrays = load_case(golden_dir, entry, manifest["schema_version"])
+    inputs = {k: arrays[f"input.{k}"] for k in entry["inputs"]}
+    attrs = dict(entry["attributes"])
+    attrs.update({k: resolve_function(v, allowed) for k, v in entry.get("function_attributes", {}).items()})
+    attrs.update({k: arrays[f"attr.{k}"] for k in entry["array_attributes"]})
+    supports = getattr(impl, "supports", None)
+    if supports is not None and not supports(op, attrs):
+        return {**result, "status": "skipped", "detail": "declined by supports()"}
+    ref_out = {k: arrays[f"output.{k}"] for k in entry["outputs"]}
+    vjp = None
+    if entry["differentiable"] and hasattr(impl, "vjp"):
+        cot = {k[len("cotangent."):]: v for k, v in arrays.items() if k.startswith("cotangent.")}
+        vjp = (cot, {k: arrays[f"vjp.{k}"] for k in entry["differentiable"]})
+    check = check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol,
+                          at_least=(entry["tolerances"]["rtol"], entry["tolerances"]["atol"]))
+    if "rounding_boundary" in entry["flags"] and check.error is None and not check.float64:
+        return {**result, "status": "skipped",
+                "detail": "rounding boundary: the inputs sit on it in float64 only, and the port returns lower precision"}
+    result.update(covered=list(check.covered), not_covered=list(check.not_covered))
+    if check.error is not None:
+        return {**result, "status": "error", "detail": f"impl: {check.error}"}
+    failed = [(what, c) for what, c in check.checks if not c.passed]
+    return {**result, "status": "mismatch" if failed else "pass",
+            "detail": "; ".join(f"{what}: {c.describe()}" for what, c in (failed or check.checks)),
+            "worst_ratio": max((c.ratio for _, c in check.checks), default=0.0), "tolerance": check.tolerance}
