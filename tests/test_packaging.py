@@ -49,3 +49,6 @@ def test_the_wheel_contains_every_module_and_the_golden_data(tmp_path):
                 for p in (REPO / package).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert expected - inside == set()
     assert "reference/verify/golden_data/manifest.json" in inside
+    entry_points = next(n for n in inside if n.endswith(".dist-info/entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[pytest11]" in text and "refspace = reference.verify.pytest_plugin" in text   # porters' plug-in
