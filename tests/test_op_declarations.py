@@ -155,5 +155,10 @@ def test_the_signature_command(capsys):
 
     assert cli.main(["check", "--signature", "onlstm_layer"]) == 0
     out = capsys.readouterr().out
-    assert "params.U" in out and "mask=" in out and "out[2]" in out
+    assert "params.U" in out and "mask: None | array (3, 4)" in out and "out[2]" in out
+    assert "master_input: 'paper' | 'article'" in out
+    # each layout: what a port declaring it receives, and one gradient per foreign parameter
+    assert "layout 'authors'" in out and "gradients x (4, 3, 2) float64, h0 (3, 6) float64, c0 (3, 6) float64, " \
+        "params.cells.0.ih.0.weight (30, 2) float64, params.cells.0.ih.0.bias (30,) float64, " \
+        "params.cells.0.hh.weight (30, 6) float64, params.cells.0.hh.bias (30,) float64" in out
     assert cli.main(["check", "--signature", "nosuch"]) == 2

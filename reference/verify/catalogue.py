@@ -47,11 +47,24 @@ def markdown_table(rows) -> str:
     return "\n".join(lines)
 
 
+def _attribute_values(values) -> str:
+    """The values one attribute takes across the seeded cases, e.g. "None | array (3, 4) bool"."""
+    seen = []
+    for v in values:
+        text = (f"array {tuple(v.shape)} {v.dtype}" if isinstance(v, np.ndarray)
+                else v.__qualname__ if callable(v) else repr(v))
+        if text not in seen:
+            seen.append(text)
+    return " | ".join(seen)
+
+
 def signature(name: str) -> dict:
     """What a port of ``name`` receives and returns, in the calling convention of
     :mod:`reference.verify.convention`: flat input names with the shapes and dtypes of the first
-    seeded case, the declared attributes (with that case's values), the outputs and, for
-    differentiable ops, the gradients."""
+    seeded case, each declared attribute with the values the seeded cases give it, the outputs,
+    for differentiable ops the gradients, and each foreign layout that applies (the input and
+    gradient names and shapes a port declaring it sees)."""
+    from ..core.layouts import registered_layouts
     from .convention import ReferenceImpl, flatten
 
     ops = {op.name: op for op in registered_ops()}
@@ -60,33 +73,44 @@ def signature(name: str) -> dict:
     op = ops[name]
     rng = np.random.default_rng(0)
     if op.differentiable:
-        case = op.cases(rng)[0]
-        inputs, attrs = flatten(case.inputs, case.names), dict(case.attrs)
+        cases = [(flatten(c.inputs, c.names), dict(c.attrs)) for c in op.cases(rng)]
     else:
-        inputs, attrs = op.example(rng)
+        cases = [op.example(rng)]
+    inputs, attrs = cases[0]
     impl = ReferenceImpl()
     outputs = impl.forward(name, inputs, attrs)
     describe = lambda arrays: [{"name": k, "shape": list(np.shape(v)), "dtype": str(np.asarray(v).dtype)}
                                for k, v in arrays.items()]
     out = {"op": name, "source": op.source, "kind": "differentiable" if op.differentiable else "forward only",
            "declared_inputs": list(op.inputs), "inputs": describe(inputs),
-           "attributes": {k: (attrs[k] if not isinstance(attrs.get(k), np.ndarray) else f"array {attrs[k].shape}")
-                          if k in attrs else None for k in op.attributes},
-           "outputs": describe(outputs)}
+           "attributes": {k: _attribute_values(a.get(k) for _, a in cases) for k in op.attributes},
+           "outputs": describe(outputs), "layouts": {}}
+    grads = None
     if op.differentiable:
         cot = {k: np.ones(np.shape(v)) for k, v in outputs.items() if np.issubdtype(np.asarray(v).dtype, np.floating)}
-        out["gradients"] = describe(impl.vjp(name, inputs, attrs, cot))
+        grads = impl.vjp(name, inputs, attrs, cot)
+        out["gradients"] = describe(grads)
+    for layout in registered_layouts().values():
+        if name in layout.ops:
+            foreign, fattrs = layout.to_foreign(inputs, attrs)
+            out["layouts"][layout.name] = {"doc": layout.doc, "inputs": describe(foreign),
+                                           "gradients": describe(layout.grads_to_foreign(grads, attrs)) if grads else []}
     return out
 
 
 def signature_text(sig: dict) -> str:
     fmt = lambda rows: ", ".join(f"{r['name']} {tuple(r['shape'])} {r['dtype']}" for r in rows) or "(none)"
-    attrs = ", ".join(f"{k}={v!r}" if not callable(v) else f"{k}={v.__qualname__}" for k, v in sig["attributes"].items())
     lines = [f"{sig['op']} ({sig['kind']}; {sig['source']})",
              f"  inputs      {fmt(sig['inputs'])}",
-             f"  attributes  {attrs or '(none)'}",
+             "  attributes  " + ("; ".join(f"{k}: {v}" for k, v in sig["attributes"].items()) or "(none)"),
              f"  outputs     {fmt(sig['outputs'])}"]
     if "gradients" in sig:
         lines.append(f"  gradients   {fmt(sig['gradients'])}")
-    lines.append("  (shapes of the first seeded case; parameters are flattened as params.<field>)")
+    for name, layout in sig.get("layouts", {}).items():
+        lines.append(f"  layout {name!r}: {layout['doc']}")
+        lines.append(f"    inputs    {fmt(layout['inputs'])}")
+        if layout["gradients"]:
+            lines.append(f"    gradients {fmt(layout['gradients'])}")
+    lines.append("  (shapes of the first seeded case; attributes: the values the seeded cases give them; "
+                 "parameters are flattened as params.<field>)")
     return "\n".join(lines)
