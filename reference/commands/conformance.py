@@ -48,11 +48,15 @@ def _cmd_verify(args) -> int:
         print(f"  closest call: {r.worst or 'exact'}")
         print(f"  coverage: {r.op}: {_coverage(impl, r.covered, r.not_covered)}")
         return EXIT_OK
-    inputs, attrs, _ = r.counterexample
+    from ..verify.adapters import to_port_layout
+
+    inputs, attrs = to_port_layout(impl, r.op, *r.counterexample[:2])
+    shown = lambda v: f"array {tuple(np.shape(v))}" if isinstance(v, np.ndarray) else repr(v)
     print(f"  verdict: MISMATCH (after {r.examples} examples, shrunk)")
     print(f"  {r.failure}")
-    print("  minimal counterexample: " + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in inputs.items())
-          + f"; attrs {({k: v for k, v in attrs.items() if not hasattr(v, 'shape')})}")
+    print("  minimal counterexample, as the port receives it: "
+          + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in inputs.items())
+          + "; attrs " + (", ".join(f"{k}={shown(v)}" for k, v in attrs.items()) or "none"))
     print("  reproduction:\n" + "\n".join("    " + line for line in r.reproduction.splitlines()))
     print(f"  coverage: {r.op}: {_coverage(impl, r.covered, r.not_covered)}")
     return EXIT_FAILED

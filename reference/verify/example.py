@@ -115,16 +115,19 @@ def show_example(impl, op, inputs, attrs, *, cotangent_seed=None, rtol=None, ato
     fmt = dict(precision=10, threshold=200, max_line_width=110)
     layout = port_layout(impl, op)
     print(f"{op}, as the port receives it (layout {layout or 'refspace'}):", file=out)
+    def show(label, value):   # continuation lines of an array aligned under its first entry
+        text = np.array2string(np.asarray(value), prefix=label, **fmt) if isinstance(value, np.ndarray) else repr(value)
+        print(label + text, file=out)
+
     for k, v in {**fin, **{f"attrs[{k!r}]": v for k, v in fattrs.items()}}.items():
-        print(f"  {k} = {np.array2string(np.asarray(v), **fmt) if isinstance(v, np.ndarray) else repr(v)}", file=out)
+        show(f"  {k} = ", v)
 
     def side_by_side(title, ref, got):
         print(title, file=out)
         for k, v in ref.items():
             g = got.get(k) if isinstance(got, dict) else None
-            print(f"  {k}: reference {np.array2string(np.asarray(v), **fmt)}", file=out)
-            print(f"  {' ' * len(k)}  impl      {'missing' if g is None else np.array2string(np.asarray(g), **fmt)}",
-                  file=out)
+            show(f"  {k}: reference ", np.asarray(v))
+            show(f"  {' ' * len(k)}  impl      ", "missing" if g is None else np.asarray(g))
 
     try:
         side_by_side("forward:", ref_out, forward_in_layout(impl, op, inputs, attrs))
