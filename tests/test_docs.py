@@ -30,7 +30,7 @@ def test_the_readme_sample_of_refspace_check_is_current(capsys):
     if not readme.exists():
         pytest.skip("no README beside the tests")
     text = readme.read_text()
-    sample = text[text.index("op                 cases"):]
+    sample = text[re.search(r"^op +cases +worst rel error", text, re.M).start():]
     sample = sample[:sample.index("```")].strip().splitlines()
     assert cli.main(["check"]) == 0
     actual = capsys.readouterr().out.strip().splitlines()
@@ -61,3 +61,17 @@ def test_every_op_names_its_source_and_is_covered():
         assert r["source"] and r["summary"], r["op"]
         assert r["golden"], f"{r['op']} has no golden vectors"
         assert r["check"] or r["kind"] == "forward only", r["op"]
+
+
+def test_the_readme_modules_example_runs(tmp_path, monkeypatch):
+    import pathlib
+    import re
+
+    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("no README beside the tests")
+    text = readme.read_text()
+    section = text[text.index("### Modules: shared weights"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code = code.replace("/tmp/lm.npz", str(tmp_path / "lm.npz"))
+    exec(compile(code, "README modules example", "exec"), {})     # its asserts are the checks

@@ -32,9 +32,10 @@ def _cmd_check(args) -> int:
                      "passed": r.passed, "failures": [{"case": c, "report": str(rep)} for c, rep in r.failures()]}
                     for r in results]}, indent=2))
         return EXIT_OK if ok else EXIT_FAILED
-    print(f"{'op':<18} {'cases':>5}  {'worst rel error':>15}  verdict")
+    width = max([18] + [len(r.name) for r in results])
+    print(f"{'op':<{width}} {'cases':>5}  {'worst rel error':>15}  verdict")
     for r in results:
-        print(f"{r.name:<18} {len(r.reports):>5}  {r.worst_rel_error:>15.2e}  {'pass' if r.passed else 'FAIL'}")
+        print(f"{r.name:<{width}} {len(r.reports):>5}  {r.worst_rel_error:>15.2e}  {'pass' if r.passed else 'FAIL'}")
     failed = [r for r in results if not r.passed]
     for r in failed:
         for label, rep in r.failures():

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..core.npzio import load_npz, save_npz
 from .module import Module, walk
-from .parameter import Parameter, State, Transposed
+from .parameter import State, Transposed
 
 TABLE = "__refspace_module__"
 FORMAT = 1

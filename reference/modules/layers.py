@@ -96,11 +96,17 @@ class Dense(Module):
 
 
 class Embedding(Module):
-    """Rows of ``weight`` (V, D) looked up by integer ids; repeated ids add their gradients."""
+    """Rows of ``weight`` (V, D) looked up by integer ids; repeated ids add their gradients.
+    ``weight`` may be given (a Parameter to share) instead of drawn."""
 
-    def __init__(self, vocab_size: int, dim: int, *, rng=None, name: str = "embedding"):
-        V, D = positive_int("vocab_size", vocab_size), positive_int("dim", dim)
-        self.weight = new_parameter((V, D), normal_init(1.0), rng, f"{name}.weight")
+    def __init__(self, vocab_size: int | None = None, dim: int | None = None, *, rng=None, weight=None,
+                 name: str = "embedding"):
+        if weight is None:
+            V, D = positive_int("vocab_size", vocab_size), positive_int("dim", dim)
+            weight = new_parameter((V, D), normal_init(1.0), rng, f"{name}.weight")
+        elif not isinstance(weight, Parameter) or weight.value.ndim != 2:
+            raise TypeError(f"weight: expected a 2-d Parameter (V, D) to share, got {weight!r}")
+        self.weight = weight
 
     def forward(self, ids):
         x, cache = embedding_forward(ids, self.weight.value)
