@@ -39,12 +39,6 @@ class ResidualParams:
     b3: np.ndarray
 
 
-def _dense(W, b, activation=None) -> Dense:
-    layer = Dense(kernel=Parameter(W, name="W"), activation=activation)
-    layer.b = Parameter(b, name="b")
-    return layer
-
-
 def _grads(vjp, cot, params, cls):
     return vjp(cot), cls(*(p.grad for p in params))
 
@@ -53,7 +47,7 @@ def dense_reuse_forward(x, params: DenseParams, *, K: int = 2):
     """One tanh Dense layer applied ``K`` times; returns (y, cache)."""
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
         raise ValueError(f"K: expected a positive number of calls, got {K!r}")
-    layer = _dense(params.W, params.b, "tanh")
+    layer = Dense.of(params.W, params.b, activation="tanh")
     y, vjp = Sequential(*[layer] * int(K)).forward(x)
     return y, (vjp, layer)
 
@@ -83,8 +77,8 @@ def tied_embedding_dense_backward(dy, cache):
 
 def residual_mlp_forward(x, params: ResidualParams):
     inp = Input("x")
-    d1, d2 = _dense(params.W1, params.b1, "tanh"), _dense(params.W2, params.b2, "tanh")
-    d3 = _dense(params.W3, params.b3)
+    d1, d2 = Dense.of(params.W1, params.b1, activation="tanh"), Dense.of(params.W2, params.b2, activation="tanh")
+    d3 = Dense.of(params.W3, params.b3)
     a = d1(inp)
     model = Model(inp, d3(Add()(d2(a), a)))
     y, vjp = model.forward(x)

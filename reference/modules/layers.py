@@ -63,20 +63,29 @@ class Activation(Module):
 
 
 class Dense(Module):
-    """``y = act(x W + b)``, W (in, out). ``kernel`` may be given instead of drawn: a
-    :class:`Parameter` to share, or a declared tie such as ``embedding.weight.T``."""
+    """``y = act(x W + b)``, W (in, out) drawn by ``init(rng, shape)`` (default U(+-1/sqrt(in)))
+    with a zero bias. ``kernel`` may be given instead of drawn: a :class:`Parameter` to share,
+    or a declared tie such as ``embedding.weight.T``."""
 
     def __init__(self, in_features: int | None = None, out_features: int | None = None, *, activation=None,
-                 bias: bool = True, rng=None, kernel=None, name: str = "dense"):
+                 bias: bool = True, rng=None, kernel=None, init=None, name: str = "dense"):
         if kernel is None:
             i, o = positive_int("in_features", in_features), positive_int("out_features", out_features)
-            kernel = new_parameter((i, o), uniform_init(i), rng, f"{name}.W")
+            kernel = new_parameter((i, o), init or uniform_init(i), rng, f"{name}.W")
         elif not isinstance(kernel, (Parameter, Transposed)):
             raise TypeError(f"kernel: expected a Parameter or a declared tie (p.T), got {type(kernel).__name__}")
         self.W = kernel
         self.b = Parameter(np.zeros(self.W.shape[1]), name=f"{name}.b", init=zeros_init) if bias else None
         self.activation = activation
         self._act = _activation(activation)
+
+    @classmethod
+    def of(cls, W, b=None, *, activation=None, name: str = "dense") -> "Dense":
+        """A Dense layer holding copies of the arrays ``W`` (in, out) and ``b`` (out,) (or no bias)."""
+        layer = cls(kernel=Parameter(W, name=f"{name}.W"), activation=activation, bias=b is not None, name=name)
+        if b is not None:
+            layer.b = Parameter(b, name=f"{name}.b", init=zeros_init)
+        return layer
 
     def forward(self, x):
         z, cache = affine_forward(x, self.W.value, None if self.b is None else self.b.value)

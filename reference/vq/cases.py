@@ -21,7 +21,7 @@ from ..core.layouts import Layout, register_layout
 from ..core.registry import register, register_forward_only
 from . import fsq, losses, quantise, rotation, straight_through
 from .assign import nearest_codes
-from .demo import MLP, mlp_backward, mlp_forward
+from .demo import MLP, mlp, mlp_backward, mlp_forward
 from .ema import EMAState, ema_update
 
 SHAPES = st.lists(st.integers(1, 3), min_size=1, max_size=2).map(tuple)
@@ -154,8 +154,8 @@ def _fsq(rng, N, levels, bound=None, boundary=False):
                                        "sizes": st.tuples(*(st.integers(1, 4) for _ in range(3)))}),
           label=lambda s: " -> ".join(map(str, s["sizes"])))
 def _mlp(rng, N, sizes):
-    p = MLP.init(sizes, rng)
-    p = MLP(p.W1, rng.uniform(0.2, 1, sizes[1]), p.W2, rng.uniform(0.2, 1, sizes[2]))   # non-zero biases
+    W1, _, W2, _ = (param.value for param in mlp(sizes, rng).parameters())
+    p = MLP(W1, rng.uniform(0.2, 1, sizes[1]), W2, rng.uniform(0.2, 1, sizes[2]))   # non-zero biases
     return (rng.standard_normal((N, sizes[0])), p), {}
 
 

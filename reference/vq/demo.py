@@ -22,45 +22,45 @@ from typing import Callable
 
 import numpy as np
 
-from ..ops.activations import tanh_backward, tanh_forward
-from ..ops.affine import affine_backward, affine_forward
-from ..ops.mse import mse_backward, mse_forward
 from ..core.validate import generator
+from ..modules import Dense, Parameter, ParameterOptimizer, Sequential
+from ..modules.layers import normal_init
+from ..ops.mse import mse_backward, mse_forward
 from ..optim import Adam
 from .ema import ema_init, ema_update
 from .losses import vq_loss_backward, vq_loss_forward
 from .quantise import quantise, vq_st_backward, vq_st_forward
 
 
+def mlp(sizes, rng) -> Sequential:
+    """The demo's encoder/decoder: Dense(a, h, tanh) then Dense(h, b), weights N(0, 1/fan_in),
+    zero biases."""
+    a, h, b = sizes
+    return Sequential(Dense(a, h, activation="tanh", init=normal_init(1 / np.sqrt(a)), rng=rng),
+                      Dense(h, b, init=normal_init(1 / np.sqrt(h)), rng=rng))
+
+
 @dataclasses.dataclass(frozen=True)
 class MLP:
-    """Two affine maps with a tanh between: ``tanh(x W1 + b1) W2 + b2``."""
+    """The arrays of :func:`mlp` ``tanh(x W1 + b1) W2 + b2``, as the ``vq_demo_mlp`` op takes them."""
 
     W1: np.ndarray
     b1: np.ndarray
     W2: np.ndarray
     b2: np.ndarray
 
-    @classmethod
-    def init(cls, sizes, rng):
-        generator("rng", rng)
-        a, h, b = sizes
-        return cls(rng.normal(0, 1 / np.sqrt(a), (a, h)), np.zeros(h), rng.normal(0, 1 / np.sqrt(h), (h, b)),
-                   np.zeros(b))
-
 
 def mlp_forward(x, p: MLP):
-    u, c1 = affine_forward(x, p.W1, p.b1)
-    h, c2 = tanh_forward(u)
-    y, c3 = affine_forward(h, p.W2, p.b2)
-    return y, (c1, c2, c3)
+    """:func:`mlp` holding ``p``'s arrays, on ``x``; returns (y, cache)."""
+    net = Sequential(Dense.of(p.W1, p.b1, activation="tanh"), Dense.of(p.W2, p.b2))
+    y, vjp = net.forward(x)
+    return y, (net, vjp)
 
 
 def mlp_backward(dy, cache):
-    c1, c2, c3 = cache
-    dh, dW2, db2 = affine_backward(dy, c3)
-    dx, dW1, db1 = affine_backward(tanh_backward(dh, c2), c1)
-    return dx, MLP(dW1, db1, dW2, db2)
+    net, vjp = cache
+    (dx,) = vjp(dy)
+    return dx, MLP(*(param.grad for param in net.parameters()))
 
 
 N_TRAIN, N_HELD_OUT = 3584, 512
@@ -85,36 +85,36 @@ def train(codebook_mode: str, steps: int, seed: int, *, codes: int = 32, batch: 
     data = make_data(rng, N_TRAIN + N_HELD_OUT)
     held_out = data[-N_HELD_OUT:]
     data = data[:-N_HELD_OUT]
-    enc, dec = MLP.init((16, 32, 4), rng), MLP.init((4, 32, 16), rng)
-    E = mlp_forward(data[rng.choice(len(data), codes, replace=False)], enc)[0]
-    params = {"enc": enc, "dec": dec, "E": E} if codebook_mode == "loss" else {"enc": enc, "dec": dec}
-    opt = Adam(lr=lr)
-    state, ema = opt.init(params), ema_init(E)
+    enc, dec = mlp((16, 32, 4), rng), mlp((4, 32, 16), rng)
+    E = enc(data[rng.choice(len(data), codes, replace=False)])
+    codebook = Parameter(E, name="codebook")        # trained by Adam ("loss") or moved by the EMA
+    params = enc.parameters() + dec.parameters() + ([codebook] if codebook_mode == "loss" else [])
+    opt, ema = ParameterOptimizer(Adam(lr=lr), params), ema_init(E)
+    beta = 1.0 if codebook_mode == "loss" else 0.0
     batch_rng = np.random.default_rng(seed + 1)
     rows = []
     for step in range(1, steps + 1):
         x = data[batch_rng.integers(0, len(data), batch)]
-        codebook = params["E"] if codebook_mode == "loss" else E
-        z, enc_cache = mlp_forward(x, params["enc"])
-        z_q, st_cache = vq_st_forward(z, codebook)
+        opt.zero_grad()
+        z, enc_vjp = enc.forward(x)
+        z_q, st_cache = vq_st_forward(z, codebook.value)
         q = st_cache[0]
-        x_hat, dec_cache = mlp_forward(z_q, params["dec"])
+        x_hat, dec_vjp = dec.forward(z_q)
         recon, mse_cache = mse_forward(x_hat, x)
-        beta = 1.0 if codebook_mode == "loss" else 0.0
-        _, vq_cache = vq_loss_forward(z, codebook, q.indices, beta=beta, gamma=0.25)
-        dz_q, ddec = mlp_backward(mse_backward(np.array(1.0), mse_cache)[0], dec_cache)
+        _, vq_cache = vq_loss_forward(z, codebook.value, q.indices, beta=beta, gamma=0.25)
+        (dz_q,) = dec_vjp(mse_backward(np.array(1.0), mse_cache)[0])
         dz_st, _ = vq_st_backward(dz_q, st_cache)
         dz_vq, dE, _ = vq_loss_backward(np.array(1.0), vq_cache)
-        _, denc = mlp_backward(dz_st + dz_vq, enc_cache)
-        grads = {"enc": denc, "dec": ddec, "E": dE} if codebook_mode == "loss" else {"enc": denc, "dec": ddec}
-        params, state = opt.step(params, grads, state)
+        enc_vjp(dz_st + dz_vq)
+        if codebook_mode == "loss":
+            codebook.accumulate(dE)
+        opt.step()
         if codebook_mode == "ema":
-            E, ema = ema_update(E, ema, z, q.indices, decay=0.99, eps=1e-5)
+            E, ema = ema_update(codebook.value, ema, z, q.indices, decay=0.99, eps=1e-5)
+            codebook.assign(E)
         if step == 1 or step % log_every == 0 or step == steps:
-            codebook = params["E"] if codebook_mode == "loss" else E
-            zh = mlp_forward(held_out, params["enc"])[0]
-            qh = quantise(zh, codebook)
-            held = float(mse_forward(mlp_forward(qh.z_q, params["dec"])[0], held_out)[0])
+            qh = quantise(enc(held_out), codebook.value)
+            held = float(mse_forward(dec(qh.z_q), held_out)[0])
             row = {"codebook": codebook_mode, "step": step, "recon": float(recon), "perplexity": q.perplexity,
                    "usage": q.usage, "held_out_recon": held, "held_out_perplexity": qh.perplexity}
             rows.append(row)
