@@ -34,7 +34,24 @@ import numpy as np
 from ..core.validate import float_array
 
 
-class Parameter:
+class _Held:
+    """An array held by a module (``value``), replaced only whole and with its shape kept."""
+
+    value: np.ndarray
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape
+
+    def assign(self, value) -> None:
+        """Replace the value (same shape and dtype), e.g. after an optimiser step or when loading."""
+        value = np.asarray(value)
+        if value.shape != self.value.shape:
+            raise ValueError(f"{self!r}: expected shape {self.value.shape}, got {value.shape}")
+        self.value = value.astype(self.value.dtype, copy=True)
+
+
+class Parameter(_Held):
     """A trainable array: ``value``, the accumulated ``grad`` and an optional ``init(rng, shape)``
     used by ``clone(..., policy="fresh")`` to draw new values."""
 
@@ -43,10 +60,6 @@ class Parameter:
         self.grad = np.zeros_like(self.value)
         self.name = name
         self.init = init
-
-    @property
-    def shape(self) -> tuple:
-        return self.value.shape
 
     @property
     def base(self) -> "Parameter":
@@ -66,13 +79,6 @@ class Parameter:
 
     def zero_grad(self) -> None:
         self.grad = np.zeros_like(self.value)
-
-    def assign(self, value) -> None:
-        """Replace the value (same shape and dtype), e.g. after an optimiser step or when loading."""
-        value = np.asarray(value)
-        if value.shape != self.value.shape:
-            raise ValueError(f"{self!r}: expected shape {self.value.shape}, got {value.shape}")
-        self.value = value.astype(self.value.dtype, copy=True)
 
     def __repr__(self) -> str:
         return f"Parameter({self.name or 'unnamed'}, shape={self.value.shape})"
@@ -103,23 +109,13 @@ class Transposed:
         return f"Transposed({self.base!r})"
 
 
-class State:
+class State(_Held):
     """A non-trainable array updated by forward passes (running statistics, EMA buffers)."""
 
     def __init__(self, value, *, name: str = "", init: Callable | None = None):
         self.value = np.array(value, copy=True)
         self.name = name
         self.init = init
-
-    @property
-    def shape(self) -> tuple:
-        return self.value.shape
-
-    def assign(self, value) -> None:
-        value = np.asarray(value)
-        if value.shape != self.value.shape:
-            raise ValueError(f"{self!r}: expected shape {self.value.shape}, got {value.shape}")
-        self.value = value.astype(self.value.dtype, copy=True)
 
     def __repr__(self) -> str:
         return f"State({self.name or 'unnamed'}, shape={self.value.shape})"
