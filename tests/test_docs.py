@@ -63,7 +63,8 @@ def test_every_op_names_its_source_and_is_covered():
         assert r["check"] or r["kind"] == "forward only", r["op"]
 
 
-def test_the_readme_modules_example_runs(tmp_path, monkeypatch):
+@pytest.mark.parametrize("heading", ["### Modules: shared weights", "### Masking and the aligned"])
+def test_the_readme_examples_run(tmp_path, heading):
     import pathlib
     import re
 
@@ -71,7 +72,7 @@ def test_the_readme_modules_example_runs(tmp_path, monkeypatch):
     if not readme.exists():
         pytest.skip("no README beside the tests")
     text = readme.read_text()
-    section = text[text.index("### Modules: shared weights"):]
+    section = text[text.index(heading):]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     code = code.replace("/tmp/lm.npz", str(tmp_path / "lm.npz"))
     exec(compile(code, "README modules example", "exec"), {})     # its asserts are the checks

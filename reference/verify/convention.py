@@ -106,13 +106,19 @@ class ReferenceImpl:
         self.ops = tuple(self._templates) + tuple(self._extra)
         self.layouts: dict[str, str] = {}
 
-    def _template(self, op, inputs) -> OpTemplate:
+    def _template(self, op, inputs, attrs=None) -> OpTemplate:
+        """The first seeded case with these input names whose string attributes agree with
+        ``attrs`` (e.g. ``cell="onlstm"`` picks an ON-LSTM case's parameter classes)."""
         if op not in self._templates:
             raise ValueError(f"op: unknown op {op!r}; expected one of {sorted(self.ops)}")
         keys = set(inputs)
-        for tpl in self._templates[op]:
-            if set(tpl.input_names) == keys:
+        forms = [tpl for tpl in self._templates[op] if set(tpl.input_names) == keys]
+        given = {k: v for k, v in (attrs or {}).items() if isinstance(v, str)}
+        for tpl in forms:
+            if all(tpl.attrs.get(k, v) == v for k, v in given.items() if isinstance(tpl.attrs.get(k, v), str)):
                 return tpl
+        if forms:
+            return forms[0]
         raise ValueError(f"inputs: {sorted(keys)} do not match any calling form of {op!r} "
                          f"(e.g. {list(self._templates[op][0].input_names)})")
 
@@ -130,7 +136,7 @@ class ReferenceImpl:
         self._check_attrs(op, attrs)
         if op in self._extra:
             return dict(self._extra[op].forward(inputs, attrs or {}))
-        tpl = self._template(op, inputs)
+        tpl = self._template(op, inputs, attrs)
         out, _ = tpl.run_forward(inputs, attrs or {})
         return flatten_output(out)
 
@@ -138,7 +144,7 @@ class ReferenceImpl:
         self._check_attrs(op, attrs)
         if op in self._extra:
             raise ValueError(f"op: {op!r} has no VJP (it is not differentiable)")
-        tpl = self._template(op, inputs)
+        tpl = self._template(op, inputs, attrs)
         out, cache = tpl.run_forward(inputs, attrs or {})
         cot = map_leaves(lambda path, _: np.asarray(cotangents[path]) if path in cotangents else None, out, "out")
         grads = tpl.backward(cot, cache)

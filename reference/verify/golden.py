@@ -167,6 +167,7 @@ def _write_cases(out_dir, ops, seed, impl) -> dict:
         if "rounding boundary" in label:    # the declaration's label says the inputs sit on one
             flags.append("rounding_boundary")
         fname = f"{op}-{name}.npz"
+        arrays = {k: np.asarray(v, order="C") for k, v in arrays.items()}   # C order, as the format says
         save_npz(os.path.join(out_dir, fname), arrays)
         entries.append({"id": case_id, "op": op, "label": label, "file": fname, "inputs": list(inputs),
                         "differentiable": list(grads), "attributes": plain, "array_attributes": list(array_attrs),
