@@ -12,7 +12,7 @@ their maths.
                             recursive deduplicated ``parameters()``/``states()``, ``Sequential``
 :mod:`.layers`              ``Dense``, ``Activation``, ``Embedding``, ``EmbeddingDense`` (tied),
                             ``Add``, ``TwoDense`` (layer in layer), ``LSTM``, ``ONLSTM``,
-                            ``VectorQuantizer`` (EMA codebook as state)
+                            ``Bidirectional`` (aligned), ``VectorQuantizer`` (EMA state)
 :mod:`.graph`               ``Input``, symbolic calls, ``Model(inputs, outputs)``, ``split``
 :mod:`.clone`               ``clone(module, "fresh"|"copy"|"share")``, ties kept
 :mod:`.io`                  ``save_module`` / ``load_module``: ``.npz``, ties stored once
@@ -22,12 +22,12 @@ their maths.
 from .clone import POLICIES, clone
 from .graph import Input, Model, Tensor, split
 from .io import load_module, save_module
-from .layers import (LSTM, ONLSTM, Activation, Add, Dense, Embedding, EmbeddingDense, TwoDense,
+from .layers import (LSTM, ONLSTM, Activation, Add, Bidirectional, Dense, Embedding, EmbeddingDense, TwoDense,
                      VectorQuantizer)
 from .module import Module, Sequential
 from .optim import ParameterOptimizer
 from .parameter import Parameter, State, Transposed
 
 __all__ = ["Parameter", "Transposed", "State", "Module", "Sequential", "Dense", "Activation", "Embedding",
-           "EmbeddingDense", "Add", "TwoDense", "LSTM", "ONLSTM", "VectorQuantizer", "Input", "Tensor", "Model",
-           "split", "clone", "POLICIES", "save_module", "load_module", "ParameterOptimizer"]
+           "EmbeddingDense", "Add", "TwoDense", "LSTM", "ONLSTM", "Bidirectional", "VectorQuantizer", "Input",
+           "Tensor", "Model", "split", "clone", "POLICIES", "save_module", "load_module", "ParameterOptimizer"]

@@ -257,3 +257,42 @@ class VectorQuantizer(Module):
             self.sums.assign(state.sums)
             self.steps.assign(np.array(state.steps))
         return z_q, lambda dz_q: (vq_st_backward(dz_q, cache)[0],)
+
+
+class Bidirectional(Module):
+    """The aligned bidirectional RNN (kexue.fm/archives/6810) over an ``LSTM`` or ``ONLSTM``
+    module: the backward direction is a fresh clone of it (same configuration, independent
+    weights drawn from ``rng``). ``forward(x, lengths)`` with x time-major (T, B, I) returns
+    ``(out (T, B, 2H), h_n (2, B, H))``, see :mod:`reference.masking.birnn` (``method``:
+    "reverse", "carry" or "packed")."""
+
+    n_outputs = 2
+
+    def __init__(self, layer: "_Recurrent", *, rng=None, method: str = "reverse"):
+        from ..masking.birnn import METHODS
+        from .clone import clone
+
+        if not isinstance(layer, (LSTM, ONLSTM)):
+            raise TypeError(f"layer: expected an LSTM or ONLSTM module, got {type(layer).__name__}")
+        if method not in METHODS[:3]:
+            raise ValueError(f"method: expected one of {METHODS[:3]}, got {method!r}")
+        self.forward_layer = layer
+        self.backward_layer = clone(layer, "fresh", rng=rng)
+        self.method = method
+
+    def forward(self, x, lengths):
+        from ..masking.birnn import birnn_backward, birnn_forward
+
+        f, b = self.forward_layer, self.backward_layer
+        cell = "lstm" if isinstance(f, LSTM) else "onlstm"
+        (out, h_n), cache = birnn_forward(x, f._params(), b._params(), lengths, cell=cell, method=self.method,
+                                          master_input=getattr(f, "master_input", "paper"))
+
+        def vjp(dys):
+            dx, dpf, dpb = birnn_backward(dys, cache)
+            for layer, dp in ((f, dpf), (b, dpb)):
+                for name in ("W", "U", "b"):
+                    getattr(layer, name).accumulate(getattr(dp, name))
+            return dx, None
+
+        return (out, h_n), vjp

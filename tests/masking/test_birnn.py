@@ -150,3 +150,23 @@ def test_state_carry_gradients_include_the_final_cell_state():
         return birnn_states_backward(cot, birnn_states(x, pf, pb, L, cell="onlstm", method="packed")[1])[:3]
 
     check_vjp(fn, vjp, (x, pf, pb), names=("x", "params_f", "params_b")).raise_if_failed()
+
+
+def test_the_bidirectional_module_clones_a_fresh_backward_direction_and_accumulates_both():
+    from reference.modules import LSTM, ONLSTM, Bidirectional
+
+    from ..modules.helpers import param_numerical_grads
+
+    rng = np.random.default_rng(5)
+    for layer in (LSTM(2, 3, rng=rng), ONLSTM(2, 4, 2, rng=rng)):
+        bi = Bidirectional(layer, rng=np.random.default_rng(6), method="packed")
+        assert bi.backward_layer.W is not layer.W and not np.array_equal(bi.backward_layer.W.value, layer.W.value)
+        assert len(bi.parameters()) == 6
+        x, L = rng.standard_normal((3, 2, 2)), np.array([3, 1])
+        (out, h_n), vjp = bi.forward(x, L)
+        cot = (rng.standard_normal(out.shape), rng.standard_normal(h_n.shape))
+        bi.zero_grad()
+        vjp(cot)
+        num = param_numerical_grads(bi, lambda: bi.forward(x, L)[0], cot)
+        for p, n in zip(bi.parameters(), num):
+            np.testing.assert_allclose(p.grad, n, rtol=1e-6, atol=1e-8)
