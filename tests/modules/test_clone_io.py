@@ -4,7 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from reference.modules import (Dense, Embedding, EmbeddingDense, Input, Model, Sequential, VectorQuantizer, clone, load_module, save_module)
+from reference.modules import (Dense, Embedding, EmbeddingDense, Input, Model, Sequential, VectorQuantizer, clone,
+                               load_module, save_module)
 from reference.modules.io import TABLE
 
 
