@@ -5,6 +5,7 @@ Subcommands (each in :mod:`reference.commands`):
   bench   benchmarks (lstm, onlstm, vq): time and ratios to the lower bound and to peers, measured in one run
   demo    end-to-end demonstrations (vq, parse)
   parse   unsupervised trees from a trained ON-LSTM language model
+  words   new-word discovery: a lexicon from raw text
   golden  golden vectors for other implementations
   verify  check another implementation (live with hypothesis, or against golden files)
   puzzle  the maths sandbox (list, ellipse, identities)

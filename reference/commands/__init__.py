@@ -2,6 +2,6 @@
 
 Order here is the order in ``refspace --help``.
 """
-from . import bench, check, conformance, demo, parse, puzzle
+from . import bench, check, conformance, demo, parse, puzzle, words
 
-MODULES = (check, bench, demo, parse, conformance, puzzle)
+MODULES = (check, bench, demo, parse, words, conformance, puzzle)

@@ -85,29 +85,58 @@ def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
     return uniq, np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
 
 
+def _count_chunk(ids, prev, n, bits):
+    """Unique keys and counts of the length-n windows of ``ids`` free of breaks whose two
+    (n-1)-sub-grams are in ``prev`` (sorted keys; None for n = 1)."""
+    k, ok = window_keys(ids, n, bits)
+    if n > 1:                                           # apriori: both (n-1)-sub-grams were kept
+        sub = np.uint64((1 << bits * (n - 1)) - 1)
+        for piece in (k >> np.uint64(bits), k & sub):
+            if len(prev) == 0:
+                ok &= False
+                continue
+            pos = np.minimum(np.searchsorted(prev, piece), len(prev) - 1)
+            ok &= prev[pos] == piece
+    return np.unique(k[ok], return_counts=True)
+
+
+_SHARED: dict = {}
+
+
+def _count_shared(span):
+    """A worker process's chunk (forked: the ids and the previous table are inherited, not sent)."""
+    a, b = span
+    return _count_chunk(_SHARED["ids"][a:b], _SHARED["prev"], _SHARED["n"], _SHARED["bits"])
+
+
 def count_ngrams(ids: np.ndarray, V: int, *, order: int = 4, min_count: int = 1,
-                 chunk_size: int = 1 << 22) -> Tables:
-    """Exact counts of every n-gram (1 <= n <= ``order``) seen at least ``min_count`` times."""
+                 chunk_size: int = 1 << 22, workers: int = 1) -> Tables:
+    """Exact counts of every n-gram (1 <= n <= ``order``) seen at least ``min_count`` times.
+    ``workers > 1`` counts the chunks in that many forked processes (same result)."""
     if order < 1:
         raise ValueError(f"order: expected >= 1, got {order}")
     if min_count < 1:
         raise ValueError(f"min_count: expected >= 1, got {min_count}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size: expected >= 1, got {chunk_size}")
+    if workers < 1:
+        raise ValueError(f"workers: expected >= 1, got {workers}")
     bits = key_bits(V, order)
     keys, counts = {}, {}
     for n in range(1, order + 1):
-        parts = []
-        for a, b in _chunks(len(ids), n, chunk_size):
-            k, ok = window_keys(ids[a:b], n, bits)
-            if n > 1:                                   # apriori: both (n-1)-sub-grams were kept
-                sub = np.uint64((1 << bits * (n - 1)) - 1)
-                for piece in (k >> np.uint64(bits), k & sub):
-                    pos = np.searchsorted(keys[n - 1], piece)
-                    pos = np.minimum(pos, max(len(keys[n - 1]) - 1, 0))
-                    ok &= (keys[n - 1][pos] == piece) if len(keys[n - 1]) else False
-            u, c = np.unique(k[ok], return_counts=True)
-            parts.append((u, c))
+        spans = list(_chunks(len(ids), n, chunk_size))
+        prev = keys.get(n - 1)
+        if workers > 1 and len(spans) > 1:
+            import multiprocessing
+
+            _SHARED.update(ids=ids, prev=prev, n=n, bits=bits)
+            try:
+                with multiprocessing.get_context("fork").Pool(min(workers, len(spans))) as pool:
+                    parts = pool.map(_count_shared, spans)
+            finally:
+                _SHARED.clear()
+        else:
+            parts = [_count_chunk(ids[a:b], prev, n, bits) for a, b in spans]
         uk, uc = _merge(parts)
         keep = uc >= min_count
         keys[n], counts[n] = uk[keep], uc[keep]

@@ -61,17 +61,27 @@ def keep_piece(word: str, G: set, order: int, strict: bool = False) -> bool:
 
 
 def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None, strict: bool = False,
-             dedup: bool = False, to_half_width: bool = True, chunk_size: int = 1 << 22) -> list[tuple[str, int]]:
-    """The lexicon of ``documents`` (an iterable of str): ``(word, count)``, count-descending."""
+             dedup: bool = False, to_half_width: bool = True, chunk_size: int = 1 << 22, workers: int = 1,
+             on_stage=None) -> list[tuple[str, int]]:
+    """The lexicon of ``documents`` (an iterable of str): ``(word, count)``, count-descending.
+    ``on_stage(name)`` is called as each step starts (for progress reports)."""
+    stage = on_stage or (lambda name: None)
     if isinstance(documents, str):
         raise TypeError("documents: expected an iterable of texts, got one str (wrap it in a list)")
     thresholds = _thresholds(thresholds, order)
+    stage("sentences")
     docs = dedup_documents(documents) if dedup else documents
     sents = [s for doc in docs for s in sentences(doc, to_half_width=to_half_width)]
     ids, alphabet, text = encode(sents)
-    tables = count_ngrams(ids, len(alphabet), order=order, min_count=min_count, chunk_size=chunk_size)
+    del sents
+    stage("counting")
+    tables = count_ngrams(ids, len(alphabet), order=order, min_count=min_count, chunk_size=chunk_size,
+                          workers=workers)
+    stage("cohesion")
     G = cohesive(tables, thresholds)
+    stage("cutting")
     pieces = segments(ids, text, G, key_bits(len(alphabet), order))
+    stage("backtracking")
     G_words = {_decode(int(k), n, tables.bits, alphabet) for n, keys in G.items() for k in keys}
     words = [(w, c) for w, c in pieces.items() if c >= min_count and keep_piece(w, G_words, order, strict)]
     return sorted(words, key=lambda wc: (-wc[1], wc[0]))

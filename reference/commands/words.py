@@ -1,0 +1,64 @@
+"""``refspace words``: build a lexicon from raw text (new-word discovery, kexue.fm/archives/6920)."""
+from __future__ import annotations
+
+import sys
+
+from .common import EXIT_OK, Formatter, positive_int, progress
+
+
+def _thresholds(text: str):
+    import argparse
+
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 2,4,6, got {text!r}") from None
+    return values
+
+
+def _cmd_words(args) -> int:
+    from ..core.files import output_file, write_text
+    from ..newwords.corpus import read_documents
+    from ..newwords.discover import discover
+
+    for name, value in (("--order", args.order), ("--min-count", args.min_count), ("--workers", args.workers)):
+        positive_int(name, value)
+    if args.thresholds is not None and len(args.thresholds) != args.order - 1:
+        raise ValueError(f"--thresholds: expected {args.order - 1} values (for 2..{args.order}-grams), "
+                         f"got {len(args.thresholds)}")
+    if args.out is not None:
+        output_file("--out", args.out)
+    progress(f"reading {len(args.corpus)} file(s)")
+    docs = read_documents(args.corpus)
+    words = discover(docs, order=args.order, min_count=args.min_count, thresholds=args.thresholds,
+                     strict=args.strict, dedup=args.dedup, workers=args.workers,
+                     on_stage=lambda stage: progress(stage))
+    text = "".join(f"{w} {c}\n" for w, c in words)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_text(args.out, text)
+        progress(f"wrote {len(words)} words to {args.out}")
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "words", formatter_class=Formatter, help="new-word discovery: a lexicon from raw text",
+        description="Count n-grams exactly, keep the cohesive ones (minimum PMI over their splits), cut every "
+                    "sentence where no cohesive n-gram links two characters, count the pieces and backtrack "
+                    "(kexue.fm/archives/6920). Input: UTF-8 or gzip files, or - for standard input; each line is "
+                    "a document. Output: 'word count' lines, count-descending, ties by the word.",
+        epilog="examples:\n  refspace words corpus.txt --min-count 8 --out lexicon.txt\n"
+               "  zcat news.txt.gz | refspace words - --thresholds 1,3,5 --strict")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files (UTF-8, gzip allowed) or - for stdin")
+    p.add_argument("--order", type=int, default=4, help="longest n-gram counted (default 4)")
+    p.add_argument("--min-count", type=int, default=32,
+                   help="minimum count of n-grams and of words (default 32; about 8 for a corpus of a few MB)")
+    p.add_argument("--thresholds", type=_thresholds, metavar="T2,T3,...",
+                   help="natural-log PMI thresholds for 2..order-grams (default 2,4,6)")
+    p.add_argument("--strict", action="store_true", help="backtrack strictly (every 3..order window cohesive)")
+    p.add_argument("--dedup", action="store_true", help="drop duplicate lines (documents) first")
+    p.add_argument("--workers", type=int, default=1, help="processes counting n-grams (default 1)")
+    p.add_argument("--out", metavar="FILE", help="write the lexicon here (atomically) instead of stdout")
+    p.set_defaults(func=_cmd_words)

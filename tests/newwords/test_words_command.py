@@ -1,0 +1,46 @@
+"""``refspace words``: files, gzip and stdin, deterministic 'word count' lines, atomic output,
+the same lexicon with several workers."""
+import gzip
+import io
+import subprocess
+import sys
+
+from reference import cli
+from reference.newwords.discover import discover
+
+from .test_pipeline import _corpus
+
+ARGS = ["--min-count", "5", "--thresholds", "0.5,1,1.5"]
+
+
+def test_files_gzip_and_stdin_give_the_same_sorted_lexicon(tmp_path, capsys, monkeypatch):
+    docs = [_corpus(k, 3000) for k in range(3)]
+    plain, packed = tmp_path / "c.txt", tmp_path / "c.txt.gz"
+    plain.write_text("\n".join(docs), encoding="utf-8")
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    want = "".join(f"{w} {c}\n" for w, c in discover(docs, min_count=5, thresholds=(0.5, 1, 1.5)))
+    assert cli.main(["words", str(plain), *ARGS]) == 0
+    assert capsys.readouterr().out == want
+    assert cli.main(["words", str(packed), *ARGS, "--workers", "2", "--out", str(tmp_path / "lex.txt")]) == 0
+    assert (tmp_path / "lex.txt").read_text(encoding="utf-8") == want
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(plain.read_bytes())))
+    assert cli.main(["words", "-", *ARGS]) == 0
+    assert capsys.readouterr().out == want
+    lines = want.splitlines()
+    counts = [int(line.split()[1]) for line in lines]
+    assert counts == sorted(counts, reverse=True) and len(lines) > 10
+
+
+def test_the_console_script_runs_and_an_interrupt_leaves_no_output(tmp_path, monkeypatch, capsys):
+    (tmp_path / "c.txt").write_text(_corpus(0, 500), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "reference", "words", str(tmp_path / "c.txt"), *ARGS],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip()
+    from reference.newwords import discover as module
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "segments", interrupted)
+    assert cli.main(["words", str(tmp_path / "c.txt"), *ARGS, "--out", str(tmp_path / "lex.txt")]) == 130
+    assert not (tmp_path / "lex.txt").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
