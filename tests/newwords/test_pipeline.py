@@ -15,7 +15,7 @@ from reference.newwords.cut import longest_link_cut, segments
 from reference.newwords.discover import _decode, discover, keep_piece
 from reference.newwords.text import dedup_documents, encode, q2b, sentences
 
-from .oracle import counter_discover
+from reference.newwords.baseline import counter_discover
 
 
 def _corpus(seed, n_chars=3000, alphabet="abcdefgh", words=("cab", "dgea", "hh")):

