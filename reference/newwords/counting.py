@@ -3,9 +3,9 @@
 An n-gram of ids ``a_1..a_n`` (each in 1..V, 0 is a break) is the key
 ``sum a_k << bits (n - k)`` with ``bits = V.bit_length()``; ``bits * order`` must fit 64 bits
 (V < 65536 at order 4). Windows containing a break are never counted, so no n-gram spans two
-sentences. Counting order n only looks at windows whose two (n-1)-sub-grams were kept: exact,
-since an n-gram's count never exceeds its pieces', and it keeps memory proportional to the
-kept tables.
+sentences. Counting order n keeps only the n-grams whose two (n-1)-sub-grams were kept
+(apriori pruning): exact, since an n-gram's count never exceeds its pieces', and it keeps the
+merged tables (and spilled runs) proportional to what can pass.
 
 Counting is chunked (``chunk_size`` windows at a time) and each order's table is merged
 across chunks before min_count is applied, so the result does not depend on the
@@ -86,18 +86,23 @@ def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _count_chunk(ids, prev, n, bits):
-    """Unique keys and counts of the length-n windows of ``ids`` free of breaks whose two
-    (n-1)-sub-grams are in ``prev`` (sorted keys; None for n = 1)."""
+    """Unique keys and counts of the length-n windows of ``ids`` free of breaks, keeping only
+    those whose two (n-1)-sub-grams are in ``prev`` (sorted keys; None for n = 1). Pruning the
+    unique keys (sorted: the lookups walk ``prev`` in order) gives the same table as pruning
+    the windows, since an n-gram with an infrequent piece is infrequent itself."""
     k, ok = window_keys(ids, n, bits)
-    if n > 1:                                           # apriori: both (n-1)-sub-grams were kept
+    u, c = np.unique(k[ok], return_counts=True)
+    if n > 1 and len(u):                                # apriori: both (n-1)-sub-grams were kept
+        keep = np.ones(len(u), bool)
         sub = np.uint64((1 << bits * (n - 1)) - 1)
-        for piece in (k >> np.uint64(bits), k & sub):
+        for piece in (u >> np.uint64(bits), u & sub):
             if len(prev) == 0:
-                ok &= False
-                continue
+                keep[:] = False
+                break
             pos = np.minimum(np.searchsorted(prev, piece), len(prev) - 1)
-            ok &= prev[pos] == piece
-    return np.unique(k[ok], return_counts=True)
+            keep &= prev[pos] == piece
+        u, c = u[keep], c[keep]
+    return u, c
 
 
 _SHARED: dict = {}

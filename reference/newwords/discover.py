@@ -25,9 +25,8 @@ corpus are lower than the defaults, since a PMI is at most ln(total / count))
 from __future__ import annotations
 
 from .cohesion import cohesive
-from .counting import count_ngrams, key_bits
-from .cut import segments
-from .text import dedup_documents, encode, sentences
+from .stream import DEFAULT_MAX_MEMORY, count_stream, cut_stream, encode_stream, workspace
+from .text import dedup_documents
 
 DEFAULT_THRESHOLDS = {2: 2.0, 3: 4.0, 4: 6.0}
 
@@ -61,27 +60,34 @@ def keep_piece(word: str, G: set, order: int, strict: bool = False) -> bool:
 
 
 def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None, strict: bool = False,
-             dedup: bool = False, to_half_width: bool = True, chunk_size: int = 1 << 22, workers: int = 1,
-             on_stage=None) -> list[tuple[str, int]]:
-    """The lexicon of ``documents`` (an iterable of str): ``(word, count)``, count-descending.
-    ``on_stage(name)`` is called as each step starts (for progress reports)."""
-    stage = on_stage or (lambda name: None)
+             dedup: bool = False, to_half_width: bool = True, workers: int = 1,
+             max_memory: int = DEFAULT_MAX_MEMORY, tmpdir=None, on_stage=None, report=None,
+             chunk_size: int | None = None) -> list[tuple[str, int]]:
+    """The lexicon of ``documents`` (an iterable of str; one text each): ``(word, count)``,
+    count-descending. Memory: ``max_memory`` bytes plus the kept tables; larger count tables
+    are spilled to a temporary folder (in ``tmpdir``) and merged (:mod:`reference.newwords.stream`).
+    ``on_stage(name)`` is called as each step starts (for progress reports); ``chunk_size``
+    (characters per chunk) overrides the size derived from ``max_memory``; ``report`` (a
+    :class:`~reference.newwords.stream.CountReport`) records how many sorted runs were spilled."""
     if isinstance(documents, str):
         raise TypeError("documents: expected an iterable of texts, got one str (wrap it in a list)")
+    if max_memory < 1 << 20:
+        raise ValueError(f"max_memory: expected at least 1 MiB, got {max_memory} bytes")
+    stage = on_stage or (lambda name: None)
     thresholds = _thresholds(thresholds, order)
-    stage("sentences")
-    docs = dedup_documents(documents) if dedup else documents
-    sents = [s for doc in docs for s in sentences(doc, to_half_width=to_half_width)]
-    ids, alphabet, text = encode(sents)
-    del sents
-    stage("counting")
-    tables = count_ngrams(ids, len(alphabet), order=order, min_count=min_count, chunk_size=chunk_size,
-                          workers=workers)
-    stage("cohesion")
-    G = cohesive(tables, thresholds)
-    stage("cutting")
-    pieces = segments(ids, text, G, key_bits(len(alphabet), order))
-    stage("backtracking")
+    with workspace(tmpdir) as folder:
+        stage("sentences")
+        docs = dedup_documents(documents) if dedup else documents
+        stream = encode_stream(docs, folder, to_half_width=to_half_width)
+        stage("counting")
+        tables = count_stream(stream, order=order, min_count=min_count, folder=folder, max_memory=max_memory,
+                              workers=workers, report=report, chunk_size=chunk_size)
+        stage("cohesion")
+        G = cohesive(tables, thresholds)
+        stage("cutting")
+        pieces = cut_stream(stream, G, tables, max_memory=max_memory, chunk_size=chunk_size)
+        stage("backtracking")
+        alphabet = stream.alphabet
     G_words = {_decode(int(k), n, tables.bits, alphabet) for n, keys in G.items() for k in keys}
     words = [(w, c) for w, c in pieces.items() if c >= min_count and keep_piece(w, G_words, order, strict)]
     return sorted(words, key=lambda wc: (-wc[1], wc[0]))

@@ -105,3 +105,38 @@ def test_the_peoples_daily_corpus_gives_the_independently_measured_vocabulary():
     assert sum(map(len, (s for d in docs for s in sentences(d)))) == 1_662_300
     words = discover(docs, min_count=8)
     assert len(words) == 11_293            # measured with exact Counter counts by the spec's authors
+
+
+def test_a_memory_cap_spills_sorted_runs_and_changes_nothing(tmp_path):
+    from reference.newwords.stream import CountReport
+    from reference.newwords.synthetic import planted_corpus
+
+    text, _, _ = planted_corpus(3, n_chars=150_000, planted_every=40)
+    docs = text.split("。")
+    free = discover(docs, min_count=10)
+    report = CountReport()
+    capped = discover(docs, min_count=10, max_memory=1 << 20, chunk_size=3000, tmpdir=tmp_path, report=report)
+    assert report.spilled_runs >= 1 and capped == free and len(free) > 100
+    assert list(tmp_path.iterdir()) == []                       # the workspace is removed
+    assert discover(docs, min_count=10, workers=2, chunk_size=20_000) == free
+    want, _, _ = counter_discover(docs, min_count=10)
+    assert free == want
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**31), n_runs=st.integers(1, 6), block=st.integers(1, 50), min_count=st.integers(1, 4))
+def test_the_k_way_merge_is_a_merge_of_everything(seed, n_runs, block, min_count):
+    from reference.newwords.stream import kway_merge
+
+    rng = np.random.default_rng(seed)
+    runs = []
+    for _ in range(n_runs):
+        keys = np.unique(rng.integers(0, 200, rng.integers(0, 80)).astype(np.uint64))
+        runs.append((keys, rng.integers(1, 4, len(keys))))
+    allk = np.concatenate([k for k, _ in runs])
+    allc = np.concatenate([c for _, c in runs])
+    uk, inv = np.unique(allk, return_inverse=True)
+    uc = np.bincount(inv, weights=allc, minlength=len(uk)).astype(np.int64)
+    k, c = kway_merge(runs, min_count, block=block)
+    np.testing.assert_array_equal(k, uk[uc >= min_count])
+    np.testing.assert_array_equal(c, uc[uc >= min_count])

@@ -41,7 +41,7 @@ def test_the_console_script_runs_and_an_interrupt_leaves_no_output(tmp_path, mon
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(module, "segments", interrupted)
+    monkeypatch.setattr(module, "cut_stream", interrupted)
     assert cli.main(["words", str(tmp_path / "c.txt"), *ARGS, "--out", str(tmp_path / "lex.txt")]) == 130
     assert not (tmp_path / "lex.txt").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
 

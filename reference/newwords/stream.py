@@ -1,0 +1,263 @@
+"""The pipeline over a corpus larger than memory: an encoded stream on disk, chunked counting
+with sorted runs spilled to disk and merged k ways, and a chunked cut.
+
+Memory is bounded by ``max_memory`` (bytes, default 1 GiB) plus the kept tables (the n-grams
+at ``min_count`` or more, and the distinct pieces): chunk sizes are derived from it, and when
+the sorted runs of one order outgrow a quarter of it they are written to a temporary folder
+(``.npy`` files) and merged at the end, block by block, before ``min_count`` is applied, so the
+counts stay exact and do not depend on the chunking.
+
+Step 0 is vectorised over code points: full-width forms are mapped to half-width, every code
+point outside CJK ideographs (U+4E00-U+9FA5), ASCII digits and letters becomes a break (0);
+the stream is stored as uint16 (every kept code point is below 2^16) in a temporary file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections import Counter
+
+import numpy as np
+
+from .counting import Tables, _count_chunk, key_bits, window_keys
+
+DEFAULT_MAX_MEMORY = 1 << 30
+
+
+def normalise_codepoints(text: str, to_half_width: bool = True) -> np.ndarray:
+    """uint16 code points of ``text`` with every non-word character (spaces, punctuation,
+    line breaks, everything outside ideographs, digits and ASCII letters) as 0."""
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    if to_half_width:
+        wide = (cps >= 0xFF01) & (cps <= 0xFF5E)
+        cps[wide] -= 0xFEE0
+        cps[cps == 0x3000] = 0x20
+    low = cps | 0x20                                        # ASCII letters folded to lower case for the test
+    keep = ((cps >= 0x4E00) & (cps <= 0x9FA5)) | ((cps >= 0x30) & (cps <= 0x39)) | ((low >= 0x61) & (low <= 0x7A))
+    return np.where(keep, cps, 0).astype(np.uint16)
+
+
+@dataclasses.dataclass
+class Stream:
+    """An encoded corpus: uint16 code points (0 = break) in ``path``, starting and ending with 0."""
+
+    path: str
+    length: int
+    alphabet: np.ndarray          # sorted code points present (uint32)
+
+    def codepoints(self) -> np.ndarray:
+        return np.memmap(self.path, dtype=np.uint16, mode="r", shape=(self.length,))
+
+    def lut(self) -> np.ndarray:
+        """code point -> dense id 1..V (0 for a break)."""
+        table = np.zeros(1 << 16, np.int64)
+        table[self.alphabet] = np.arange(1, len(self.alphabet) + 1)
+        return table
+
+
+def encode_stream(texts, folder: str, *, to_half_width: bool = True, block_chars: int = 1 << 22) -> Stream:
+    """Write the code points of ``texts`` (an iterable of str; a break after each) to a file in
+    ``folder``, about ``block_chars`` characters at a time (short texts are joined first, long
+    ones cut: a cut never matters, the stream is continuous)."""
+    path = os.path.join(folder, "stream.u16")
+    seen = np.zeros(1 << 16, bool)
+    length = 1
+    buffer, size = [], 0
+
+    def flush(fh):
+        nonlocal length, buffer, size
+        if buffer:
+            text = "\n".join(buffer) + "\n"               # "\n" is a break like any non-word character
+            for a in range(0, len(text), block_chars):
+                cps = normalise_codepoints(text[a:a + block_chars], to_half_width)
+                seen[cps] = True
+                cps.tofile(fh)
+                length += len(cps)
+        buffer, size = [], 0
+
+    with open(path, "wb") as fh:
+        np.zeros(1, np.uint16).tofile(fh)
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"documents: expected str, got {type(text).__name__}")
+            buffer.append(text)
+            size += len(text) + 1
+            if size >= block_chars:
+                flush(fh)
+        flush(fh)
+    seen[0] = False
+    return Stream(path, length, np.flatnonzero(seen).astype(np.uint32))
+
+
+def _chunk_ids(stream: Stream, lut, a: int, b: int) -> np.ndarray:
+    return lut[np.asarray(stream.codepoints()[a:b])]
+
+
+def _merge_tables(parts):
+    keys = np.concatenate([k for k, _ in parts])
+    counts = np.concatenate([c for _, c in parts])
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
+
+
+def kway_merge(runs, min_count: int, block: int = 1 << 20):
+    """Merge sorted (keys, counts) runs (arrays or memmaps) block by block; keep ``>= min_count``."""
+    pos = [0] * len(runs)
+    out_k, out_c = [], []
+    while True:
+        live = [i for i, (k, _) in enumerate(runs) if pos[i] < len(k)]
+        if not live:
+            break
+        bound = min(runs[i][0][min(pos[i] + block, len(runs[i][0])) - 1] for i in live)
+        parts = []
+        for i in live:
+            k, c = runs[i]
+            stop = pos[i] + int(np.searchsorted(k[pos[i]:pos[i] + block], bound, side="right"))
+            parts.append((np.asarray(k[pos[i]:stop]), np.asarray(c[pos[i]:stop])))
+            pos[i] = stop
+        uk, uc = _merge_tables(parts)
+        keep = uc >= min_count
+        out_k.append(uk[keep])
+        out_c.append(uc[keep])
+    if not out_k:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(out_k), np.concatenate(out_c)
+
+
+@dataclasses.dataclass
+class CountReport:
+    spilled_runs: int = 0          # sorted runs written to disk, all orders
+
+
+_SHARED: dict = {}
+
+
+def _count_span(span):
+    a, b = span
+    sh = _SHARED
+    return _count_chunk(_chunk_ids(sh["stream"], sh["lut"], a, b), sh["prev"], sh["n"], sh["bits"])
+
+
+def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max_memory: int = DEFAULT_MAX_MEMORY,
+                 workers: int = 1, report: CountReport | None = None, chunk_size: int | None = None) -> Tables:
+    """Exact n-gram tables of the stream (see the module docstring); ``workers`` forked
+    processes count the chunks (the same result)."""
+    if order < 1 or min_count < 1 or workers < 1:
+        raise ValueError(f"order, min_count and workers must be >= 1, got {order}, {min_count}, {workers}")
+    V = len(stream.alphabet)
+    bits = key_bits(max(V, 1), order)
+    lut = stream.lut()
+    chunk = chunk_size or max(1 << 12, max_memory // 96)   # windows per chunk: keys, masks, ids, sort copies
+    budget = max_memory // 4                       # bytes of in-memory runs before they go to disk
+    keys, counts = {}, {}
+    for n in range(1, order + 1):
+        runs, held, disk = [], 0, []
+        starts = max(stream.length - n + 1, 0)
+        spans = [(a, min(a + chunk, starts) + n - 1) for a in range(0, starts, chunk)]
+        _SHARED.update(stream=stream, lut=lut, prev=keys.get(n - 1), n=n, bits=bits)
+        pool = None
+        try:
+            if workers > 1 and len(spans) > 1:
+                import multiprocessing
+
+                pool = multiprocessing.get_context("fork").Pool(min(workers, len(spans)))
+                results = pool.imap(_count_span, spans)
+            else:
+                results = map(_count_span, spans)
+            for u, c in results:
+                runs.append((u, c))
+                held += 16 * len(u)
+                if held > budget:
+                    u, c = _merge_tables(runs)
+                    runs, held = [(u, c)], 16 * len(u)
+                    if held > budget:                  # still too big: a sorted run to disk
+                        base = os.path.join(folder, f"run-{n}-{len(disk)}")
+                        np.save(base + "-k.npy", u)
+                        np.save(base + "-c.npy", c)
+                        disk.append(base)
+                        runs, held = [], 0
+        finally:
+            if pool is not None:
+                pool.terminate()
+            _SHARED.clear()
+        if disk:
+            if report is not None:
+                report.spilled_runs += len(disk)
+            sources = [(np.load(p + "-k.npy", mmap_mode="r"), np.load(p + "-c.npy", mmap_mode="r")) for p in disk]
+            if runs:
+                sources.append(_merge_tables(runs))
+            keys[n], counts[n] = kway_merge(sources, min_count)
+            del sources
+            for p in disk:
+                os.remove(p + "-k.npy")
+                os.remove(p + "-c.npy")
+        else:
+            uk, uc = _merge_tables(runs) if runs else (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+            keep = uc >= min_count
+            keys[n], counts[n] = uk[keep], uc[keep]
+    return Tables(keys, counts, bits, order, min_count)
+
+
+def _member(keys, table):
+    if len(table) == 0:
+        return np.zeros(len(keys), bool)
+    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[pos] == keys
+
+
+def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEFAULT_MAX_MEMORY,
+               chunk_size: int | None = None) -> Counter:
+    """Counts of the pieces: chunks end on breaks, so no piece or G occurrence crosses a chunk."""
+    lut, bits, order = stream.lut(), tables.bits, tables.order
+    cps = stream.codepoints()
+    chunk = chunk_size or max(1 << 12, max_memory // 96)
+    short = {n: [] for n in range(1, order + 1)}       # per length: (keys, counts) of the pieces
+    long_pieces = Counter()
+    a = 0
+    while a < stream.length - 1:
+        b = min(a + chunk, stream.length)
+        if b < stream.length:                          # end just after a break (a sentence is never split)
+            zeros = np.flatnonzero(np.asarray(cps[a + 1:b]) == 0)
+            while len(zeros) == 0 and b < stream.length:   # a sentence longer than a chunk: look further
+                b = min(b + chunk, stream.length)
+                zeros = np.flatnonzero(np.asarray(cps[a + 1:b]) == 0)
+            b = a + 1 + int(zeros[-1]) + 1
+        ids = lut[np.asarray(cps[a:b])]
+        diff = np.zeros(len(ids) + 1, np.int64)
+        for n, table in G.items():
+            k, ok = window_keys(ids, n, bits)
+            s = np.flatnonzero(ok & _member(k, table))
+            diff += np.bincount(s, minlength=len(diff)) - np.bincount(s + n - 1, minlength=len(diff))
+        linked = np.cumsum(diff)[:len(ids) - 1] > 0
+        real = ids != 0
+        starts = np.flatnonzero(real & ~np.concatenate([[False], linked]))
+        ends = np.flatnonzero(real & ~np.concatenate([linked, [False]])) + 1
+        lengths = ends - starts
+        for n in range(1, order + 1):
+            sel = starts[lengths == n]
+            if len(sel):
+                k, _ = window_keys(ids, n, bits)
+                short[n].append(np.unique(k[sel], return_counts=True))
+        for s, e in zip(starts[lengths > order].tolist(), ends[lengths > order].tolist()):
+            long_pieces[ids[s:e].tobytes()] += 1
+        a = b - 1 if b < stream.length else b
+    pieces = Counter()
+    mask = (1 << bits) - 1
+    for n, parts in short.items():
+        if not parts:
+            continue
+        uk, uc = _merge_tables(parts)
+        codes = np.stack([((uk >> np.uint64(bits * (n - 1 - k))) & np.uint64(mask)).astype(np.int64)
+                          for k in range(n)], axis=1)
+        chars = stream.alphabet[codes - 1]
+        for row, c in zip(chars.tolist(), uc.tolist()):
+            pieces["".join(map(chr, row))] = c
+    for raw, c in long_pieces.items():
+        pieces["".join(chr(int(stream.alphabet[i - 1])) for i in np.frombuffer(raw, np.int64))] += c
+    return pieces
+
+
+def workspace(folder: str | None = None):
+    """A temporary folder for the stream and the spilled runs (removed afterwards)."""
+    return tempfile.TemporaryDirectory(prefix="refspace-words-", dir=folder)
