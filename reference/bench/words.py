@@ -18,7 +18,7 @@ def _lines():
         return ["".join(t.rsplit("/", 1)[0] for t in line.split()) for line in fh]
 
 
-def _child(conn, which, reps, min_count, workers):
+def _child(conn, which, reps, min_count, workers, max_memory):
     lines = _lines() * reps
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stages, last = {}, [time.perf_counter(), None]
@@ -33,7 +33,7 @@ def _child(conn, which, reps, min_count, workers):
     if which == "refspace":
         from ..newwords.discover import discover
 
-        words = discover(lines, min_count=min_count, workers=workers, on_stage=on_stage)
+        words = discover(lines, min_count=min_count, workers=workers, max_memory=max_memory, on_stage=on_stage)
         on_stage(None)
     else:
         from ..newwords.baseline import counter_discover
@@ -46,11 +46,11 @@ def _child(conn, which, reps, min_count, workers):
     conn.close()
 
 
-def measure(which: str, reps: int, *, min_count: int, workers: int = 1) -> dict:
+def measure(which: str, reps: int, *, min_count: int, workers: int = 1, max_memory: int = 1 << 30) -> dict:
     """One run in a forked process (its peak memory is its own)."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, which, reps, min_count, workers))
+    proc = ctx.Process(target=_child, args=(child, which, reps, min_count, workers, max_memory))
     proc.start()
     child.close()
     try:
@@ -59,14 +59,21 @@ def measure(which: str, reps: int, *, min_count: int, workers: int = 1) -> dict:
         proc.join()
         raise RuntimeError(f"the {which} run at {reps}x ended without a result (exit code {proc.exitcode})") from None
     proc.join()
-    return {"implementation": which, "repeat_corpus": reps, "min_count": min_count, **result}
+    return {"implementation": which, "repeat_corpus": reps, "min_count": min_count,
+            "max_memory_mib": max_memory >> 20 if which == "refspace" else None, **result}
 
 
-def run(reps=(1, 10), *, baseline_reps=(1,), min_count: int = 8, workers: int = 1, on_progress=None) -> dict:
+def run(reps=(1, 10), *, baseline_reps=(1,), min_count: int = 8, workers: int = 1, max_memory=(1 << 30,),
+        on_progress=None) -> dict:
+    """Every corpus size with every memory cap (refspace), and the baseline at ``baseline_reps``."""
     rows = []
     for r in reps:
-        for which in (("refspace", "counter") if r in baseline_reps else ("refspace",)):
+        for cap in max_memory:
             if on_progress:
-                on_progress(f"{which} at {r}x")
-            rows.append(measure(which, r, min_count=min_count * r, workers=workers))
+                on_progress(f"refspace at {r}x, max_memory {cap >> 20} MiB")
+            rows.append(measure("refspace", r, min_count=min_count * r, workers=workers, max_memory=cap))
+        if r in baseline_reps:
+            if on_progress:
+                on_progress(f"Counter baseline at {r}x")
+            rows.append(measure("counter", r, min_count=min_count * r))
     return {"benchmark": "words", "rows": rows}

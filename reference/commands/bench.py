@@ -59,17 +59,26 @@ def _cmd_bench_words(args) -> int:
     positive_int("--workers", args.workers)
     peoples_daily_path()                                  # the data extra, checked before any work
     baseline = () if args.no_baseline else tuple(sorted(set(args.baseline_at or [1])))
-    result = words.run(reps, baseline_reps=baseline, workers=args.workers, on_progress=progress)
+    caps = sorted(set(args.max_memory or [1024]), reverse=True)
+    for c in caps:
+        positive_int("--max-memory", c)
+    result = words.run(reps, baseline_reps=baseline, workers=args.workers, max_memory=[c << 20 for c in caps],
+                       on_progress=progress)
     if args.json:
         print(json.dumps(result, indent=2))
         return EXIT_OK
     print("new-word discovery on the People's Daily (1,662,300 characters per copy), order 4, thresholds 2/4/6, "
           "min_count 8 per copy; each run in a fresh process")
-    print(f"  {'implementation':<10} {'corpus':>6} {'seconds':>8} {'peak MiB':>9}  {'words':>6}  stages (s)")
-    ours = {r["repeat_corpus"]: r for r in result["rows"] if r["implementation"] == "refspace"}
+    print(f"  {'implementation':<10} {'corpus':>6} {'cap MiB':>8} {'seconds':>8} {'peak MiB':>9}  {'words':>6}  "
+          "stages (s)")
+    ours = {}
+    for r in result["rows"]:
+        if r["implementation"] == "refspace":
+            ours.setdefault(r["repeat_corpus"], r)
     for r in result["rows"]:
         stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items()) or "-"
-        print(f"  {r['implementation']:<10} {str(r['repeat_corpus']) + 'x':>6} {r['seconds']:>8.2f} "
+        cap = "-" if r["max_memory_mib"] is None else str(r["max_memory_mib"])
+        print(f"  {r['implementation']:<10} {str(r['repeat_corpus']) + 'x':>6} {cap:>8} {r['seconds']:>8.2f} "
               f"{r['peak_mib']:>9.0f}  {r['words']:>6}  {stages}")
     for r in result["rows"]:
         if r["implementation"] == "counter":
@@ -159,5 +168,7 @@ def register(sub) -> None:
                     help="run the Counter baseline at these copies too (default 1; 10 takes minutes)")
     bw.add_argument("--no-baseline", action="store_true", help="skip the Counter baseline")
     bw.add_argument("--workers", type=int, default=1, help="counting processes (default 1)")
+    bw.add_argument("--max-memory", type=int, action="append", metavar="MIB",
+                    help="refspace's working-memory cap in MiB (repeatable; default 1024)")
     bw.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     bw.set_defaults(func=_cmd_bench_words)

@@ -18,21 +18,21 @@ def _thresholds(text: str):
 
 def _cmd_words(args) -> int:
     from ..core.files import output_file, write_text
-    from ..newwords.corpus import read_documents
+    from ..newwords.corpus import check_inputs, iter_documents
     from ..newwords.discover import discover
 
-    for name, value in (("--order", args.order), ("--min-count", args.min_count), ("--workers", args.workers)):
+    for name, value in (("--order", args.order), ("--min-count", args.min_count), ("--workers", args.workers),
+                        ("--max-memory", args.max_memory)):
         positive_int(name, value)
     if args.thresholds is not None and len(args.thresholds) != args.order - 1:
         raise ValueError(f"--thresholds: expected {args.order - 1} values (for 2..{args.order}-grams), "
                          f"got {len(args.thresholds)}")
     if args.out is not None:
         output_file("--out", args.out)
-    progress(f"reading {len(args.corpus)} file(s)")
-    docs = read_documents(args.corpus)
-    words = discover(docs, order=args.order, min_count=args.min_count, thresholds=args.thresholds,
-                     strict=args.strict, dedup=args.dedup, workers=args.workers,
-                     on_stage=lambda stage: progress(stage))
+    check_inputs(args.corpus)                      # every input checked before any work
+    words = discover(iter_documents(args.corpus), order=args.order, min_count=args.min_count,
+                     thresholds=args.thresholds, strict=args.strict, dedup=args.dedup, workers=args.workers,
+                     max_memory=args.max_memory << 20, tmpdir=args.tmpdir, on_stage=lambda stage: progress(stage))
     text = "".join(f"{w} {c}\n" for w, c in words)
     if args.out is None:
         sys.stdout.write(text)
@@ -60,5 +60,10 @@ def register(sub) -> None:
     p.add_argument("--strict", action="store_true", help="backtrack strictly (every 3..order window cohesive)")
     p.add_argument("--dedup", action="store_true", help="drop duplicate lines (documents) first")
     p.add_argument("--workers", type=int, default=1, help="processes counting n-grams (default 1)")
+    p.add_argument("--max-memory", type=int, default=1024, metavar="MIB",
+                   help="working memory for counting and cutting, in MiB (default 1024); larger count tables go "
+                        "to sorted runs on disk, merged exactly; the kept tables come on top")
+    p.add_argument("--tmpdir", metavar="DIR", help="folder for the encoded corpus and spilled runs (default: the "
+                                                    "system's temporary folder; about 2 bytes per character)")
     p.add_argument("--out", metavar="FILE", help="write the lexicon here (atomically) instead of stdout")
     p.set_defaults(func=_cmd_words)

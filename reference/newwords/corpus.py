@@ -1,44 +1,69 @@
-"""Reading corpora for ``refspace words``: UTF-8 files, gzip files, or standard input.
+"""Reading corpora for ``refspace words``: UTF-8 files, gzip files, or standard input, streamed.
 
-Each line is a document (for ``dedup``); sentences never cross lines. A file that is not valid
-UTF-8 is refused with the byte offset of the first bad byte; a missing file is named.
+Each line is a document (for ``dedup``); sentences never cross lines. Every file is checked
+before any work (missing, a folder, unreadable); lines are then read one at a time, so a
+corpus never has to fit in memory. A line that is not valid UTF-8 is refused with the file's
+byte offset of the first bad byte (in the decompressed data for gzip).
 """
 from __future__ import annotations
 
 import gzip
 import os
 import sys
+import zlib
 
 
-def _decode(name: str, data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: not valid UTF-8 at byte {exc.start} ({exc.reason})") from None
+def check_inputs(paths) -> list[str]:
+    """The paths, each an existing readable file (or "-" once, standard input)."""
+    out = []
+    for path in paths:
+        if path == "-":
+            out.append(path)
+            continue
+        name = os.fspath(path)
+        if os.path.isdir(name):
+            raise ValueError(f"{name}: is a folder; expected a UTF-8 text file")
+        if not os.path.exists(name):
+            raise ValueError(f"{name}: no such file")
+        if not os.access(name, os.R_OK):
+            raise ValueError(f"{name}: cannot read (permission denied)")
+        out.append(name)
+    if out.count("-") > 1:
+        raise ValueError("CORPUS: standard input (-) can be read once")
+    return out
+
+
+def _binary(path):
+    if path == "-":
+        return "<stdin>", sys.stdin.buffer, False
+    fh = open(path, "rb")
+    if fh.peek(2)[:2] == b"\x1f\x8b":
+        return path, gzip.GzipFile(fileobj=fh), True
+    return path, fh, True
+
+
+def iter_documents(paths):
+    """The lines of every file, decoded; see the module docstring."""
+    for path in check_inputs(paths):
+        name, fh, close = _binary(path)
+        offset = 0
+        try:
+            for raw in fh:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ValueError(f"{name}: not valid UTF-8 at byte {offset + exc.start} ({exc.reason})") from None
+                offset += len(raw)
+                yield line.rstrip("\r\n")
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise ValueError(f"{name}: a damaged gzip file ({exc or type(exc).__name__})") from None
+        except OSError as exc:
+            raise ValueError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        finally:
+            if close:
+                fh.close()
 
 
 def read_documents(paths) -> list[str]:
-    """The lines of every file in ``paths`` ("-" is standard input; gzip is recognised by its
-    magic bytes)."""
-    docs = []
-    for path in paths:
-        if path == "-":
-            name, data = "<stdin>", sys.stdin.buffer.read()
-        else:
-            name = os.fspath(path)
-            if os.path.isdir(name):
-                raise ValueError(f"{name}: is a folder; expected a UTF-8 text file")
-            try:
-                with open(name, "rb") as fh:
-                    data = fh.read()
-            except FileNotFoundError:
-                raise ValueError(f"{name}: no such file") from None
-            except OSError as exc:
-                raise ValueError(f"{name}: cannot read ({exc.strerror or exc})") from None
-        if data[:2] == b"\x1f\x8b":
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                raise ValueError(f"{name}: a damaged gzip file ({exc})") from None
-        docs.extend(_decode(name, data).splitlines())
-    return docs
+    """All the lines at once (for small corpora and tests)."""
+    return list(iter_documents(paths))

@@ -58,3 +58,15 @@ def test_the_benchmark_reports_every_stage_and_the_same_lexicon_as_the_baseline(
     assert ours["words"] == counter["words"] == 11_293                   # the same lexicon, two implementations
     assert list(ours["stages"]) == ["sentences", "counting", "cohesion", "cutting", "backtracking"]
     assert all(r["peak_mib"] > 0 and r["seconds"] > 0 for r in rows)
+
+
+def test_bad_inputs_are_named_with_the_byte_offset(tmp_path, capsys):
+    good = "第一行\n".encode()
+    (tmp_path / "bad.txt").write_bytes(good + b"ab\xffcd\n")
+    assert cli.main(["words", str(tmp_path / "bad.txt")]) == 2
+    assert f"not valid UTF-8 at byte {len(good) + 2}" in capsys.readouterr().err
+    (tmp_path / "bad.gz").write_bytes(gzip.compress("今天天气很好\n".encode() * 100)[:40])
+    assert cli.main(["words", str(tmp_path / "bad.gz")]) == 2
+    assert "a damaged gzip file" in capsys.readouterr().err
+    assert cli.main(["words", "-", "-"]) == 2
+    assert "can be read once" in capsys.readouterr().err
