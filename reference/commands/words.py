@@ -32,7 +32,8 @@ def _cmd_words(args) -> int:
     check_inputs(args.corpus)                      # every input checked before any work
     words = discover(iter_documents(args.corpus), order=args.order, min_count=args.min_count,
                      thresholds=args.thresholds, strict=args.strict, dedup=args.dedup, workers=args.workers,
-                     max_memory=args.max_memory << 20, tmpdir=args.tmpdir, on_stage=lambda stage: progress(stage))
+                     max_memory=args.max_memory << 20, tmpdir=args.tmpdir, min_entropy=args.min_entropy,
+                     boundary=args.boundary, on_stage=lambda stage: progress(stage))
     text = "".join(f"{w} {c}\n" for w, c in words)
     if args.out is None:
         sys.stdout.write(text)
@@ -59,6 +60,12 @@ def register(sub) -> None:
                    help="natural-log PMI thresholds for 2..order-grams (default 2,4,6)")
     p.add_argument("--strict", action="store_true", help="backtrack strictly (every 3..order window cohesive)")
     p.add_argument("--dedup", action="store_true", help="drop duplicate lines (documents) first")
+    p.add_argument("--min-entropy", type=float, metavar="H",
+                   help="also drop words whose smaller left/right neighbour entropy (natural log) is below H "
+                        "(HanLP uses 0.4)")
+    p.add_argument("--boundary", choices=("one", "distinct"), default="one",
+                   help="with --min-entropy: a sentence boundary is one neighbour symbol (HanLP) or a distinct "
+                        "one per occurrence (default one)")
     p.add_argument("--workers", type=int, default=1, help="processes counting n-grams (default 1)")
     p.add_argument("--max-memory", type=int, default=1024, metavar="MIB",
                    help="working memory for counting and cutting, in MiB (default 1024); larger count tables go "

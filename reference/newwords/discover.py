@@ -62,13 +62,16 @@ def keep_piece(word: str, G: set, order: int, strict: bool = False) -> bool:
 def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None, strict: bool = False,
              dedup: bool = False, to_half_width: bool = True, workers: int = 1,
              max_memory: int = DEFAULT_MAX_MEMORY, tmpdir=None, on_stage=None, report=None,
-             chunk_size: int | None = None) -> list[tuple[str, int]]:
+             chunk_size: int | None = None, min_entropy: float | None = None,
+             boundary: str = "one") -> list[tuple[str, int]]:
     """The lexicon of ``documents`` (an iterable of str; one text each): ``(word, count)``,
     count-descending. Memory: ``max_memory`` bytes plus the kept tables; larger count tables
     are spilled to a temporary folder (in ``tmpdir``) and merged (:mod:`reference.newwords.stream`).
     ``on_stage(name)`` is called as each step starts (for progress reports); ``chunk_size``
     (characters per chunk) overrides the size derived from ``max_memory``; ``report`` (a
-    :class:`~reference.newwords.stream.CountReport`) records how many sorted runs were spilled."""
+    :class:`~reference.newwords.stream.CountReport`) records how many sorted runs were spilled.
+    ``min_entropy`` (optional, as HanLP): also drop words of 2..order characters whose smaller
+    neighbour entropy is below it (:mod:`reference.newwords.entropy`, ``boundary`` convention)."""
     if isinstance(documents, str):
         raise TypeError("documents: expected an iterable of texts, got one str (wrap it in a list)")
     if max_memory < 1 << 20:
@@ -88,6 +91,29 @@ def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None,
         pieces = cut_stream(stream, G, tables, max_memory=max_memory, chunk_size=chunk_size)
         stage("backtracking")
         alphabet = stream.alphabet
-    G_words = {_decode(int(k), n, tables.bits, alphabet) for n, keys in G.items() for k in keys}
-    words = [(w, c) for w, c in pieces.items() if c >= min_count and keep_piece(w, G_words, order, strict)]
+        G_words = {_decode(int(k), n, tables.bits, alphabet) for n, keys in G.items() for k in keys}
+        words = [(w, c) for w, c in pieces.items() if c >= min_count and keep_piece(w, G_words, order, strict)]
+        if min_entropy is not None:
+            from .entropy import entropy_of_stream
+
+            stage("entropy")
+            scored = [w for w, _ in words if 2 <= len(w) <= order]
+            H = entropy_of_stream(stream, scored, boundary=boundary, max_order=order)
+            words = [(w, c) for w, c in words if w not in H or min(H[w]) >= min_entropy]
     return sorted(words, key=lambda wc: (-wc[1], wc[0]))
+
+
+def discover_2016(documents, *, min_count: int = 10, min_pmi: float = 0.0, to_half_width: bool = True,
+                  max_memory: int = DEFAULT_MAX_MEMORY, tmpdir=None) -> list[tuple[str, int]]:
+    """The 2016 variant (kexue.fm/archives/3913): cut between adjacent characters a, b when
+    ``ln(total #ab / (#a #b)) < min_pmi`` (every bigram counted, no min_count before), keep the
+    pieces seen at least ``min_count`` times; no backtrack. Defaults (10, 0) as the article's
+    code; its example uses (16, 1)."""
+    if isinstance(documents, str):
+        raise TypeError("documents: expected an iterable of texts, got one str (wrap it in a list)")
+    with workspace(tmpdir) as folder:
+        stream = encode_stream(documents, folder, to_half_width=to_half_width)
+        tables = count_stream(stream, order=2, min_count=1, folder=folder, max_memory=max_memory)
+        G = cohesive(tables, {2: min_pmi})
+        pieces = cut_stream(stream, G, tables, max_memory=max_memory)
+    return sorted(((w, c) for w, c in pieces.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0]))
