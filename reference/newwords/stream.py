@@ -206,14 +206,62 @@ def _member(keys, table):
     return table[pos] == keys
 
 
+def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
+    """The pieces of one chunk of ids that starts and ends on breaks: ({n: (keys, counts)} for
+    pieces of 1..order characters, Counter of longer pieces as id bytes)."""
+    diff = np.zeros(len(ids) + 1, np.int64)
+    for n, table in G.items():
+        k, ok = window_keys(ids, n, bits)
+        s = np.flatnonzero(ok & _member(k, table))
+        diff += np.bincount(s, minlength=len(diff)) - np.bincount(s + n - 1, minlength=len(diff))
+    linked = np.cumsum(diff)[:len(ids) - 1] > 0
+    real = ids != 0
+    starts = np.flatnonzero(real & ~np.concatenate([[False], linked]))
+    ends = np.flatnonzero(real & ~np.concatenate([linked, [False]])) + 1
+    lengths = ends - starts
+    short = {}
+    for n in range(1, order + 1):
+        sel = starts[lengths == n]
+        if len(sel):
+            k, _ = window_keys(ids, n, bits)
+            short[n] = np.unique(k[sel], return_counts=True)
+    long_pieces = Counter(ids[s:e].astype(np.int64).tobytes()
+                          for s, e in zip(starts[lengths > order].tolist(), ends[lengths > order].tolist()))
+    return short, long_pieces
+
+
+def merge_cuts(parts):
+    """Merge :func:`cut_chunk` results (sums, exact)."""
+    short, long_pieces = {}, Counter()
+    for s, lp in parts:
+        for n, kc in s.items():
+            short.setdefault(n, []).append(kc)
+        long_pieces.update(lp)
+    return {n: _merge_tables(v) for n, v in short.items()}, long_pieces
+
+
+def decode_pieces(merged, alphabet, bits: int) -> Counter:
+    """Counter of piece strings from merged :func:`cut_chunk` results."""
+    short, long_pieces = merged
+    pieces = Counter()
+    mask = (1 << bits) - 1
+    for n, (uk, uc) in short.items():
+        codes = np.stack([((uk >> np.uint64(bits * (n - 1 - k))) & np.uint64(mask)).astype(np.int64)
+                          for k in range(n)], axis=1)
+        for row, c in zip(alphabet[codes - 1].tolist(), uc.tolist()):
+            pieces["".join(map(chr, row))] = c
+    for raw, c in long_pieces.items():
+        pieces["".join(chr(int(alphabet[i - 1])) for i in np.frombuffer(raw, np.int64))] += c
+    return pieces
+
+
 def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEFAULT_MAX_MEMORY,
                chunk_size: int | None = None) -> Counter:
     """Counts of the pieces: chunks end on breaks, so no piece or G occurrence crosses a chunk."""
     lut, bits, order = stream.lut(), tables.bits, tables.order
     cps = stream.codepoints()
     chunk = chunk_size or max(1 << 12, max_memory // 96)
-    short = {n: [] for n in range(1, order + 1)}       # per length: (keys, counts) of the pieces
-    long_pieces = Counter()
+    parts = []
     a = 0
     while a < stream.length - 1:
         b = min(a + chunk, stream.length)
@@ -223,39 +271,11 @@ def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEF
                 b = min(b + chunk, stream.length)
                 zeros = np.flatnonzero(np.asarray(cps[a + 1:b]) == 0)
             b = a + 1 + int(zeros[-1]) + 1
-        ids = lut[np.asarray(cps[a:b])]
-        diff = np.zeros(len(ids) + 1, np.int64)
-        for n, table in G.items():
-            k, ok = window_keys(ids, n, bits)
-            s = np.flatnonzero(ok & _member(k, table))
-            diff += np.bincount(s, minlength=len(diff)) - np.bincount(s + n - 1, minlength=len(diff))
-        linked = np.cumsum(diff)[:len(ids) - 1] > 0
-        real = ids != 0
-        starts = np.flatnonzero(real & ~np.concatenate([[False], linked]))
-        ends = np.flatnonzero(real & ~np.concatenate([linked, [False]])) + 1
-        lengths = ends - starts
-        for n in range(1, order + 1):
-            sel = starts[lengths == n]
-            if len(sel):
-                k, _ = window_keys(ids, n, bits)
-                short[n].append(np.unique(k[sel], return_counts=True))
-        for s, e in zip(starts[lengths > order].tolist(), ends[lengths > order].tolist()):
-            long_pieces[ids[s:e].tobytes()] += 1
+        parts.append(cut_chunk(lut[np.asarray(cps[a:b])], G, bits, order))
+        if len(parts) > 8:                             # keep the partial results small
+            parts = [merge_cuts(parts)]
         a = b - 1 if b < stream.length else b
-    pieces = Counter()
-    mask = (1 << bits) - 1
-    for n, parts in short.items():
-        if not parts:
-            continue
-        uk, uc = _merge_tables(parts)
-        codes = np.stack([((uk >> np.uint64(bits * (n - 1 - k))) & np.uint64(mask)).astype(np.int64)
-                          for k in range(n)], axis=1)
-        chars = stream.alphabet[codes - 1]
-        for row, c in zip(chars.tolist(), uc.tolist()):
-            pieces["".join(map(chr, row))] = c
-    for raw, c in long_pieces.items():
-        pieces["".join(chr(int(stream.alphabet[i - 1])) for i in np.frombuffer(raw, np.int64))] += c
-    return pieces
+    return decode_pieces(merge_cuts(parts), stream.alphabet, bits)
 
 
 def workspace(folder: str | None = None):
