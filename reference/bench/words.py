@@ -41,9 +41,35 @@ def _child(conn, which, reps, min_count, workers, max_memory):
         words = counter_discover(lines, min_count=min_count)[0]
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    stage_peaks = _stage_peaks(lines, min_count, workers, max_memory) if which == "refspace" else {}
     conn.send({"seconds": seconds, "stages": stages, "words": len(words), "peak_mib": peak / 1024,
-               "corpus_mib": base / 1024})
+               "corpus_mib": base / 1024, "stage_peak_mib": stage_peaks})
     conn.close()
+
+
+def _stage_peaks(lines, min_count, workers, max_memory) -> dict:
+    """A second, untimed run under tracemalloc: the peak of the memory allocated (NumPy arrays and
+    Python objects) during each stage, above what was allocated when it started."""
+    import tracemalloc
+
+    from ..newwords.discover import discover
+
+    peaks, current = {}, [None, 0]
+
+    def on_stage(name):
+        now, top = tracemalloc.get_traced_memory()
+        if current[0] is not None:
+            peaks[current[0]] = (top - current[1]) / 2**20
+        tracemalloc.reset_peak()
+        current[0], current[1] = name, now
+
+    tracemalloc.start()
+    try:
+        discover(lines, min_count=min_count, workers=workers, max_memory=max_memory, on_stage=on_stage)
+        on_stage(None)
+    finally:
+        tracemalloc.stop()
+    return peaks
 
 
 def measure(which: str, reps: int, *, min_count: int, workers: int = 1, max_memory: int = 1 << 30) -> dict:

@@ -80,12 +80,16 @@ def _cmd_bench_words(args) -> int:
         cap = "-" if r["max_memory_mib"] is None else str(r["max_memory_mib"])
         print(f"  {r['implementation']:<10} {str(r['repeat_corpus']) + 'x':>6} {cap:>8} {r['seconds']:>8.2f} "
               f"{r['peak_mib']:>9.0f}  {r['words']:>6}  {stages}")
+        if r.get("stage_peak_mib"):
+            print(f"  {'':<10} {'':>6} {'':>8} {'':>8} {'':>9}  {'':>6}  stage peak MiB: "
+                  + ", ".join(f"{k} {v:.0f}" for k, v in r["stage_peak_mib"].items()))
     for r in result["rows"]:
         if r["implementation"] == "counter":
             mine = ours[r["repeat_corpus"]]
             print(f"  at {r['repeat_corpus']}x refspace is {r['seconds'] / mine['seconds']:.1f}x faster than the Counter "
                   f"baseline and uses {r['peak_mib'] / mine['peak_mib']:.2f}x less peak memory")
-    print("  (peak MiB: the whole process, Python and the corpus text included)")
+    print("  (peak MiB: the whole process, Python and the corpus text included; stage peak: what the stage "
+          "allocated above its start, traced in a second, untimed run)")
     return EXIT_OK
 
 

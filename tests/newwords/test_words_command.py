@@ -57,6 +57,7 @@ def test_the_benchmark_reports_every_stage_and_the_same_lexicon_as_the_baseline(
     ours, counter = rows
     assert ours["words"] == counter["words"] == 11_293                   # the same lexicon, two implementations
     assert list(ours["stages"]) == ["sentences", "counting", "cohesion", "cutting", "backtracking"]
+    assert list(ours["stage_peak_mib"]) == list(ours["stages"]) and ours["stage_peak_mib"]["counting"] > 1
     assert all(r["peak_mib"] > 0 and r["seconds"] > 0 for r in rows)
 
 
