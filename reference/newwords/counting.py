@@ -68,6 +68,21 @@ def window_keys(ids: np.ndarray, n: int, bits: int) -> tuple[np.ndarray, np.ndar
     return keys, ok
 
 
+def all_window_keys(ids: np.ndarray, order: int, bits: int) -> dict:
+    """n -> (keys, break-free) of every window length 1..order, built incrementally
+    (``key_n = key_{n-1} << bits | next id``): one pass per order instead of n."""
+    u = ids.astype(np.uint64)
+    real = ids != 0
+    out = {1: (u, real)}
+    for n in range(2, order + 1):
+        k, ok = out[n - 1]
+        if len(k) <= 1:
+            out[n] = (np.zeros(0, np.uint64), np.zeros(0, bool))
+            continue
+        out[n] = ((k[:-1] << np.uint64(bits)) | u[n - 1:], ok[:-1] & real[n - 1:])
+    return out
+
+
 def _chunks(n_ids: int, n: int, chunk_size: int):
     """(a, b) slices of the ids whose windows of length n start at a, ..., b - n: consecutive
     slices overlap by n - 1 ids, so every window is in exactly one slice."""
@@ -85,14 +100,26 @@ def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
     return uniq, np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
 
 
+_HASH_BITS = 22
+
+
+def _hash(keys):
+    """Multiplicative (Fibonacci) hashing of 64-bit keys to ``_HASH_BITS`` bits (wraps modulo 2^64)."""
+    return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _HASH_BITS)
+
+
 def _count_chunk(ids, prev, n, bits):
     """Unique keys and counts of the length-n windows of ``ids`` free of breaks, keeping only
     those whose two (n-1)-sub-grams are in ``prev`` (sorted keys; None for n = 1). Pruning the
     unique keys (sorted: the lookups walk ``prev`` in order) gives the same table as pruning
     the windows, since an n-gram with an infrequent piece is infrequent itself."""
+    if n == 1:                                          # single characters: a histogram, no sort
+        hist = np.bincount(ids, minlength=1)
+        u = np.flatnonzero(hist[1:]) + 1
+        return u.astype(np.uint64), hist[u].astype(np.int64)
     k, ok = window_keys(ids, n, bits)
     u, c = np.unique(k[ok], return_counts=True)
-    if n > 1 and len(u):                                # apriori: both (n-1)-sub-grams were kept
+    if len(u):                                # apriori: both (n-1)-sub-grams were kept
         keep = np.ones(len(u), bool)
         sub = np.uint64((1 << bits * (n - 1)) - 1)
         for piece in (u >> np.uint64(bits), u & sub):

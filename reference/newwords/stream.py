@@ -20,7 +20,7 @@ from collections import Counter
 
 import numpy as np
 
-from .counting import Tables, _count_chunk, key_bits, window_keys
+from .counting import _HASH_BITS, Tables, _count_chunk, _hash, all_window_keys, key_bits
 
 DEFAULT_MAX_MEMORY = 1 << 30
 
@@ -200,18 +200,27 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
 
 
 def _member(keys, table):
-    if len(table) == 0:
-        return np.zeros(len(keys), bool)
-    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return table[pos] == keys
+    """Whether each key is in the sorted ``table``: a bitmap of the table's hashes rules most keys
+    out in one cached lookup; only the rest are looked up exactly (so the answer is exact)."""
+    out = np.zeros(len(keys), bool)
+    if len(table) == 0 or len(keys) == 0:
+        return out
+    bitmap = np.zeros(1 << _HASH_BITS, bool)
+    bitmap[_hash(table)] = True
+    idx = np.flatnonzero(bitmap[_hash(keys)])
+    q = keys[idx]
+    pos = np.minimum(np.searchsorted(table, q), len(table) - 1)
+    out[idx] = table[pos] == q
+    return out
 
 
 def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
     """The pieces of one chunk of ids that starts and ends on breaks: ({n: (keys, counts)} for
     pieces of 1..order characters, Counter of longer pieces as id bytes)."""
+    windows = all_window_keys(ids, order, bits)
     diff = np.zeros(len(ids) + 1, np.int64)
     for n, table in G.items():
-        k, ok = window_keys(ids, n, bits)
+        k, ok = windows[n]
         s = np.flatnonzero(ok & _member(k, table))
         diff += np.bincount(s, minlength=len(diff)) - np.bincount(s + n - 1, minlength=len(diff))
     linked = np.cumsum(diff)[:len(ids) - 1] > 0
@@ -223,9 +232,9 @@ def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
     for n in range(1, order + 1):
         sel = starts[lengths == n]
         if len(sel):
-            k, _ = window_keys(ids, n, bits)
-            short[n] = np.unique(k[sel], return_counts=True)
-    long_pieces = Counter(ids[s:e].astype(np.int64).tobytes()
+            short[n] = np.unique(windows[n][0][sel], return_counts=True)
+    ids64 = ids.astype(np.int64, copy=False)
+    long_pieces = Counter(ids64[s:e].tobytes()
                           for s, e in zip(starts[lengths > order].tolist(), ends[lengths > order].tolist()))
     return short, long_pieces
 
