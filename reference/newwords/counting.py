@@ -118,7 +118,19 @@ def _count_chunk(ids, prev, n, bits):
         u = np.flatnonzero(hist[1:]) + 1
         return u.astype(np.uint64), hist[u].astype(np.int64)
     k, ok = window_keys(ids, n, bits)
-    u, c = np.unique(k[ok], return_counts=True)
+    if n >= 3 and prev is not None and len(prev) and len(k):
+        # a one-sided prefilter before the sort (a hashed bitmap of the kept (n-1)-grams): it
+        # drops most windows with an infrequent piece; the exact test on the unique keys follows
+        bitmap = np.zeros(1 << _HASH_BITS, bool)
+        bitmap[_hash(prev)] = True
+        sub = np.uint64((1 << bits * (n - 1)) - 1)
+        ok &= bitmap[_hash(k >> np.uint64(bits))] & bitmap[_hash(k & sub)]
+    k = k[ok]
+    if n * bits <= 32:                                  # short keys sort faster as uint32
+        u, c = np.unique(k.astype(np.uint32), return_counts=True)
+        u = u.astype(np.uint64)
+    else:
+        u, c = np.unique(k, return_counts=True)
     if len(u):                                # apriori: both (n-1)-sub-grams were kept
         keep = np.ones(len(u), bool)
         sub = np.uint64((1 << bits * (n - 1)) - 1)

@@ -28,8 +28,8 @@ import numpy as np
 from ..core.extras import install_hint
 from .cohesion import cohesive
 from .counting import Tables, _count_chunk, key_bits
-from .discover import _decode, _thresholds, keep_piece
-from .stream import _merge_tables, cut_chunk, decode_pieces, merge_cuts, normalise_codepoints
+from .discover import _thresholds, keep_piece
+from .stream import _merge_tables, cut_chunk, decode_keys, decode_pieces, merge_cuts, normalise_codepoints
 
 
 def _dask():
@@ -120,6 +120,6 @@ def discover_dask(partitions, *, client=None, order: int = 4, min_count: int = 3
     G = cohesive(tables, thresholds)
     cuts = [dask.delayed(_cut)(e, alphabet, G, bits, order) for e in encoded]
     pieces = decode_pieces(run(_tree(dask, cuts, _merge_cut, split_every)), alphabet, bits)
-    G_words = {_decode(int(k), n, bits, alphabet) for n, ks in G.items() for k in ks}
+    G_words = {w for n, ks in G.items() for w in decode_keys(ks, n, bits, alphabet)}
     words = [(w, c) for w, c in pieces.items() if c >= min_count and keep_piece(w, G_words, order, strict)]
     return sorted(words, key=lambda wc: (-wc[1], wc[0]))

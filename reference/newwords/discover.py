@@ -25,7 +25,7 @@ corpus are lower than the defaults, since a PMI is at most ln(total / count))
 from __future__ import annotations
 
 from .cohesion import cohesive
-from .stream import DEFAULT_MAX_MEMORY, count_stream, cut_stream, encode_stream, workspace
+from .stream import DEFAULT_MAX_MEMORY, count_stream, cut_stream, decode_keys, encode_stream, workspace
 from .text import dedup_documents
 
 DEFAULT_THRESHOLDS = {2: 2.0, 3: 4.0, 4: 6.0}
@@ -91,7 +91,7 @@ def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None,
         pieces = cut_stream(stream, G, tables, max_memory=max_memory, chunk_size=chunk_size)
         stage("backtracking")
         alphabet = stream.alphabet
-        G_words = {_decode(int(k), n, tables.bits, alphabet) for n, keys in G.items() for k in keys}
+        G_words = {w for n, keys in G.items() for w in decode_keys(keys, n, tables.bits, alphabet)}
         words = [(w, c) for w, c in pieces.items() if c >= min_count and keep_piece(w, G_words, order, strict)]
         if min_entropy is not None:
             from .entropy import entropy_of_stream

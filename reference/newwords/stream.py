@@ -249,18 +249,25 @@ def merge_cuts(parts):
     return {n: _merge_tables(v) for n, v in short.items()}, long_pieces
 
 
+def decode_keys(keys: np.ndarray, n: int, bits: int, alphabet: np.ndarray) -> list[str]:
+    """The strings of packed n-gram keys: the code points of each row viewed as NumPy's UTF-32
+    strings (no Python loop over characters)."""
+    if len(keys) == 0:
+        return []
+    mask = np.uint64((1 << bits) - 1)
+    codes = np.stack([((keys >> np.uint64(bits * (n - 1 - k))) & mask).astype(np.int64) for k in range(n)], axis=1)
+    chars = np.ascontiguousarray(alphabet[codes - 1].astype("<u4"))
+    return chars.view(f"<U{n}").ravel().tolist()
+
+
 def decode_pieces(merged, alphabet, bits: int) -> Counter:
     """Counter of piece strings from merged :func:`cut_chunk` results."""
     short, long_pieces = merged
     pieces = Counter()
-    mask = (1 << bits) - 1
     for n, (uk, uc) in short.items():
-        codes = np.stack([((uk >> np.uint64(bits * (n - 1 - k))) & np.uint64(mask)).astype(np.int64)
-                          for k in range(n)], axis=1)
-        for row, c in zip(alphabet[codes - 1].tolist(), uc.tolist()):
-            pieces["".join(map(chr, row))] = c
+        pieces.update(dict(zip(decode_keys(uk, n, bits, alphabet), uc.tolist())))
     for raw, c in long_pieces.items():
-        pieces["".join(chr(int(alphabet[i - 1])) for i in np.frombuffer(raw, np.int64))] += c
+        pieces[alphabet[np.frombuffer(raw, np.int64) - 1].astype("<u4").tobytes().decode("utf-32-le")] += c
     return pieces
 
 
