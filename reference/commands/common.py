@@ -52,3 +52,29 @@ def progress(text: str) -> None:
     """A progress line on stderr, only when a person is watching (stderr is a terminal)."""
     if sys.stderr.isatty():
         print(f"... {text}", file=sys.stderr, flush=True)
+
+
+class ProgressBar:
+    """One self-rewriting line on stderr (only on a terminal): ``update(label, fraction)`` with a
+    fraction in [0, 1], or None when the total is unknown; ``close()`` ends the line."""
+
+    def __init__(self, width: int = 30):
+        self.width, self.shown = width, False
+
+    def update(self, label: str, fraction=None) -> None:
+        if not sys.stderr.isatty():
+            return
+        if fraction is None:
+            bar = ""
+        else:
+            done = int(round(self.width * min(max(fraction, 0.0), 1.0)))
+            bar = f" [{'#' * done}{' ' * (self.width - done)}] {100 * fraction:3.0f}%"
+        sys.stderr.write(f"\r... {label:<24}{bar}\x1b[K")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.shown = False

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_OK, Formatter, positive_int, progress
+from .common import EXIT_OK, Formatter, ProgressBar, positive_int, progress
 
 
 def _thresholds(text: str):
@@ -30,10 +30,15 @@ def _cmd_words(args) -> int:
     if args.out is not None:
         output_file("--out", args.out)
     check_inputs(args.corpus)                      # every input checked before any work
-    words = discover(iter_documents(args.corpus), order=args.order, min_count=args.min_count,
-                     thresholds=args.thresholds, strict=args.strict, dedup=args.dedup, workers=args.workers,
-                     max_memory=args.max_memory << 20, tmpdir=args.tmpdir, min_entropy=args.min_entropy,
-                     boundary=args.boundary, on_stage=lambda stage: progress(stage))
+    bar = ProgressBar()
+    try:
+        words = discover(iter_documents(args.corpus), order=args.order, min_count=args.min_count,
+                         thresholds=args.thresholds, strict=args.strict, dedup=args.dedup, workers=args.workers,
+                         max_memory=args.max_memory << 20, tmpdir=args.tmpdir, min_entropy=args.min_entropy,
+                         boundary=args.boundary, on_stage=lambda stage: bar.update(stage),
+                         on_progress=bar.update)
+    finally:
+        bar.close()
     text = "".join(f"{w} {c}\n" for w, c in words)
     if args.out is None:
         sys.stdout.write(text)

@@ -63,11 +63,12 @@ def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None,
              dedup: bool = False, to_half_width: bool = True, workers: int = 1,
              max_memory: int = DEFAULT_MAX_MEMORY, tmpdir=None, on_stage=None, report=None,
              chunk_size: int | None = None, min_entropy: float | None = None,
-             boundary: str = "one") -> list[tuple[str, int]]:
+             boundary: str = "one", on_progress=None) -> list[tuple[str, int]]:
     """The lexicon of ``documents`` (an iterable of str; one text each): ``(word, count)``,
     count-descending. Memory: ``max_memory`` bytes plus the kept tables; larger count tables
     are spilled to a temporary folder (in ``tmpdir``) and merged (:mod:`reference.newwords.stream`).
-    ``on_stage(name)`` is called as each step starts (for progress reports); ``chunk_size``
+    ``on_stage(name)`` is called as each step starts and ``on_progress(label, fraction or None)``
+    within the long ones (for progress bars); ``chunk_size``
     (characters per chunk) overrides the size derived from ``max_memory``; ``report`` (a
     :class:`~reference.newwords.stream.CountReport`) records how many sorted runs were spilled.
     ``min_entropy`` (optional, as HanLP): also drop words of 2..order characters whose smaller
@@ -81,14 +82,15 @@ def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None,
     with workspace(tmpdir) as folder:
         stage("sentences")
         docs = dedup_documents(documents) if dedup else documents
-        stream = encode_stream(docs, folder, to_half_width=to_half_width)
+        stream = encode_stream(docs, folder, to_half_width=to_half_width, on_progress=on_progress)
         stage("counting")
         tables = count_stream(stream, order=order, min_count=min_count, folder=folder, max_memory=max_memory,
-                              workers=workers, report=report, chunk_size=chunk_size)
+                              workers=workers, report=report, chunk_size=chunk_size, on_progress=on_progress)
         stage("cohesion")
         G = cohesive(tables, thresholds)
         stage("cutting")
-        pieces = cut_stream(stream, G, tables, max_memory=max_memory, chunk_size=chunk_size)
+        pieces = cut_stream(stream, G, tables, max_memory=max_memory, chunk_size=chunk_size,
+                            on_progress=on_progress)
         stage("backtracking")
         alphabet = stream.alphabet
         G_words = {w for n, keys in G.items() for w in decode_keys(keys, n, tables.bits, alphabet)}

@@ -56,7 +56,8 @@ class Stream:
         return table
 
 
-def encode_stream(texts, folder: str, *, to_half_width: bool = True, block_chars: int = 1 << 22) -> Stream:
+def encode_stream(texts, folder: str, *, to_half_width: bool = True, block_chars: int = 1 << 22,
+                  on_progress=None) -> Stream:
     """Write the code points of ``texts`` (an iterable of str; a break after each) to a file in
     ``folder``, about ``block_chars`` characters at a time (short texts are joined first, long
     ones cut: a cut never matters, the stream is continuous)."""
@@ -74,6 +75,8 @@ def encode_stream(texts, folder: str, *, to_half_width: bool = True, block_chars
                 seen[cps] = True
                 cps.tofile(fh)
                 length += len(cps)
+            if on_progress is not None:
+                on_progress(f"read {length / 1e6:.1f} M characters", None)
         buffer, size = [], 0
 
     with open(path, "wb") as fh:
@@ -140,7 +143,8 @@ def _count_span(span):
 
 
 def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max_memory: int = DEFAULT_MAX_MEMORY,
-                 workers: int = 1, report: CountReport | None = None, chunk_size: int | None = None) -> Tables:
+                 workers: int = 1, report: CountReport | None = None, chunk_size: int | None = None,
+                 on_progress=None) -> Tables:
     """Exact n-gram tables of the stream (see the module docstring); ``workers`` forked
     processes count the chunks (the same result)."""
     if order < 1 or min_count < 1 or workers < 1:
@@ -165,7 +169,9 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
                 results = pool.imap(_count_span, spans)
             else:
                 results = map(_count_span, spans)
-            for u, c in results:
+            for done, (u, c) in enumerate(results, 1):
+                if on_progress is not None:
+                    on_progress(f"counting {n}-grams", ((n - 1) + done / len(spans)) / order)
                 runs.append((u, c))
                 held += 16 * len(u)
                 if held > budget:
@@ -272,7 +278,7 @@ def decode_pieces(merged, alphabet, bits: int) -> Counter:
 
 
 def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEFAULT_MAX_MEMORY,
-               chunk_size: int | None = None) -> Counter:
+               chunk_size: int | None = None, on_progress=None) -> Counter:
     """Counts of the pieces: chunks end on breaks, so no piece or G occurrence crosses a chunk."""
     lut, bits, order = stream.lut(), tables.bits, tables.order
     cps = stream.codepoints()
@@ -288,6 +294,8 @@ def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEF
                 zeros = np.flatnonzero(np.asarray(cps[a + 1:b]) == 0)
             b = a + 1 + int(zeros[-1]) + 1
         parts.append(cut_chunk(lut[np.asarray(cps[a:b])], G, bits, order))
+        if on_progress is not None:
+            on_progress("cutting", b / stream.length)
         if len(parts) > 8:                             # keep the partial results small
             parts = [merge_cuts(parts)]
         a = b - 1 if b < stream.length else b

@@ -71,3 +71,13 @@ def test_bad_inputs_are_named_with_the_byte_offset(tmp_path, capsys):
     assert "a damaged gzip file" in capsys.readouterr().err
     assert cli.main(["words", "-", "-"]) == 2
     assert "can be read once" in capsys.readouterr().err
+
+
+def test_a_progress_bar_on_a_terminal_and_nothing_otherwise(tmp_path, capsys, monkeypatch):
+    (tmp_path / "c.txt").write_text(_corpus(1, 2000), encoding="utf-8")
+    assert cli.main(["words", str(tmp_path / "c.txt"), *ARGS]) == 0
+    assert capsys.readouterr().err == ""                                   # not a terminal: silent
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli.main(["words", str(tmp_path / "c.txt"), *ARGS]) == 0
+    err = capsys.readouterr().err
+    assert "counting 4-grams" in err and "100%" in err and "\r" in err and err.endswith("\n")
