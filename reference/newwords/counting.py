@@ -144,6 +144,37 @@ def _count_chunk(ids, prev, n, bits):
     return u, c
 
 
+def count_all_orders(ids: np.ndarray, order: int, bits: int) -> dict:
+    """n -> (sorted unique keys, counts) of every n-gram (1 <= n <= order) of ``ids``, with one
+    sort: each position's window is cut at the first break and zero-padded, so the prefixes of
+    the sorted keys are sorted too and every order's counts are runs in one pass."""
+    L = order
+    padded = np.concatenate([ids, np.zeros(L, ids.dtype)])
+    real = padded != 0
+    k, _ = window_keys(padded, L, bits)
+    k = k[:len(ids)]
+    run = np.zeros(len(ids), np.int64)                  # consecutive non-breaks from i, capped at L
+    alive = np.ones(len(ids), bool)
+    for j in range(L):
+        alive &= real[j:j + len(ids)]
+        run += alive
+    keep = run > 0
+    k, run = k[keep], run[keep]
+    k &= ~((np.uint64(1) << (np.uint64(bits) * (L - run).astype(np.uint64))) - np.uint64(1))
+    k.sort()
+    char = np.uint64((1 << bits) - 1)
+    out = {}
+    for n in range(1, L + 1):
+        prefix = k >> np.uint64(bits * (L - n))
+        p = prefix[(prefix & char) != 0]               # windows at least n characters long
+        if len(p) == 0:
+            out[n] = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+            continue
+        starts = np.concatenate([[0], np.flatnonzero(p[1:] != p[:-1]) + 1])
+        out[n] = (p[starts], np.diff(np.concatenate([starts, [len(p)]])).astype(np.int64))
+    return out
+
+
 _SHARED: dict = {}
 
 

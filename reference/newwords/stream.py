@@ -20,7 +20,7 @@ from collections import Counter
 
 import numpy as np
 
-from .counting import _HASH_BITS, Tables, _count_chunk, _hash, all_window_keys, key_bits
+from .counting import _HASH_BITS, Tables, _count_chunk, _hash, all_window_keys, count_all_orders, key_bits
 
 DEFAULT_MAX_MEMORY = 1 << 30
 
@@ -155,6 +155,13 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
     chunk = chunk_size or max(1 << 12, max_memory // 96)   # windows per chunk: keys, masks, ids, sort copies
     budget = max_memory // 4                       # bytes of in-memory runs before they go to disk
     keys, counts = {}, {}
+    if stream.length <= chunk:                     # one chunk: every order from a single sort
+        if on_progress is not None:
+            on_progress("counting", None)
+        for n, (u, c) in count_all_orders(_chunk_ids(stream, lut, 0, stream.length), order, bits).items():
+            keep = c >= min_count
+            keys[n], counts[n] = u[keep], c[keep]
+        return Tables(keys, counts, bits, order, min_count)
     for n in range(1, order + 1):
         runs, held, disk = [], 0, []
         starts = max(stream.length - n + 1, 0)

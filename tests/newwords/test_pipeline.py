@@ -140,3 +140,17 @@ def test_the_k_way_merge_is_a_merge_of_everything(seed, n_runs, block, min_count
     k, c = kway_merge(runs, min_count, block=block)
     np.testing.assert_array_equal(k, uk[uc >= min_count])
     np.testing.assert_array_equal(c, uc[uc >= min_count])
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**31), order=st.integers(1, 4))
+def test_one_sort_counts_every_order_as_the_per_order_counter(seed, order):
+    from reference.newwords.counting import count_all_orders, key_bits
+
+    sents = sentences(_corpus(seed, 300))
+    ids, alphabet, _ = encode(sents)
+    bits = key_bits(len(alphabet), order)
+    per_order = count_ngrams(ids, len(alphabet), order=order, min_count=1)
+    for n, (u, c) in count_all_orders(ids, order, bits).items():
+        np.testing.assert_array_equal(u, per_order.keys[n])
+        np.testing.assert_array_equal(c, per_order.counts[n])
