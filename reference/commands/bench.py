@@ -62,13 +62,17 @@ def _cmd_bench_words(args) -> int:
     caps = sorted(set(args.max_memory or [1024]), reverse=True)
     for c in caps:
         positive_int("--max-memory", c)
+    positive_int("--repeat", args.repeat)
+    if args.warmup < 0:
+        raise ValueError(f"--warmup: expected a non-negative number of runs, got {args.warmup}")
     result = words.run(reps, baseline_reps=baseline, workers=args.workers, max_memory=[c << 20 for c in caps],
-                       on_progress=progress)
+                       repeat=args.repeat, warmup=args.warmup, on_progress=progress)
     if args.json:
         print(json.dumps(result, indent=2))
         return EXIT_OK
     print("new-word discovery on the People's Daily (1,662,300 characters per copy), order 4, thresholds 2/4/6, "
-          "min_count 8 per copy; each run in a fresh process")
+          f"min_count 8 per copy; each configuration in a fresh process, {args.warmup} warm-up run(s), the median of "
+          f"{args.repeat} timed")
     print(f"  {'implementation':<10} {'corpus':>6} {'cap MiB':>8} {'seconds':>8} {'peak MiB':>9}  {'words':>6}  "
           "stages (s)")
     ours = {}
@@ -172,6 +176,9 @@ def register(sub) -> None:
                     help="run the Counter baseline at these copies too (default 1; 10 takes minutes)")
     bw.add_argument("--no-baseline", action="store_true", help="skip the Counter baseline")
     bw.add_argument("--workers", type=int, default=1, help="counting processes (default 1)")
+    bw.add_argument("--repeat", type=int, default=3, help="timed runs per configuration, the median reported "
+                                                           "(default 3)")
+    bw.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     bw.add_argument("--max-memory", type=int, action="append", metavar="MIB",
                     help="refspace's working-memory cap in MiB (repeatable; default 1024)")
     bw.add_argument("--json", action="store_true", help="machine-readable output on stdout")
