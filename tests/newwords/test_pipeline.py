@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from reference.newwords.cohesion import pmi
 from reference.newwords.counting import count_ngrams
-from reference.newwords.cut import longest_link_cut, segments
+from reference.newwords.cut import longest_link_cut
+from reference.newwords.stream import cut_chunk, decode_pieces, merge_cuts
 from reference.newwords.discover import _decode, discover, keep_piece
 from reference.newwords.text import dedup_documents, encode, q2b, sentences
 
@@ -75,7 +76,7 @@ def test_the_coverage_cut_equals_the_longest_link_cut(seed, order):
     G = {n: np.array(sorted(int(k) for k in t.keys[n] if _decode(int(k), n, t.bits, alphabet) in G_words),
                      dtype=np.uint64) for n in range(2, order + 1)}
     want = Counter(p for s in sents for p in longest_link_cut(s, G_words, order))
-    assert segments(ids, text, G, t.bits) == want
+    assert decode_pieces(merge_cuts([cut_chunk(ids, G, t.bits, order)]), alphabet, t.bits) == want
 
 
 def test_overlapping_cohesive_grams_keep_a_longer_piece_and_backtrack_removes_it():
