@@ -1,0 +1,2 @@
+"""GAN building blocks (kexue.fm/archives/6549, 6051). So far: :mod:`.norm`, batch norm with
+every convention named, conditional BN (SELF-MOD's modulation) and AdaIN."""

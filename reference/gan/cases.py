@@ -1,0 +1,103 @@
+"""Declarations of the normalisation ops: seeded edge cases (both eps placements, a +1 gamma
+offset, 2-d and NHWC inputs) and sizes for hypothesis; the running-statistics update as a
+forward-only op with every convention."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..core.registry import register, register_forward_only
+from . import norm
+
+SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
+MODES = st.sampled_from(list(norm.EPS_MODES))
+
+
+def _x(rng, shape):
+    return 1.5 * rng.standard_normal(shape) + rng.uniform(-1, 1, shape[-1])
+
+
+def _nonzero(rng, n):
+    return rng.uniform(0.5, 1.5, n) * rng.choice([-1.0, 1.0], n)
+
+
+@register("batch_norm", "training-mode batch norm per channel (eps inside the root or on the std)",
+          source="kexue.fm/archives/6549, batch norm", inputs=("x", "gamma", "beta"), attributes=("eps", "eps_mode"),
+          forward=norm.batch_norm_forward, backward=norm.batch_norm_backward,
+          edges=(dict(shape=(4, 3), eps_mode="sqrt_var_eps"), dict(shape=(3, 2, 2, 3), eps_mode="std_plus_eps")),
+          sizes=st.fixed_dictionaries({"shape": SHAPES, "eps_mode": MODES}),
+          label=lambda s: f"{s['shape']} {s['eps_mode']}")
+def _bn(rng, shape, eps_mode):
+    C = shape[-1]
+    return (_x(rng, shape), _nonzero(rng, C), rng.standard_normal(C)), {"eps": 1e-3, "eps_mode": eps_mode}
+
+
+@register("batch_norm_eval", "evaluation-mode batch norm with running statistics",
+          source="kexue.fm/archives/6549, batch norm at test time",
+          inputs=("x", "gamma", "beta"), attributes=("running_mean", "running_var", "eps", "eps_mode"),
+          forward=norm.batch_norm_eval_forward, backward=norm.batch_norm_eval_backward,
+          edges=(dict(shape=(4, 3), eps_mode="sqrt_var_eps"), dict(shape=(2, 2, 2, 3), eps_mode="std_plus_eps")),
+          sizes=st.fixed_dictionaries({"shape": SHAPES, "eps_mode": MODES}),
+          label=lambda s: f"{s['shape']} {s['eps_mode']}")
+def _bn_eval(rng, shape, eps_mode):
+    C = shape[-1]
+    return (_x(rng, shape), _nonzero(rng, C), rng.standard_normal(C)), \
+        {"running_mean": rng.standard_normal(C), "running_var": rng.uniform(0.5, 2.0, C), "eps": 1e-3,
+         "eps_mode": eps_mode}
+
+
+def _modulated(name, summary, source, forward, backward, min_rank):
+    shapes = SHAPES if min_rank == 2 else st.sampled_from([(3, 2, 2, 3), (2, 3, 1, 2), (2, 4, 3)])
+
+    @register(name, summary, source=source, inputs=("x", "gamma", "beta"),
+              attributes=("eps", "eps_mode", "gamma_offset"), forward=forward, backward=backward,
+              edges=(dict(shape=(3, 2, 2, 3), eps_mode="sqrt_var_eps", offset=1.0),
+                     dict(shape=(2, 3, 1, 2), eps_mode="std_plus_eps", offset=0.0)),
+              sizes=st.fixed_dictionaries({"shape": shapes, "eps_mode": MODES,
+                                           "offset": st.sampled_from([0.0, 1.0])}),
+              label=lambda s: f"{s['shape']} {s['eps_mode']} gamma offset {s['offset']}")
+    def _make(rng, shape, eps_mode, offset):
+        B, C = shape[0], shape[-1]
+        return (_x(rng, shape), 0.5 * rng.standard_normal((B, C)), rng.standard_normal((B, C))), \
+            {"eps": 1e-3, "eps_mode": eps_mode, "gamma_offset": offset}
+
+    return _make
+
+
+_modulated("conditional_bn", "conditional BN: batch statistics, per-sample gamma(c) and beta(c) (SELF-MOD: c = z)",
+           "kexue.fm/archives/6549, conditional BN and SELF-MOD", norm.conditional_bn_forward,
+           norm.conditional_bn_backward, 2)
+_modulated("adain", "AdaIN: per-sample, per-channel statistics over the spatial axes, then gamma, beta",
+           "kexue.fm/archives/6549, AdaIN", norm.adain_forward, norm.adain_backward, 3)
+
+
+def _running_forward(inputs, attrs):
+    """``running_update`` over flat inputs ``running_mean``, ``running_var``, ``x``; attrs
+    ``momentum``, ``convention``, ``variance``, ``eps``; outputs ``mean`` and ``var``."""
+    m, v = norm.running_update(inputs["running_mean"], inputs["running_var"], inputs["x"], **attrs)
+    return {"mean": m, "var": v}
+
+
+def _running_example(rng):
+    return {"running_mean": rng.standard_normal(3), "running_var": rng.uniform(0.5, 2, 3),
+            "x": rng.standard_normal((4, 3))}, {"momentum": 0.99, "convention": "keras", "variance": "keras2",
+                                                "eps": 1e-3}
+
+
+@st.composite
+def _running_live(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    shape = draw(st.sampled_from([(4, 3), (2, 2, 2, 3), (3, 1)]))
+    C = shape[-1]
+    convention = draw(st.sampled_from(list(norm.CONVENTIONS)))
+    attrs = {"momentum": draw(st.sampled_from([0.0, 0.1, 0.9, 0.99, 1.0])), "convention": convention,
+             "variance": draw(st.sampled_from(list(norm.VARIANCES))), "eps": draw(st.sampled_from([1e-3, 1e-5]))}
+    return {"running_mean": rng.standard_normal(C), "running_var": rng.uniform(0.5, 2, C),
+            "x": rng.standard_normal(shape)}, attrs
+
+
+register_forward_only("bn_running_update", "the running mean and variance after one batch, in every convention",
+                      source="kexue.fm/archives/6549; Keras and PyTorch conventions",
+                      inputs=("running_mean", "running_var", "x"),
+                      attributes=("momentum", "convention", "variance", "eps"),
+                      forward=_running_forward, example=_running_example, live=_running_live())
