@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.registry import register, register_forward_only
-from . import norm
+from . import norm, spectral
 
 SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
 MODES = st.sampled_from(list(norm.EPS_MODES))
@@ -101,3 +101,41 @@ register_forward_only("bn_running_update", "the running mean and variance after 
                       inputs=("running_mean", "running_var", "x"),
                       attributes=("momentum", "convention", "variance", "eps"),
                       forward=_running_forward, example=_running_example, live=_running_live())
+
+
+def _sn_surrogate(W0, semantics, u=None, v=None, n_iter=None, training=True, eps=1e-12):
+    """u and v are constants of the step: W / (u^T W v) with them frozen at W0's values."""
+    from .spectral import spectral_norm_forward
+
+    c = spectral_norm_forward(W0, semantics=semantics, u=u, v=v, n_iter=n_iter, training=training, eps=eps)[1]
+    return lambda W: W / float(c.u @ W @ c.v)
+
+
+@register("spectral_norm", "W / sigma with u, v state (persistent: no update in evaluation; every_call)",
+          source="kexue.fm/archives/6051; Miyato et al. 2018, compare_gan", inputs=("W",),
+          attributes=("semantics", "u", "v", "n_iter", "training", "eps"),
+          forward=spectral.spectral_norm_forward, backward=spectral.spectral_norm_backward,
+          edges=(dict(m=6, n=4, semantics="persistent", training=True),
+                 dict(m=3, n=5, semantics="persistent", training=False),
+                 dict(m=4, n=4, semantics="every_call", training=False)),
+          sizes=st.fixed_dictionaries({"m": st.integers(1, 6), "n": st.integers(1, 6),
+                                       "semantics": st.sampled_from(["persistent", "every_call"]),
+                                       "training": st.booleans()}),
+          surrogate=_sn_surrogate,
+          label=lambda s: f"({s['m']}, {s['n']}) {s['semantics']} {'training' if s['training'] else 'evaluation'}")
+def _sn(rng, m, n, semantics, training):
+    u = rng.standard_normal(m)
+    v = rng.standard_normal(n)
+    return (rng.standard_normal((m, n)),), {"semantics": semantics, "u": u, "v": v / np.linalg.norm(v), "n_iter": 1,
+                                            "training": training, "eps": 1e-12}
+
+
+@register("spectral_norm_article", "W / sigma with the article's stateless all-ones start, differentiated through r steps",
+          source="kexue.fm/archives/6051, spectral_norm(w, r=5)", inputs=("W",), attributes=("semantics", "n_iter"),
+          forward=spectral.spectral_norm_forward, backward=spectral.spectral_norm_backward,
+          edges=(dict(m=6, n=4, r=5), dict(m=3, n=3, r=1)),
+          sizes=st.fixed_dictionaries({"m": st.integers(1, 5), "n": st.integers(1, 5), "r": st.integers(1, 6)}),
+          label=lambda s: f"({s['m']}, {s['n']}) r={s['r']}")
+def _sn_article(rng, m, n, r):
+    W = rng.standard_normal((m, n)) + 0.5                      # columns never sum to zero
+    return (W,), {"semantics": "article", "n_iter": r}
