@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.registry import register, register_forward_only
-from . import norm, spectral
+from . import conv, norm, spectral
 
 SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
 MODES = st.sampled_from(list(norm.EPS_MODES))
@@ -139,3 +139,45 @@ def _sn(rng, m, n, semantics, training):
 def _sn_article(rng, m, n, r):
     W = rng.standard_normal((m, n)) + 0.5                      # columns never sum to zero
     return (W,), {"semantics": "article", "n_iter": r}
+
+
+CONV_SIZES = st.fixed_dictionaries({
+    "B": st.integers(1, 2), "H": st.integers(3, 6), "W": st.integers(3, 6), "cin": st.integers(1, 3),
+    "cout": st.integers(1, 3), "k": st.sampled_from([(1, 1), (2, 2), (3, 3), (3, 2)]),
+    "stride": st.sampled_from([1, 2, (2, 1)]), "dilation": st.sampled_from([1, 2]),
+    "padding": st.sampled_from(list(conv.PADDINGS))})
+
+
+def _conv_label(s):
+    return (f"({s['B']}, {s['H']}, {s['W']}, {s['cin']}) k={s['k']} -> {s['cout']} stride {s['stride']} "
+            f"dilation {s['dilation']} {s['padding']}")
+
+
+def _conv_fits(H, W, k, dilation, padding):
+    d = (dilation, dilation) if isinstance(dilation, int) else dilation
+    return padding == "same" or (H >= (k[0] - 1) * d[0] + 1 and W >= (k[1] - 1) * d[1] + 1)
+
+
+@register("conv2d", "Conv2D, NHWC, 'same' (TensorFlow's padding split) or 'valid', stride, dilation",
+          source="kexue.fm/archives/6549, DCGAN's strided convolutions", inputs=("x", "W", "b"),
+          attributes=("stride", "padding", "dilation"), forward=conv.conv2d_forward, backward=conv.conv2d_backward,
+          edges=(dict(B=2, H=5, W=6, cin=3, cout=2, k=(3, 3), stride=2, dilation=1, padding="same"),
+                 dict(B=1, H=7, W=6, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid")),
+          sizes=CONV_SIZES.filter(lambda s: _conv_fits(s["H"], s["W"], s["k"], s["dilation"], s["padding"])),
+          label=_conv_label)
+def _conv2d(rng, B, H, W, cin, cout, k, stride, dilation, padding):
+    return (rng.standard_normal((B, H, W, cin)), rng.standard_normal(k + (cin, cout)) / np.sqrt(k[0] * k[1] * cin),
+            _nonzero(rng, cout)), {"stride": stride, "padding": padding, "dilation": dilation}
+
+
+@register("conv2d_transpose", "Conv2DTranspose as the exact adjoint of Conv2D (Keras's output sizes)",
+          source="kexue.fm/archives/6549, DCGAN's strided deconvolutions", inputs=("y", "W", "b"),
+          attributes=("stride", "padding", "dilation"), forward=conv.conv2d_transpose_forward,
+          backward=conv.conv2d_transpose_backward,
+          edges=(dict(B=2, H=3, W=2, cin=3, cout=2, k=(3, 3), stride=2, dilation=1, padding="same"),
+                 dict(B=1, H=2, W=3, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid")),
+          sizes=CONV_SIZES, label=_conv_label)
+def _conv2d_t(rng, B, H, W, cin, cout, k, stride, dilation, padding):
+    """y (B, H, W, cout) -> (B, ~H s, ~W s, cin); the kernel (KH, KW, cin, cout) is the convolution's."""
+    return (rng.standard_normal((B, H, W, cout)), rng.standard_normal(k + (cin, cout)) / np.sqrt(k[0] * k[1] * cout),
+            _nonzero(rng, cin)), {"stride": stride, "padding": padding, "dilation": dilation}

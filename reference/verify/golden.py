@@ -64,6 +64,9 @@ def content_hash(arrays: dict, schema_version: int = SCHEMA_VERSION) -> str:
 
 
 def _plain(value):
+    """A JSON value: NumPy scalars as Python numbers, tuples as lists (as JSON reads them back)."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
     return value.item() if isinstance(value, (np.floating, np.integer)) else value
 
 

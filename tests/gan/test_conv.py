@@ -1,0 +1,67 @@
+"""Conv2D against PyTorch (TensorFlow's 'same' padding split done by hand there), and
+Conv2DTranspose as its exact adjoint, against PyTorch's conv_transpose2d and autograd."""
+import itertools
+
+import numpy as np
+import pytest
+
+from reference.gan.conv import conv2d_backward, conv2d_forward, conv2d_transpose_forward
+
+
+def _tf_same_pads(n, k, s, d):
+    out = -(-n // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
+    return total // 2, total - total // 2
+
+
+CASES = list(itertools.product(["same", "valid"], [1, 2, 3], [1, 2]))
+
+
+@pytest.mark.parametrize("padding, s, d", CASES)
+def test_conv2d_equals_pytorch_and_its_transpose_is_the_adjoint(padding, s, d):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    rng = np.random.default_rng(0)
+    x, W, b = rng.standard_normal((2, 7, 6, 3)), rng.standard_normal((3, 2, 3, 4)), rng.standard_normal(4)
+    y, cache = conv2d_forward(x, W, b, stride=s, padding=padding, dilation=d)
+    tx = torch.tensor(np.moveaxis(x, -1, 1), requires_grad=True)
+    tW = torch.tensor(np.transpose(W, (3, 2, 0, 1)), requires_grad=True)      # (Cout, Cin, KH, KW)
+    tb = torch.tensor(b, requires_grad=True)
+    if padding == "same":
+        (pt, pb), (pl, pr) = _tf_same_pads(7, 3, s, d), _tf_same_pads(6, 2, s, d)
+        txp = F.pad(tx, (pl, pr, pt, pb))
+    else:
+        txp = tx
+    ty = F.conv2d(txp, tW, tb, stride=s, dilation=d)
+    np.testing.assert_allclose(y, np.moveaxis(ty.detach().numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+    dy = rng.standard_normal(y.shape)
+    ty.backward(torch.from_numpy(np.moveaxis(dy, -1, 1)))
+    dx, dW, db = conv2d_backward(dy, cache)
+    np.testing.assert_allclose(dx, np.moveaxis(tx.grad.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dW, np.transpose(tW.grad.numpy(), (2, 3, 1, 0)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, tb.grad.numpy(), rtol=1e-12)
+    # the transpose is the adjoint: <conv x, y> = <x, conv^T y>, and equals the input gradient
+    z, _ = conv2d_transpose_forward(dy, W, stride=s, padding=padding, dilation=d, output_size=(7, 6))
+    np.testing.assert_allclose(z, dx, rtol=1e-13, atol=1e-13)
+    y0, _ = conv2d_forward(x, W, stride=s, padding=padding, dilation=d)
+    assert np.sum(y0 * dy) == pytest.approx(np.sum(x * z), rel=1e-12)
+
+
+def test_conv2d_transpose_equals_pytorchs_for_valid_padding():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    y, W = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((3, 3, 2, 5))   # kernel (KH, KW, Cout_t, Cin_t)
+    z, _ = conv2d_transpose_forward(y, W, stride=2, padding="valid")
+    assert z.shape == (2, 7, 9, 2)                                              # (n - 1) s + k, Keras's size
+    tz = torch.nn.functional.conv_transpose2d(torch.from_numpy(np.moveaxis(y, -1, 1)),
+                                              torch.from_numpy(np.transpose(W, (3, 2, 0, 1))), stride=2)
+    np.testing.assert_allclose(z, np.moveaxis(tz.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+
+
+def test_bad_geometry_is_refused_clearly():
+    with pytest.raises(ValueError, match="fewer than the dilated kernel"):
+        conv2d_forward(np.zeros((1, 2, 2, 1)), np.zeros((3, 3, 1, 1)), padding="valid")
+    with pytest.raises(ValueError, match="padding: expected one of"):
+        conv2d_forward(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), padding="full")
+    with pytest.raises(ValueError, match="stride: expected a positive integer"):
+        conv2d_forward(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), stride=0)
