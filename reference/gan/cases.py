@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.registry import register, register_forward_only
-from . import conv, norm, spectral
+from . import conv, norm, resample, spectral
 
 SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
 MODES = st.sampled_from(list(norm.EPS_MODES))
@@ -181,3 +181,47 @@ def _conv2d_t(rng, B, H, W, cin, cout, k, stride, dilation, padding):
     """y (B, H, W, cout) -> (B, ~H s, ~W s, cin); the kernel (KH, KW, cin, cout) is the convolution's."""
     return (rng.standard_normal((B, H, W, cout)), rng.standard_normal(k + (cin, cout)) / np.sqrt(k[0] * k[1] * cout),
             _nonzero(rng, cin)), {"stride": stride, "padding": padding, "dilation": dilation}
+
+
+@register("upsample_nearest", "nearest-neighbour upsampling, NHWC", source="kexue.fm/archives/6549, ResNet G's upsampling",
+          inputs=("x",), attributes=("factor",), forward=resample.upsample_nearest_forward,
+          backward=resample.upsample_nearest_backward,
+          edges=(dict(shape=(2, 2, 3, 2), factor=2), dict(shape=(1, 3, 2, 1), factor=(1, 3))),
+          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(1, 2, 2, 1), (2, 3, 2, 2), (1, 1, 3, 3)]),
+                                       "factor": st.sampled_from([1, 2, 3, (2, 1)])}),
+          label=lambda s: f"{s['shape']} x{s['factor']}")
+def _up(rng, shape, factor):
+    return (rng.standard_normal(shape),), {"factor": factor}
+
+
+@register("avg_pool", "non-overlapping average pooling, NHWC", source="kexue.fm/archives/6549, ResNet D's downsampling",
+          inputs=("x",), attributes=("size",), forward=resample.avg_pool_forward, backward=resample.avg_pool_backward,
+          edges=(dict(shape=(2, 4, 6, 2), size=2), dict(shape=(1, 3, 4, 1), size=(3, 2))),
+          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(1, 4, 4, 1), (2, 2, 6, 2), (1, 6, 6, 3)]),
+                                       "size": st.sampled_from([1, 2])}),
+          label=lambda s: f"{s['shape']} /{s['size']}")
+def _pool(rng, shape, size):
+    return (rng.standard_normal(shape),), {"size": size}
+
+
+@register("leaky_relu", "x where positive, alpha x elsewhere", source="kexue.fm/archives/6549, DCGAN's discriminator",
+          inputs=("x",), attributes=("alpha",), forward=resample.leaky_relu_forward,
+          backward=resample.leaky_relu_backward,
+          edges=(dict(shape=(3, 4), alpha=0.2), dict(shape=(2, 2, 2, 3), alpha=0.01)),
+          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(3, 4), (2, 2, 3)]),
+                                       "alpha": st.sampled_from([0.0, 0.2, 0.5])}),
+          label=lambda s: f"{s['shape']} alpha {s['alpha']}")
+def _leaky(rng, shape, alpha):
+    x = rng.standard_normal(shape)
+    return (np.where(np.abs(x) < 0.05, 0.3, x),), {"alpha": alpha}     # away from the kink at 0
+
+
+@register("residual", "x + alpha f(x): the residual merge", source="kexue.fm/archives/6549, the ResNet blocks",
+          inputs=("x", "fx"), attributes=("alpha",), forward=resample.residual_forward,
+          backward=resample.residual_backward,
+          edges=(dict(shape=(2, 3, 3, 2), alpha=1.0), dict(shape=(4, 3), alpha=0.1)),
+          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(3, 2), (1, 2, 2, 3)]),
+                                       "alpha": st.sampled_from([1.0, 0.1, 0.0])}),
+          label=lambda s: f"{s['shape']} alpha {s['alpha']}")
+def _residual(rng, shape, alpha):
+    return (rng.standard_normal(shape), rng.standard_normal(shape)), {"alpha": alpha}

@@ -1,0 +1,82 @@
+"""Nearest upsampling, average pooling, LeakyReLU and the residual sum of the GAN blocks
+(kexue.fm/archives/6549), NHWC, each a forward/backward pair.
+
+>>> y, _ = upsample_nearest_forward(np.arange(4.0).reshape(1, 2, 2, 1), 2)
+>>> y[0, :, :, 0]
+array([[0., 0., 1., 1.],
+       [0., 0., 1., 1.],
+       [2., 2., 3., 3.],
+       [2., 2., 3., 3.]])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.validate import float_array
+from .conv import _pair
+
+
+def upsample_nearest_forward(x, factor=2):
+    """Each pixel repeated ``factor`` times along H and W (an int or a pair)."""
+    x = float_array("x", x, ndim=4)
+    fh, fw = _pair("factor", factor)
+    return np.repeat(np.repeat(x, fh, axis=1), fw, axis=2), (x.shape, fh, fw)
+
+
+def upsample_nearest_backward(dy, cache):
+    """Each input pixel gets the sum of its block's gradients."""
+    (B, H, W, C), fh, fw = cache
+    return np.asarray(dy).reshape(B, H, fh, W, fw, C).sum(axis=(2, 4))
+
+
+def avg_pool_forward(x, size=2):
+    """Non-overlapping average pooling over ``size`` blocks (H and W divisible by it)."""
+    x = float_array("x", x, ndim=4)
+    ph, pw = _pair("size", size)
+    B, H, W, C = x.shape
+    if H % ph or W % pw:
+        raise ValueError(f"x: H={H}, W={W} are not divisible by the pool size ({ph}, {pw})")
+    return x.reshape(B, H // ph, ph, W // pw, pw, C).mean(axis=(2, 4)), (x.shape, ph, pw)
+
+
+def avg_pool_backward(dy, cache):
+    """Each pixel gets its block's gradient divided by the block size."""
+    (B, H, W, C), ph, pw = cache
+    dy = np.asarray(dy) / (ph * pw)
+    return np.repeat(np.repeat(dy, ph, axis=1), pw, axis=2)
+
+
+def leaky_relu_forward(x, alpha: float = 0.2):
+    """``x`` where positive, ``alpha x`` elsewhere (DCGAN's discriminator uses 0.2)."""
+    x = float_array("x", x)
+    pos = x > 0
+    return np.where(pos, x, alpha * x), (pos, alpha)
+
+
+def leaky_relu_backward(dy, cache):
+    pos, alpha = cache
+    return np.where(pos, dy, alpha * np.asarray(dy))
+
+
+def residual_forward(x, fx, alpha: float = 1.0):
+    """``x + alpha f(x)`` given ``f(x)``: the residual block's merge (alpha scales the branch)."""
+    x = float_array("x", x)
+    fx = float_array("fx", fx, dtype=x.dtype)
+    if fx.shape != x.shape:
+        raise ValueError(f"fx: expected x's shape {x.shape}, got {fx.shape}")
+    return x + alpha * fx, alpha
+
+
+def residual_backward(dy, alpha):
+    dy = np.asarray(dy)
+    return dy, alpha * dy
+
+
+def overlap_counts(n: int, k: int, stride: int) -> np.ndarray:
+    """How many kernel taps of a 1-d transposed convolution (n inputs, kernel k, stride s,
+    'valid') land on each output position: the checkerboard pattern. Its interior is constant
+    exactly when the stride divides the kernel size."""
+    from .conv import conv2d_transpose_forward
+
+    z, _ = conv2d_transpose_forward(np.ones((1, 1, n, 1)), np.ones((1, k, 1, 1)), stride=(1, stride), padding="valid")
+    return z[0, 0, :, 0]
