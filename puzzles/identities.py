@@ -17,6 +17,8 @@ Run ``python -m puzzles.identities`` or ``refspace puzzle identities``.
 4. Straight-through: x + sg[f(x) - x] has value f(x) and derivative 1 (sympy); in floating
    point z + (z_q - z) can differ from z_q by rounding, which is why the reference returns
    z_q itself.
+5. SELF-MOD (kexue.fm/archives/6549): gamma near one by a +1 offset or by an output bias
+   initialised to one is the same function class (b2' = b2 + 1, both ways; sympy).
 """
 from __future__ import annotations
 
@@ -139,7 +141,34 @@ def straight_through(rng=None) -> Exploration:
     return Exploration("straight-through", "x + sg[f(x) - x]: value f(x), gradient 1", symbolic, numeric)
 
 
-ALL = (level_identity, cumax_backward_formula, vq_split, straight_through)
+def selfmod_offset(hidden: int = 3, rng=None) -> Exploration:
+    """SELF-MOD's two ways to start gamma near one describe one family of functions: for any
+    parameters with the +1 offset, the bias-init form with b2' = b2 + 1 is the same function
+    (and back with b2 = b2' - 1): a bijection of the parameters."""
+    rng = np.random.default_rng(4) if rng is None else rng
+    xh, beta, b2, b2p = sp.symbols("x_hat beta b2 b2p", real=True)
+    h = sp.symbols(f"h1:{hidden + 1}", real=True)
+    w = sp.symbols(f"w1:{hidden + 1}", real=True)
+    gamma = sum(a * b for a, b in zip(h, w))                       # one channel of h W2
+    offset = xh * (gamma + b2 + 1) + beta                         # the article author's x_hat (gamma + 1) + beta
+    bias_init = xh * (gamma + b2p) + beta                         # compare_gan: the bias starts at one
+    symbolic = {"offset(b2) == bias_init(b2 + 1)": sp.simplify(offset - bias_init.subs(b2p, b2 + 1)) == 0,
+                "bias_init(b2') == offset(b2' - 1)": sp.simplify(bias_init - offset.subs(b2, b2p - 1)) == 0}
+    from reference.gan import selfmod
+
+    x, z = rng.standard_normal((6, 2)), rng.standard_normal((6, 3))
+    p = selfmod.init_params(3, 4, 2, rng)
+    p = selfmod.SelfModParams(p.W1g, p.b1g, rng.standard_normal((4, 2)), rng.standard_normal(2), p.W1b, p.b1b,
+                              rng.standard_normal((4, 2)), rng.standard_normal(2))
+    moved = selfmod.SelfModParams(p.W1g, p.b1g, p.W2g, p.b2g + 1, p.W1b, p.b1b, p.W2b, p.b2b)
+    a = selfmod.selfmod_bn_forward(x, z, p, gamma_mode="offset")[0]
+    b = selfmod.selfmod_bn_forward(x, z, moved, gamma_mode="bias_init")[0]
+    numeric = {"reference selfmod_bn: offset == bias_init with b2 + 1": bool(np.allclose(a, b, rtol=1e-14))}
+    return Exploration("SELF-MOD gamma offset", "x_hat (gamma + 1) + beta == x_hat gamma' + beta with b2' = b2 + 1",
+                       symbolic, numeric)
+
+
+ALL = (level_identity, cumax_backward_formula, vq_split, straight_through, selfmod_offset)
 
 
 def run_all() -> list[Exploration]:

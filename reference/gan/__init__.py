@@ -3,4 +3,5 @@ every convention named, conditional BN (SELF-MOD's modulation) and AdaIN; :mod:`
 spectral normalisation in the three semantics found in the wild; :mod:`.conv`, Conv2D (NHWC)
 and Conv2DTranspose as its exact adjoint; :mod:`.resample`, nearest upsampling, average
 pooling, LeakyReLU, the residual merge and the checkerboard overlap counts;
-:mod:`.operator_norm`, a convolution's true operator norm (power iteration, FFT closed form)."""
+:mod:`.operator_norm`, a convolution's true operator norm (power iteration, FFT closed form);
+:mod:`.selfmod`, SELF-MOD's networks and the cGAN input."""

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.registry import register, register_forward_only
-from . import conv, norm, resample, spectral
+from . import conv, norm, resample, selfmod, spectral
 
 SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
 MODES = st.sampled_from(list(norm.EPS_MODES))
@@ -225,3 +225,36 @@ def _leaky(rng, shape, alpha):
           label=lambda s: f"{s['shape']} alpha {s['alpha']}")
 def _residual(rng, shape, alpha):
     return (rng.standard_normal(shape), rng.standard_normal(shape)), {"alpha": alpha}
+
+
+@register("selfmod_bn", "SELF-MOD: conditional BN with gamma(z), beta(z) small ReLU networks of z (+1 or bias 1)",
+          source="kexue.fm/archives/6549, SELF-MOD", inputs=("x", "z", "params"),
+          attributes=("shared", "gamma_mode", "eps", "eps_mode"),
+          forward=selfmod.selfmod_bn_forward, backward=selfmod.selfmod_bn_backward,
+          edges=(dict(shape=(3, 2, 2, 3), zd=4, hid=5, shared=False, mode="offset"),
+                 dict(shape=(4, 2), zd=3, hid=2, shared=False, mode="bias_init")),
+          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(3, 2), (2, 2, 1, 3), (4, 1, 2, 2)]),
+                                       "zd": st.integers(1, 4), "hid": st.integers(1, 4),
+                                       "mode": st.sampled_from(list(selfmod.GAMMA_MODES))}),
+          label=lambda s: f"{s['shape']} z {s['zd']} hidden {s['hid']} {s['mode']}")
+def _selfmod(rng, shape, zd, hid, mode, shared=False):
+    """Separate hidden layers (a shared one is tested in tests/gan: its gradient is one array
+    reported twice, which a flat gradient check would count twice)."""
+    B, C = shape[0], shape[-1]
+    w = lambda a, b: rng.standard_normal((a, b)) / np.sqrt(a)
+    params = selfmod.SelfModParams(w(zd, hid), rng.uniform(0.2, 1, hid), w(hid, C), _nonzero(rng, C),
+                                   w(zd, hid), rng.uniform(0.2, 1, hid), w(hid, C), _nonzero(rng, C))
+    return (_x(rng, shape), rng.standard_normal((B, zd)), params), \
+        {"shared": shared, "gamma_mode": mode, "eps": 1e-3, "eps_mode": "sqrt_var_eps"}
+
+
+@register("cgan_code", "the cGAN SELF-MOD input z' = z + E(c) + E'(c) * z", source="kexue.fm/archives/6549, cGAN SELF-MOD",
+          inputs=("z", "c", "E", "E2"), forward=selfmod.cgan_code_forward, backward=selfmod.cgan_code_backward,
+          edges=(dict(B=4, zd=3, K=3), dict(B=1, zd=2, K=1)),
+          sizes=st.fixed_dictionaries({"B": st.integers(1, 4), "zd": st.integers(1, 4), "K": st.integers(1, 4)}),
+          label=lambda s: f"B={s['B']} z {s['zd']} classes {s['K']}")
+def _cgan(rng, B, zd, K):
+    c = rng.integers(0, K, B)
+    if B > 1:
+        c[-1] = c[0]                                            # a repeated label: its gradients add up
+    return (rng.standard_normal((B, zd)), c, rng.standard_normal((K, zd)), rng.standard_normal((K, zd))), {}
