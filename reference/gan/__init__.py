@@ -4,4 +4,5 @@ spectral normalisation in the three semantics found in the wild; :mod:`.conv`, C
 and Conv2DTranspose as its exact adjoint; :mod:`.resample`, nearest upsampling, average
 pooling, LeakyReLU, the residual merge and the checkerboard overlap counts;
 :mod:`.operator_norm`, a convolution's true operator norm (power iteration, FFT closed form);
-:mod:`.selfmod`, SELF-MOD's networks and the cGAN input."""
+:mod:`.selfmod`, SELF-MOD's networks, the cGAN input, StyleGAN's style modulation and
+constant input."""

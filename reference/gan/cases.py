@@ -258,3 +258,27 @@ def _cgan(rng, B, zd, K):
     if B > 1:
         c[-1] = c[0]                                            # a repeated label: its gradients add up
     return (rng.standard_normal((B, zd)), c, rng.standard_normal((K, zd)), rng.standard_normal((K, zd))), {}
+
+
+@register("style_mod", "StyleGAN's modulation: AdaIN with gamma = w A + a, beta = w B + b, applied as x_hat (gamma + 1) + beta",
+          source="kexue.fm/archives/6549, StyleGAN as SELF-MOD", inputs=("x", "w", "A", "a", "B", "b"),
+          attributes=("eps", "eps_mode"), forward=selfmod.style_mod_forward, backward=selfmod.style_mod_backward,
+          edges=(dict(shape=(2, 3, 2, 3), wd=4), dict(shape=(3, 2, 2, 1), wd=1)),
+          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(2, 2, 2, 2), (1, 3, 1, 3), (3, 2, 3, 1)]),
+                                       "wd": st.integers(1, 4)}),
+          label=lambda s: f"{s['shape']} w {s['wd']}")
+def _style(rng, shape, wd):
+    B, C = shape[0], shape[-1]
+    return (_x(rng, shape), rng.standard_normal((B, wd)), 0.5 * rng.standard_normal((wd, C)), _nonzero(rng, C),
+            0.5 * rng.standard_normal((wd, C)), _nonzero(rng, C)), {"eps": 1e-8, "eps_mode": "sqrt_var_eps"}
+
+
+@register("const_input", "StyleGAN's learned constant input, broadcast over the batch",
+          source="kexue.fm/archives/6549, StyleGAN's constant input", inputs=("const",), attributes=("batch",),
+          forward=selfmod.const_input_forward, backward=selfmod.const_input_backward,
+          edges=(dict(shape=(4, 4, 3), batch=2), dict(shape=(2, 1, 2), batch=1)),
+          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(2, 2, 1), (1, 3, 2), (4, 4, 2)]),
+                                       "batch": st.integers(1, 3)}),
+          label=lambda s: f"{s['shape']} x{s['batch']}")
+def _const(rng, shape, batch):
+    return (rng.standard_normal(shape),), {"batch": batch}

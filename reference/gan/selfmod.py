@@ -1,5 +1,6 @@
 """SELF-MOD (self-modulated batch norm, kexue.fm/archives/6549): conditional BN whose gamma and
-beta are small networks of the noise z, and its cGAN variant ``z' = z + E(c) + E'(c) * z``.
+beta are small networks of the noise z, and its cGAN variant ``z' = z + E(c) + E'(c) * z``;
+StyleGAN's style modulation and constant input, which the article presents as a variant.
 
 ``gamma(z) = relu(z W1 + b1) W2 + b2`` and ``beta(z)`` likewise: with separate hidden layers
 (the article author's code) or one shared hidden layer (compare_gan, width 32). gamma starts
@@ -122,3 +123,40 @@ def cgan_code_backward(dz2, cache):
     np.add.at(dE, c, dz2)
     np.add.at(dE2, c, dz2 * z)
     return dz2 * (1 + e2), None, dE, dE2
+
+
+def style_mod_forward(x, w, A, a, B, b, *, eps: float = 1e-8, eps_mode: str = "sqrt_var_eps"):
+    """StyleGAN's modulation, which the article calls a SELF-MOD variant: AdaIN of NHWC ``x``
+    (eps 1e-8 inside the root, as StyleGAN's ``instance_norm``) with ``gamma = w A + a``,
+    ``beta = w B + b`` from the mapped latent ``w`` (B, d_w), applied as
+    ``x_hat (gamma + 1) + beta`` (StyleGAN's ``style_mod``)."""
+    from .norm import adain_forward
+
+    gamma, cg = affine_forward(w, A, a)
+    beta, cb = affine_forward(w, B, b)
+    y, cn = adain_forward(x, gamma, beta, eps=eps, eps_mode=eps_mode, gamma_offset=1.0)
+    return y, (cg, cb, cn)
+
+
+def style_mod_backward(dy, cache):
+    """(dx, dw, dA, da, dB, db): w's gradient from both projections."""
+    from .norm import adain_backward
+
+    cg, cb, cn = cache
+    dx, dgamma, dbeta = adain_backward(dy, cn)
+    dwg, dA, da = affine_backward(dgamma, cg)
+    dwb, dB, db = affine_backward(dbeta, cb)
+    return dx, dwg + dwb, dA, da, dB, db
+
+
+def const_input_forward(const, *, batch: int):
+    """StyleGAN's learned constant input (H, W, C), the same for every sample: (batch, H, W, C)."""
+    const = float_array("const", const, ndim=3)
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"batch: expected a positive integer, got {batch!r}")
+    return np.broadcast_to(const, (int(batch),) + const.shape).copy(), const.dtype
+
+
+def const_input_backward(dy, dtype):
+    """The sum of the samples' gradients."""
+    return np.asarray(dy, dtype=dtype).sum(axis=0)

@@ -84,3 +84,18 @@ def test_the_cgan_input_against_pytorch_autograd():
     np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-14)
     for ours, theirs in ((dz, tz), (dE, tE), (dE2, tE2)):
         np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_style_modulation_is_stylegans_written_out():
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((2, 3, 3, 4)), rng.standard_normal((2, 5))
+    A, a, B, b = rng.standard_normal((5, 4)), rng.standard_normal(4), rng.standard_normal((5, 4)), rng.standard_normal(4)
+    y, _ = selfmod.style_mod_forward(x, w, A, a, B, b)
+    mu, var = x.mean(axis=(1, 2), keepdims=True), x.var(axis=(1, 2), keepdims=True)
+    x_hat = (x - mu) / np.sqrt(var + 1e-8)                        # StyleGAN's instance_norm: eps inside rsqrt
+    style_scale, style_bias = w @ A + a, w @ B + b
+    np.testing.assert_allclose(y, x_hat * (style_scale[:, None, None] + 1) + style_bias[:, None, None], rtol=1e-12)
+    const = rng.standard_normal((4, 4, 3))
+    out, dtype = selfmod.const_input_forward(const, batch=3)
+    assert out.shape == (3, 4, 4, 3) and np.array_equal(out[2], const)
+    np.testing.assert_array_equal(selfmod.const_input_backward(np.ones_like(out), dtype), np.full(const.shape, 3.0))
