@@ -1,4 +1,4 @@
-"""``refspace bench lstm|onlstm|vq|words``: timings and ratios measured in one run."""
+"""``refspace bench lstm|onlstm|vq|conv|words``: timings and ratios measured in one run."""
 from __future__ import annotations
 
 import json
@@ -97,6 +97,25 @@ def _cmd_bench_words(args) -> int:
     return EXIT_OK
 
 
+def _cmd_bench_conv(args) -> int:
+    from ..bench import conv
+    from ..bench.memory import require
+
+    names = ("batch", "size", "in_channels", "out_channels", "kernel", "stride", "repeat")
+    for name in names:
+        positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
+    require("bench conv", conv.conv_bytes(args.batch, args.size, args.in_channels, args.out_channels, args.kernel,
+                                          args.stride, np.dtype(args.dtype).itemsize))
+    progress("timing Conv2D, its bare GEMMs and peers")
+    result = conv.run(args.batch, args.size, args.in_channels, args.out_channels, args.kernel, args.stride,
+                      dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_torch=not args.no_torch)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_bench(result)
+    return EXIT_OK
+
+
 def _cmd_bench(args) -> int:
     import importlib
 
@@ -164,6 +183,22 @@ def register(sub) -> None:
     bv.add_argument("--no-peers", action="store_true", help="skip SciPy and faiss")
     bv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     bv.set_defaults(func=_cmd_bench_vq)
+    bc = bsub.add_parser(
+        "conv", formatter_class=Formatter, help="Conv2D forward+backward vs bare GEMMs (and torch)",
+        description="Forward+backward time of Conv2D ('same', NHWC), its ratio to the three GEMMs an im2col "
+                    "convolution must do and, when PyTorch is installed, to torch.nn.functional.conv2d, all "
+                    "measured in the same run. Defaults: a DCGAN discriminator layer.",
+        epilog="examples:\n  refspace bench conv\n  refspace bench conv --size 16 --in-channels 128 --json")
+    for key, value, text in (("batch", 64, "B"), ("size", 32, "input height and width"),
+                             ("in-channels", 64, "Cin"), ("out-channels", 128, "Cout"), ("kernel", 5, "kernel size"),
+                             ("stride", 2, "stride")):
+        bc.add_argument(f"--{key}", type=int, default=value, help=f"{text} (default {value})")
+    bc.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    bc.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    bc.add_argument("--seed", type=seed, default=0)
+    bc.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    bc.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    bc.set_defaults(func=_cmd_bench_conv)
     bw = bsub.add_parser(
         "words", formatter_class=Formatter, help="new-word discovery: stages, time and memory vs a Counter baseline",
         description="New-word discovery on the People's Daily text (the data extra) and on it repeated: wall "

@@ -65,3 +65,17 @@ def test_bad_geometry_is_refused_clearly():
         conv2d_forward(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), padding="full")
     with pytest.raises(ValueError, match="stride: expected a positive integer"):
         conv2d_forward(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), stride=0)
+
+
+def test_the_conv_benchmark_runs_small_and_refuses_bad_sizes(capsys):
+    import json
+
+    from reference import cli
+
+    assert cli.main(["bench", "conv", "--batch", "2", "--size", "6", "--in-channels", "3", "--out-channels", "4",
+                     "--kernel", "3", "--repeat", "1", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in result["rows"]][:2] == ["refspace", "bare GEMMs"]
+    assert result["sizes"]["k"] == 3 and all(r["median_s"] > 0 for r in result["rows"])
+    assert cli.main(["bench", "conv", "--kernel", "0"]) == 2
+    assert "--kernel" in capsys.readouterr().err
