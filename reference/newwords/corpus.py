@@ -63,7 +63,3 @@ def iter_documents(paths):
             if close:
                 fh.close()
 
-
-def read_documents(paths) -> list[str]:
-    """All the lines at once (for small corpora and tests)."""
-    return list(iter_documents(paths))

@@ -41,9 +41,6 @@ class Tables:
         hit = (table[pos] == keys) if len(table) else np.zeros(len(keys), bool)
         return np.where(hit, counts[pos] if len(table) else 0, 0)
 
-    def contains(self, n: int, keys: np.ndarray) -> np.ndarray:
-        return self.lookup(n, keys) > 0
-
 
 def key_bits(V: int, order: int) -> int:
     bits = max(int(V).bit_length(), 1)
@@ -91,7 +88,8 @@ def _chunks(n_ids: int, n: int, chunk_size: int):
         yield s, min(s + chunk_size, starts) + n - 1
 
 
-def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
+def merge_tables(parts) -> tuple[np.ndarray, np.ndarray]:
+    """Sum (sorted keys, counts) tables into one (exact; no pruning)."""
     if not parts:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     keys = np.concatenate([k for k, _ in parts])
@@ -175,44 +173,23 @@ def count_all_orders(ids: np.ndarray, order: int, bits: int) -> dict:
     return out
 
 
-_SHARED: dict = {}
-
-
-def _count_shared(span):
-    """A worker process's chunk (forked: the ids and the previous table are inherited, not sent)."""
-    a, b = span
-    return _count_chunk(_SHARED["ids"][a:b], _SHARED["prev"], _SHARED["n"], _SHARED["bits"])
-
-
 def count_ngrams(ids: np.ndarray, V: int, *, order: int = 4, min_count: int = 1,
-                 chunk_size: int = 1 << 22, workers: int = 1) -> Tables:
-    """Exact counts of every n-gram (1 <= n <= ``order``) seen at least ``min_count`` times.
-    ``workers > 1`` counts the chunks in that many forked processes (same result)."""
+                 chunk_size: int = 1 << 22) -> Tables:
+    """Exact counts of every n-gram (1 <= n <= ``order``) seen at least ``min_count`` times, in
+    memory, order by order (the pipeline's out-of-core counter with worker processes is
+    :func:`reference.newwords.stream.count_stream`)."""
     if order < 1:
         raise ValueError(f"order: expected >= 1, got {order}")
     if min_count < 1:
         raise ValueError(f"min_count: expected >= 1, got {min_count}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size: expected >= 1, got {chunk_size}")
-    if workers < 1:
-        raise ValueError(f"workers: expected >= 1, got {workers}")
     bits = key_bits(V, order)
     keys, counts = {}, {}
     for n in range(1, order + 1):
-        spans = list(_chunks(len(ids), n, chunk_size))
         prev = keys.get(n - 1)
-        if workers > 1 and len(spans) > 1:
-            import multiprocessing
-
-            _SHARED.update(ids=ids, prev=prev, n=n, bits=bits)
-            try:
-                with multiprocessing.get_context("fork").Pool(min(workers, len(spans))) as pool:
-                    parts = pool.map(_count_shared, spans)
-            finally:
-                _SHARED.clear()
-        else:
-            parts = [_count_chunk(ids[a:b], prev, n, bits) for a, b in spans]
-        uk, uc = _merge(parts)
+        parts = [_count_chunk(ids[a:b], prev, n, bits) for a, b in _chunks(len(ids), n, chunk_size)]
+        uk, uc = merge_tables(parts)
         keep = uc >= min_count
         keys[n], counts[n] = uk[keep], uc[keep]
     return Tables(keys, counts, bits, order, min_count)

@@ -27,9 +27,9 @@ import numpy as np
 
 from ..core.extras import install_hint
 from .cohesion import cohesive
-from .counting import Tables, _count_chunk, key_bits
+from .counting import Tables, _count_chunk, key_bits, merge_tables
 from .discover import _thresholds, keep_piece
-from .stream import _merge_tables, cut_chunk, decode_keys, decode_pieces, merge_cuts, normalise_codepoints
+from .stream import cut_chunk, decode_keys, decode_pieces, merge_cuts, normalise_codepoints
 
 
 def _dask():
@@ -64,7 +64,7 @@ def _count(cps, alphabet, prev, n, bits):
 
 
 def _merge(*parts):
-    return _merge_tables(list(parts))
+    return merge_tables(list(parts))
 
 
 def _cut(cps, alphabet, G, bits, order):

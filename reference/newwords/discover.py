@@ -42,11 +42,6 @@ def _thresholds(thresholds, order):
     return thresholds
 
 
-def _decode(key: int, n: int, bits: int, alphabet) -> str:
-    mask = (1 << bits) - 1
-    return "".join(chr(int(alphabet[((key >> bits * (n - 1 - k)) & mask) - 1])) for k in range(n))
-
-
 def keep_piece(word: str, G: set, order: int, strict: bool = False) -> bool:
     """Step 5 (backtrack) for one piece."""
     L = len(word)

@@ -20,7 +20,7 @@ from collections import Counter
 
 import numpy as np
 
-from .counting import _HASH_BITS, Tables, _count_chunk, _hash, all_window_keys, count_all_orders, key_bits
+from .counting import _HASH_BITS, Tables, _count_chunk, _hash, all_window_keys, count_all_orders, key_bits, merge_tables
 
 DEFAULT_MAX_MEMORY = 1 << 30
 
@@ -97,13 +97,6 @@ def _chunk_ids(stream: Stream, lut, a: int, b: int) -> np.ndarray:
     return lut[np.asarray(stream.codepoints()[a:b])]
 
 
-def _merge_tables(parts):
-    keys = np.concatenate([k for k, _ in parts])
-    counts = np.concatenate([c for _, c in parts])
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    return uniq, np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
-
-
 def kway_merge(runs, min_count: int, block: int = 1 << 20):
     """Merge sorted (keys, counts) runs (arrays or memmaps) block by block; keep ``>= min_count``."""
     pos = [0] * len(runs)
@@ -119,7 +112,7 @@ def kway_merge(runs, min_count: int, block: int = 1 << 20):
             stop = pos[i] + int(np.searchsorted(k[pos[i]:pos[i] + block], bound, side="right"))
             parts.append((np.asarray(k[pos[i]:stop]), np.asarray(c[pos[i]:stop])))
             pos[i] = stop
-        uk, uc = _merge_tables(parts)
+        uk, uc = merge_tables(parts)
         keep = uc >= min_count
         out_k.append(uk[keep])
         out_c.append(uc[keep])
@@ -182,7 +175,7 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
                 runs.append((u, c))
                 held += 16 * len(u)
                 if held > budget:
-                    u, c = _merge_tables(runs)
+                    u, c = merge_tables(runs)
                     runs, held = [(u, c)], 16 * len(u)
                     if held > budget:                  # still too big: a sorted run to disk
                         base = os.path.join(folder, f"run-{n}-{len(disk)}")
@@ -199,14 +192,14 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
                 report.spilled_runs += len(disk)
             sources = [(np.load(p + "-k.npy", mmap_mode="r"), np.load(p + "-c.npy", mmap_mode="r")) for p in disk]
             if runs:
-                sources.append(_merge_tables(runs))
+                sources.append(merge_tables(runs))
             keys[n], counts[n] = kway_merge(sources, min_count)
             del sources
             for p in disk:
                 os.remove(p + "-k.npy")
                 os.remove(p + "-c.npy")
         else:
-            uk, uc = _merge_tables(runs) if runs else (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+            uk, uc = merge_tables(runs)
             keep = uc >= min_count
             keys[n], counts[n] = uk[keep], uc[keep]
     return Tables(keys, counts, bits, order, min_count)
@@ -259,7 +252,7 @@ def merge_cuts(parts):
         for n, kc in s.items():
             short.setdefault(n, []).append(kc)
         long_pieces.update(lp)
-    return {n: _merge_tables(v) for n, v in short.items()}, long_pieces
+    return {n: merge_tables(v) for n, v in short.items()}, long_pieces
 
 
 def decode_keys(keys: np.ndarray, n: int, bits: int, alphabet: np.ndarray) -> list[str]:

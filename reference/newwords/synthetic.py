@@ -1,6 +1,6 @@
 """A seeded planted-lexicon corpus for tests: words drawn i.i.d. from a Zipf lexicon of random
 strings, plus novel words planted at a fixed frequency (kexue.fm/archives/6920 evaluation
-idea, spec section 1.8). Characters are CJK ideographs, so the text splits like real Chinese.
+idea). Characters are CJK ideographs, so the text splits like real Chinese.
 
 >>> text, lexicon, planted = planted_corpus(0, n_chars=20_000, n_planted=3)
 >>> len(planted), all(w in text for w in planted)

@@ -39,3 +39,16 @@ def test_a_dilated_convolution_is_plain_convolutions_of_the_polyphase_components
         for q in range(d):
             part, _ = conv2d_forward(x[:, p::d, q::d], W, padding="valid")   # undilated, on one phase
             np.testing.assert_allclose(y[:, p::d, q::d][:, :part.shape[1], :part.shape[2]], part, rtol=1e-13)
+
+
+def test_the_residual_merge_written_out():
+    rng = np.random.default_rng(2)
+    x, fx = rng.standard_normal((2, 3, 3, 4)), rng.standard_normal((2, 3, 3, 4))
+    y, alpha = resample.residual_forward(x, fx, 0.3)
+    np.testing.assert_allclose(y, x + 0.3 * fx, rtol=1e-15)
+    dy = rng.standard_normal(y.shape)
+    dx, dfx = resample.residual_backward(dy, alpha)
+    np.testing.assert_array_equal(dx, dy)
+    np.testing.assert_allclose(dfx, 0.3 * dy, rtol=1e-15)
+    with pytest.raises(ValueError, match="fx: expected x's shape"):
+        resample.residual_forward(x, fx[:1], 1.0)

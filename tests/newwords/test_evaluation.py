@@ -1,5 +1,5 @@
 """Evaluation helpers, the planted-lexicon corpus, and the real People's Daily numbers measured
-independently (exact counts, same rules) in the spec."""
+independently (exact counts, same rules) outside this project."""
 from collections import Counter
 
 import pytest
@@ -36,7 +36,7 @@ def test_the_peoples_daily_demo_reproduces_the_spec_figures(capsys):
     assert (r["sentences"], r["characters"], r["gold_tokens"], r["gold_types"]) == (170_005, 1_662_300, 951_442,
                                                                                      53_765)
     eight, thirty_two = r["rows"]
-    # measured with a Counter over the same rules by the spec's authors: 11,293 words, F1 0.692, type P/R 0.74/0.70;
+    # measured independently with a Counter over the same rules: 11,293 words, F1 0.692, type P/R 0.74/0.70;
     # at 32: 5,045 words, F1 0.642, type P/R 0.82/0.82
     assert eight["words"] == 11_293 and round(eight["fmm_f1"], 3) == 0.692
     assert (round(eight["type_p"], 2), round(eight["type_r"], 2)) == (0.74, 0.70)
