@@ -1,4 +1,4 @@
-"""``refspace demo vq|parse``: end-to-end demonstrations."""
+"""``refspace demo vq|parse|words|gan``: end-to-end demonstrations."""
 from __future__ import annotations
 
 import json
@@ -80,6 +80,43 @@ def _cmd_demo_words(args) -> int:
     return EXIT_OK
 
 
+def _cmd_demo_gan(args) -> int:
+    from ..gan import demo
+
+    for name in ("--seeds", "--ring-steps", "--digits-steps"):
+        positive_int(name, getattr(args, name[2:].replace("-", "_")))
+    parts = ("ring", "digits") if args.part == "both" else (args.part,)
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    show = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.quiet else None
+    result = demo.run(seeds, ring_steps=args.ring_steps, digits_steps=args.digits_steps, parts=parts, progress=show)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if result["ring"]:
+        print(f"(a) ring of {demo.RING_MODES} Gaussians (radius {demo.RING_RADIUS:g}, std {demo.RING_STD:g}): MLP G "
+              f"2 x 128, BN or SELF-MOD BN; {args.ring_steps} steps of batch 256; 2000 samples in evaluation mode")
+        print(f"  {'seed':>4}  {'norm':<8} {'modes':>5} {'high quality':>12} {'seconds':>8}")
+        for r in result["ring"]:
+            print(f"  {r['seed']:>4}  {r['norm']:<8} {r['modes']:>3}/8 {r['high_quality']:>12.3f} {r['seconds']:>8.1f}")
+        for norm in demo.NORMS:
+            m = result["summary"]["ring"][norm]
+            print(f"  {'mean':>4}  {norm:<8} {m['modes']:>5.2f} {m['high_quality']:>12.3f}")
+    if result["digits"]:
+        print(f"\n(b) DCGAN on the 8x8 digits (scikit-learn's table): {result['digits'][0]['n_train']} training, "
+              f"{result['digits'][0]['n_test']} held-out; {args.digits_steps} steps of batch 64")
+        print(f"  {'seed':>4}  {'norm':<8} {'Frechet':>8} {'floor':>7} {'classifier acc':>14} {'seconds':>8}")
+        for d in result["digits"]:
+            for r in d["rows"]:
+                print(f"  {d['seed']:>4}  {r['norm']:<8} {r['fd']:>8.3f} {d['floor_fd']:>7.3f} "
+                      f"{d['classifier_accuracy']:>14.3f} {r['seconds']:>8.1f}")
+        print("  (Frechet distance to the held-out digits in the classifier's hidden layer; floor: held-out "
+              "against as many training digits)")
+    elif result["digits_skipped"]:
+        print(f"\n(b) DCGAN on the 8x8 digits: skipped, {result['digits_skipped']}")
+    print(f"\n{result['summary']['verdict']}")
+    return EXIT_OK
+
+
 def register(sub) -> None:
     demo = sub.add_parser("demo", formatter_class=Formatter, help="run a demonstration",
                           description="End-to-end demonstrations trained with the reference's own backward passes.",
@@ -120,3 +157,21 @@ def register(sub) -> None:
                     help="min_count to run (repeatable; default 8 and 32)")
     dw.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     dw.set_defaults(func=_cmd_demo_words)
+    dg = dsub.add_parser(
+        "gan", formatter_class=Formatter, help="GANs with plain BN against SELF-MOD BN (ring of Gaussians, digits)",
+        description="Train GANs with the reference's own backward passes and Adam, once with plain BN and once with "
+                    "SELF-MOD BN in the generator: (a) an MLP GAN on a ring of 8 Gaussians, reporting modes covered "
+                    "and the fraction of high-quality samples; (b) a small DCGAN on the 8x8 handwritten digits "
+                    "shipped in scikit-learn's wheel (the data extra; skipped without it), reporting a Frechet "
+                    "distance in the features of a classifier trained here. Ends with whether SELF-MOD helped in "
+                    "this run. Progress goes to stderr. About 6 to 7 minutes on two cores with the defaults.",
+        epilog="examples:\n  refspace demo gan\n  refspace demo gan --part ring --seeds 5\n"
+               "  refspace demo gan --ring-steps 500 --digits-steps 500 --seeds 1 --json")
+    dg.add_argument("--part", choices=("both", "ring", "digits"), default="both", help="what to run (default both)")
+    dg.add_argument("--seeds", type=int, default=3, help="number of seeds, from --seed on (default 3)")
+    dg.add_argument("--seed", type=seed, default=0, help="the first seed (default 0)")
+    dg.add_argument("--ring-steps", type=int, default=3000, help="training steps on the ring (default 3000)")
+    dg.add_argument("--digits-steps", type=int, default=4000, help="training steps on the digits (default 4000)")
+    dg.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    dg.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    dg.set_defaults(func=_cmd_demo_gan)

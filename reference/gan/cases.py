@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.registry import register, register_forward_only
-from . import conv, norm, resample, selfmod, spectral
+from . import conv, losses, norm, resample, selfmod, spectral
 
 SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
 MODES = st.sampled_from(list(norm.EPS_MODES))
@@ -282,3 +282,16 @@ def _style(rng, shape, wd):
           label=lambda s: f"{s['shape']} x{s['batch']}")
 def _const(rng, shape, batch):
     return (rng.standard_normal(shape),), {"batch": batch}
+
+
+@register("gan_logistic_loss", "the GAN's logistic loss: mean(softplus(l) - t l), targets 1 real / 0 fake",
+          source="kexue.fm/archives/6549, the GAN losses of the demos", inputs=("logits",), attributes=("targets",),
+          forward=losses.logistic_loss_forward, backward=losses.logistic_loss_backward,
+          edges=(dict(B=4, kind="real"), dict(B=3, kind="soft")),
+          sizes=st.fixed_dictionaries({"B": st.integers(1, 6), "kind": st.sampled_from(["real", "fake", "soft"])}),
+          label=lambda s: f"({s['B']}, 1) targets {s['kind']}")
+def _logistic(rng, B, kind):
+    """Large logits on purpose (|l| up to 30: softplus must not overflow); soft targets in [0, 1]."""
+    logits = rng.standard_normal((B, 1)) * np.array([[1.0], [30.0]] * B)[:B]
+    t = {"real": np.ones((B, 1)), "fake": np.zeros((B, 1))}.get(kind)
+    return (logits,), {"targets": rng.uniform(0, 1, (B, 1)) if t is None else t}
