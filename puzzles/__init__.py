@@ -11,4 +11,6 @@ EXPLORATIONS = {
                                    "(kexue.fm/archives/6818)"),
     "identities": ("puzzles.identities", "ON-LSTM level identity, cumax backward, VQ gradient split, "
                                          "straight-through"),
+    "denoising": ("puzzles.denoising", "posterior-mean denoiser, Tweedie, DDE energy, frozen-E_q gradient, Langevin "
+                                       "variance, shrinkage, tempering, MDSM optimum (kexue.fm/archives/7038)"),
 }

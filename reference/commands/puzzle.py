@@ -1,4 +1,4 @@
-"""``refspace puzzle list|ellipse|identities``: the maths sandbox."""
+"""``refspace puzzle list|ellipse|identities|denoising``: the maths sandbox."""
 from __future__ import annotations
 
 from .common import EXIT_FAILED, EXIT_OK, Formatter, progress
@@ -26,11 +26,19 @@ def _cmd_puzzle_identities(args) -> int:
     return EXIT_OK if all(r.holds for r in results) else EXIT_FAILED
 
 
+def _cmd_puzzle_denoising(args) -> int:
+    from puzzles import denoising, identities
+
+    results = denoising.run_all()
+    print(identities.format_report(results))
+    return EXIT_OK if all(r.holds for r in results) else EXIT_FAILED
+
+
 def register(sub) -> None:
     puzzle = sub.add_parser("puzzle", formatter_class=Formatter, help="maths sandbox explorations",
                             description="Runnable explorations: claim, symbolic derivation, two numeric checks.",
                             epilog="examples:\n  refspace puzzle list\n  refspace puzzle ellipse --a 2 --b 1\n"
-                                   "  refspace puzzle identities")
+                                   "  refspace puzzle identities\n  refspace puzzle denoising")
     psub = puzzle.add_subparsers(dest="puzzle", metavar="PUZZLE")
     psub.required = True
     psub.add_parser("list", help="list the explorations").set_defaults(func=_cmd_puzzle_list)
@@ -45,3 +53,5 @@ def register(sub) -> None:
     pe.set_defaults(func=_cmd_puzzle_ellipse)
     psub.add_parser("identities", help="ON-LSTM level identity, cumax backward, VQ split, straight-through"
                     ).set_defaults(func=_cmd_puzzle_identities)
+    psub.add_parser("denoising", help="Tweedie, the DDE energy and gradient, Langevin variance, shrinkage, "
+                                      "tempering, MDSM (kexue.fm 7038)").set_defaults(func=_cmd_puzzle_denoising)
