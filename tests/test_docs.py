@@ -63,7 +63,7 @@ def test_every_op_names_its_source_and_is_covered():
         assert r["check"] or r["kind"] == "forward only", r["op"]
 
 
-@pytest.mark.parametrize("heading", ["### Modules: shared weights", "### Masking and the aligned", "### GAN building blocks"])
+@pytest.mark.parametrize("heading", ["### Modules: shared weights", "### Masking and the aligned", "### GAN building blocks", "### Denoising autoencoders"])
 def test_the_readme_examples_run(tmp_path, heading):
     import pathlib
     import re

@@ -14,8 +14,9 @@ Least squares (``numpy.linalg.lstsq``), with ``noise = y - x``:
 - :func:`fit_energy`: the article's scalar ``E(y) = phi(y) a`` from ``||grad E(y) + noise||^2``
   (linear in a), so ``E = sigma^2 log p_sigma + C`` at the optimum.
 
-:func:`train_score_mlp`: ``s(y, sigma) = net([y, log sigma]) / sigma`` (NCSN v2's output scaling)
-with a tanh MLP, trained on DSM with the sigma^2 weighting over a set of levels, Adam.
+:func:`train_score_mlp`: ``s(y, sigma) = net([y_scaled, log sigma]) / sigma`` (NCSN v2's output
+scaling; the input scaled to unit size at each level) with a tanh MLP, trained on DSM with the
+sigma^2 weighting over a set of levels, Adam.
 
 >>> rng = np.random.default_rng(0)
 >>> x = rng.standard_normal((20000, 1)) * 2.0 + 1.0                    # N(1, 4)
@@ -139,14 +140,19 @@ def score_mlp(dim: int, hidden: int, rng) -> Sequential:
 
 @dataclasses.dataclass
 class MLPScore:
-    """``s(y, sigma) = net([y, log sigma]) / sigma``."""
+    """``s(y, sigma) = net([(y - center) / sqrt(sigma^2 + scale^2), log sigma]) / sigma``: the
+    input is scaled to unit size at every level (``center``, ``scale``: the data's mean and
+    root-mean-square deviation), so tanh units do not saturate at large sigma."""
 
     net: Sequential
+    center: np.ndarray
+    scale: float
 
     def _input(self, y, sigma):
         y = float_array("y", y, ndim=2)
         sig = np.broadcast_to(np.asarray(sigma, dtype=float), (len(y),))
-        return np.concatenate([y, np.log(sig)[:, None]], axis=1), sig
+        u = (y - self.center) / np.sqrt(sig ** 2 + self.scale ** 2)[:, None]
+        return np.concatenate([u, np.log(sig)[:, None]], axis=1), sig
 
     def __call__(self, y, sigma):
         inp, sig = self._input(y, sigma)
@@ -159,7 +165,9 @@ def train_score_mlp(data, sigmas, rng, *, hidden: int = 64, steps: int = 3000, b
     data = float_array("data", data, ndim=2)
     sigmas = float_array("sigmas", sigmas, ndim=1)
     rng = generator("rng", rng)
-    model = MLPScore(score_mlp(data.shape[1], positive_int("hidden", hidden), rng))
+    center = data.mean(axis=0)
+    scale = float(np.sqrt(((data - center) ** 2).sum(axis=1).mean() / data.shape[1]))
+    model = MLPScore(score_mlp(data.shape[1], positive_int("hidden", hidden), rng), center, scale)
     opt = ParameterOptimizer(Adam(lr=lr), model.net.parameters())
     for step in range(positive_int("steps", steps)):
         x = data[rng.integers(0, len(data), batch)]
