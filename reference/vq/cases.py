@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ..core.layouts import Layout, register_layout
 from ..core.registry import register, register_forward_only
-from . import fsq, losses, quantise, rotation, straight_through
+from . import fsq, losses, quantise, residual, rotation, straight_through
 from .assign import nearest_codes
 from .demo import MLP, mlp, mlp_backward, mlp_forward
 from .ema import EMAState, ema_update
@@ -273,3 +273,80 @@ def _grads_to_dk(grads, attrs):
 
 register_layout(Layout("DK", ("vq_loss", "vq_st", "nearest_codes", "quantise"), _to_dk, _grads_to_dk,
                        doc="the codebook passed as (D, K) with attrs['layout'] = 'DK'; its gradient compared (D, K)"))
+
+
+def _rvq_inputs(rng, L, K, D, N, shared):
+    """Codebooks at decreasing scales (as trained ones are) and inputs drawn away from ties:
+    each level's nearest code must win by a margin."""
+    for _ in range(100):
+        E = rng.standard_normal((K, D)) if shared else rng.standard_normal((L, K, D)) * (0.5 ** np.arange(L))[:, None, None]
+        z = 2 * rng.standard_normal((N, D))
+        r, ok = z, True
+        for level in range(L):
+            book = E if shared else E[level]
+            d = ((r[:, None, :] - book[None]) ** 2).sum(-1)
+            part = np.sort(d, axis=1)
+            ok &= K == 1 or bool(np.all(part[:, 1] - part[:, 0] > 1e-3))
+            r = r - book[d.argmin(axis=1)]
+        if ok:
+            return z, E
+    raise RuntimeError("no tie-free residual VQ case drawn")
+
+
+def _rvq_surrogate(z0, E0, levels=None, gradient="total"):
+    zq0 = residual.rvq_forward(z0, E0, levels=levels, gradient=gradient)[0]
+    c = 1.0 if gradient == "total" else (E0.shape[0] if E0.ndim == 3 else levels)
+    return lambda z_, E_: c * z_ + (zq0 - c * z0)          # value z_q0, gradient c I to z, none to E
+
+
+RVQ_SIZES = st.fixed_dictionaries({"L": st.integers(1, 3), "K": st.integers(1, 4), "D": st.integers(1, 3),
+                                   "N": st.integers(1, 4), "shared": st.booleans()})
+
+
+@register("rvq_st", "residual VQ: value sum_l q_l, gradient to z identity ('total') or L ('per_level')",
+          source="residual VQ (SoundStream, EnCodec) beyond kexue.fm/archives/6760", inputs=("z", "codebooks"),
+          attributes=("levels", "gradient"), forward=residual.rvq_forward, backward=residual.rvq_backward,
+          edges=(dict(L=3, K=5, D=2, N=4, shared=False, gradient="total"),
+                 dict(L=2, K=4, D=3, N=3, shared=True, gradient="per_level")),
+          sizes=st.fixed_dictionaries({"L": st.integers(1, 3), "K": st.integers(1, 4), "D": st.integers(1, 3),
+                                       "N": st.integers(1, 4), "shared": st.booleans(),
+                                       "gradient": st.sampled_from(list(residual.GRADIENTS))}),
+          surrogate=_rvq_surrogate,
+          label=lambda s: f"L={s['L']} K={s['K']} D={s['D']} {'shared' if s['shared'] else 'per level'} {s['gradient']}")
+def _rvq(rng, L, K, D, N, shared, gradient):
+    z, E = _rvq_inputs(rng, L, K, D, N, shared)
+    return (z, E), {"levels": L if shared else None, "gradient": gradient}
+
+
+def _rvq_loss_surrogate(z0, E0, k, levels=None, **kw):
+    """Codebook terms on the frozen residuals of (z0, E0); commitment terms on the residuals of z
+    with the earlier codes frozen at E0 (the stop-gradients of the loss)."""
+    C0 = residual._codebooks(E0, levels, z0.shape[-1], z0.dtype)[0]
+
+    def fn(z_, E_, k_):
+        C = residual._codebooks(E_, levels, z0.shape[-1], z0.dtype)[0]
+        total, r0, r = 0.0, z0, z_
+        for level in range(len(C0)):
+            total = total + losses.vq_loss_forward(r0, C[level], k_[level], **{**kw, "gamma": 0.0})[0] \
+                + losses.vq_loss_forward(r, C0[level], k_[level], **{**kw, "beta": 0.0})[0]
+            r0, r = r0 - C0[level][k_[level]], r - C0[level][k_[level]]
+        return total
+    return fn
+
+
+@register("rvq_loss", "residual VQ's per-level codebook and commitment losses, residuals from stopped codes",
+          source="residual VQ beyond kexue.fm/archives/6760 (the VQ-VAE loss per level)",
+          inputs=("z", "codebooks", "indices"), attributes=("levels", "beta", "gamma", "reduction"),
+          forward=residual.rvq_loss_forward, backward=residual.rvq_loss_backward,
+          edges=(dict(L=3, K=5, D=2, N=4, shared=False, reduction="mean"),
+                 dict(L=2, K=4, D=3, N=3, shared=True, reduction="sum")),
+          sizes=st.fixed_dictionaries({"L": st.integers(1, 3), "K": st.integers(1, 4), "D": st.integers(1, 3),
+                                       "N": st.integers(1, 4), "shared": st.booleans(),
+                                       "reduction": st.sampled_from(["mean", "sum"])}),
+          surrogate=_rvq_loss_surrogate,
+          label=lambda s: f"L={s['L']} K={s['K']} D={s['D']} {'shared' if s['shared'] else 'per level'} "
+                          f"{s['reduction']}")
+def _rvq_loss(rng, L, K, D, N, shared, reduction):
+    z, E = _rvq_inputs(rng, L, K, D, N, shared)
+    k = residual.rvq_forward(z, E, levels=L if shared else None)[1].indices
+    return (z, E, k), {"levels": L if shared else None, "beta": 0.8, "gamma": 0.3, "reduction": reduction}
