@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ..core.layouts import Layout, register_layout
 from ..core.registry import register, register_forward_only
-from . import fsq, losses, quantise, residual, rotation, straight_through
+from . import fsq, lfq, losses, quantise, residual, rotation, straight_through
 from .assign import nearest_codes
 from .demo import MLP, mlp, mlp_backward, mlp_forward
 from .ema import EMAState, ema_update
@@ -350,3 +350,28 @@ def _rvq_loss(rng, L, K, D, N, shared, reduction):
     z, E = _rvq_inputs(rng, L, K, D, N, shared)
     k = residual.rvq_forward(z, E, levels=L if shared else None)[1].indices
     return (z, E, k), {"levels": L if shared else None, "beta": 0.8, "gamma": 0.3, "reduction": reduction}
+
+
+@register("lfq_st", "lookup-free quantisation: value scale sign(z) (0 to -scale), straight-through gradient",
+          source="LFQ (MAGVIT-v2) beyond kexue.fm/archives/6760", inputs=("z",), attributes=("scale",),
+          forward=lfq.lfq_forward, backward=lfq.lfq_backward,
+          edges=(dict(N=4, d=3, scale=1.0), dict(N=2, d=5, scale=0.5)),
+          sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "d": st.integers(1, 5),
+                                       "scale": st.sampled_from([1.0, 0.5])}),
+          surrogate=lambda z0, scale: (lambda z: z + (lfq.lfq_forward(z0, scale=scale)[0] - z0)),
+          label=lambda s: f"({s['N']}, {s['d']}) scale {s['scale']}")
+def _lfq(rng, N, d, scale):
+    z = rng.standard_normal((N, d))
+    return (np.where(np.abs(z) < 0.05, 0.5, z),), {"scale": scale}       # away from the sign's jump
+
+
+@register("lfq_entropy", "LFQ's entropy loss mean H(p_n) - gamma H(mean p_n), p_n = softmax(2 tau C z_n)",
+          source="LFQ (MAGVIT-v2) beyond kexue.fm/archives/6760", inputs=("z",),
+          attributes=("inv_temperature", "diversity_gamma", "clamp"),
+          forward=lfq.lfq_entropy_forward, backward=lfq.lfq_entropy_backward,
+          edges=(dict(N=5, d=3, clamp=None), dict(N=4, d=2, clamp=1e-5)),
+          sizes=st.fixed_dictionaries({"N": st.integers(1, 5), "d": st.integers(1, 4),
+                                       "clamp": st.sampled_from([None, 1e-5])}),
+          label=lambda s: f"({s['N']}, {s['d']}) clamp {s['clamp']}")
+def _lfq_entropy(rng, N, d, clamp):
+    return (0.1 * rng.standard_normal((N, d)),), {"inv_temperature": 5.0, "diversity_gamma": 1.0, "clamp": clamp}
