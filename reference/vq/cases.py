@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ..core.layouts import Layout, register_layout
 from ..core.registry import register, register_forward_only
-from . import fsq, lfq, losses, quantise, residual, rotation, straight_through
+from . import codebook, fsq, lfq, losses, quantise, residual, rotation, straight_through
 from .assign import nearest_codes
 from .demo import MLP, mlp, mlp_backward, mlp_forward
 from .ema import EMAState, ema_update
@@ -375,3 +375,43 @@ def _lfq(rng, N, d, scale):
           label=lambda s: f"({s['N']}, {s['d']}) clamp {s['clamp']}")
 def _lfq_entropy(rng, N, d, clamp):
     return (0.1 * rng.standard_normal((N, d)),), {"inv_temperature": 5.0, "diversity_gamma": 1.0, "clamp": clamp}
+
+
+@register("orthogonal_loss", "orthogonal codebook regularisation ||S||^2 / (h n^2) - 1/n on the (active) codes",
+          source="orthogonal regularisation (Shin et al. 2021) beyond kexue.fm/archives/6760", inputs=("codebook",),
+          attributes=("indices",), forward=codebook.orthogonal_loss_forward,
+          backward=codebook.orthogonal_loss_backward,
+          edges=(dict(heads=0, K=5, D=3, active=False), dict(heads=2, K=4, D=3, active=True)),
+          sizes=st.fixed_dictionaries({"heads": st.integers(0, 2), "K": st.integers(2, 5), "D": st.integers(1, 3),
+                                       "active": st.booleans()}),
+          label=lambda s: f"{'(K, D)' if not s['heads'] else str(s['heads']) + ' heads'} K={s['K']} D={s['D']}"
+                          + (" active codes" if s["active"] else ""))
+def _ortho(rng, heads, K, D, active):
+    E = rng.standard_normal((heads, K, D) if heads else (K, D))
+    return (E,), ({"indices": rng.integers(0, K, 4)} if active else {})
+
+
+@register("cosine_vq", "cosine-similarity codebook: the unit code of largest cosine, straight-through past the "
+          "input's normalisation", source="use_cosine_sim (vector-quantize-pytorch) beyond kexue.fm/archives/6760",
+          inputs=("z", "codebook"), forward=codebook.cosine_vq_forward, backward=codebook.cosine_vq_backward,
+          edges=(dict(N=4, K=5, D=3),), sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "K": st.integers(1, 4),
+                                                                      "D": st.integers(2, 3)}),
+          surrogate=lambda z0, E0: (lambda z, E: z / np.linalg.norm(z, axis=-1, keepdims=True)
+                                    + (codebook.cosine_vq_forward(z0, E0)[0]
+                                       - z0 / np.linalg.norm(z0, axis=-1, keepdims=True))),
+          label=lambda s: f"({s['N']}, {s['D']}) K={s['K']}")
+def _cosine(rng, N, K, D):
+    E = rng.standard_normal((K, D))
+    Eu = E / np.linalg.norm(E, axis=1, keepdims=True)
+    z = (Eu[rng.integers(0, K, N)] + 0.05 * rng.standard_normal((N, D))) * rng.uniform(0.5, 3, (N, 1))
+    return (z, E), {}
+
+
+@register("affine_codebook", "affine re-parameterised codebook scale * raw + shift (shared by all codes)",
+          source="affine re-parameterisation (Huh et al. 2023) beyond kexue.fm/archives/6760",
+          inputs=("raw", "scale", "shift"), forward=codebook.affine_codebook_forward,
+          backward=codebook.affine_codebook_backward, edges=(dict(K=5, D=3),),
+          sizes=st.fixed_dictionaries({"K": st.integers(1, 5), "D": st.integers(1, 3)}),
+          label=lambda s: f"K={s['K']} D={s['D']}")
+def _affine(rng, K, D):
+    return (rng.standard_normal((K, D)), rng.uniform(0.5, 2, D), rng.standard_normal(D)), {}

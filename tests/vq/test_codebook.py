@@ -1,0 +1,90 @@
+"""Codebook regularisers and parameterisations: the orthogonal loss against its formula and
+vector-quantize-pytorch's orthogonal_loss_fn, active codes along the code axis (#43) and a
+gradient that exists (#12), the cosine codebook against brute-force cosines and PyTorch
+autograd of the normalised straight-through, and the affine codebook."""
+import numpy as np
+import pytest
+
+from reference.vq.codebook import (affine_codebook_backward, affine_codebook_forward, cosine_vq_backward,
+                                   cosine_vq_forward, orthogonal_loss_backward, orthogonal_loss_forward)
+
+
+def test_the_orthogonal_loss_is_the_normalised_gram_distance_to_identity():
+    rng = np.random.default_rng(0)
+    E = rng.standard_normal((6, 4))
+    U = E / np.linalg.norm(E, axis=1, keepdims=True)
+    expected = ((U @ U.T - np.eye(6)) ** 2).sum() / 36
+    assert float(orthogonal_loss_forward(E)[0]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_active_codes_are_taken_along_the_code_axis_of_a_headed_codebook():
+    rng = np.random.default_rng(1)
+    E = rng.standard_normal((2, 5, 3))                  # 2 heads, 5 codes
+    ids = np.array([[4, 1], [1, 0]])
+    got = float(orthogonal_loss_forward(E, indices=ids)[0])
+    assert got == pytest.approx(float(orthogonal_loss_forward(E[:, [0, 1, 4]])[0]), rel=1e-14)
+    assert got != pytest.approx(float(orthogonal_loss_forward(E[[0, 1]][:, :3])[0]), rel=1e-6)   # not heads
+    g = orthogonal_loss_backward(1.0, orthogonal_loss_forward(E, indices=ids)[1])
+    assert not g[:, [2, 3]].any() and g[:, [0, 1, 4]].any()
+
+
+def test_a_gradient_step_on_the_regulariser_makes_the_codes_more_orthogonal():
+    E = np.random.default_rng(2).standard_normal((4, 4)) + 2.0
+    loss, cache = orthogonal_loss_forward(E)
+    for _ in range(200):
+        E = E - 5.0 * orthogonal_loss_backward(1.0, cache)
+        new, cache = orthogonal_loss_forward(E)
+    assert float(loss) > 0.5 and abs(float(new)) < 1e-10        # orthonormal directions reached
+
+
+def test_vector_quantize_pytorch_orthogonal_loss_fn():
+    torch = pytest.importorskip("torch")
+    vqp = pytest.importorskip("vector_quantize_pytorch.vector_quantize_pytorch")
+    E = np.random.default_rng(3).standard_normal((2, 7, 3))
+    t = torch.tensor(E, requires_grad=True)
+    loss = vqp.orthogonal_loss_fn(t)
+    loss.backward()
+    ours, cache = orthogonal_loss_forward(E)
+    assert float(ours) == pytest.approx(loss.item(), rel=1e-13)
+    np.testing.assert_allclose(orthogonal_loss_backward(1.0, cache), t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_the_cosine_codebook_picks_the_largest_cosine_and_differentiates_the_normalisation():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    z, E = rng.standard_normal((20, 3)) * 3, rng.standard_normal((6, 3)) * rng.uniform(0.5, 4, (6, 1))
+    zq, (idx, *_) = cosine_vq_forward(z, E)
+    cos = (z @ E.T) / np.linalg.norm(z, axis=1)[:, None] / np.linalg.norm(E, axis=1)[None]
+    np.testing.assert_array_equal(idx, cos.argmax(axis=1))
+    np.testing.assert_allclose(np.linalg.norm(zq, axis=1), 1.0, rtol=1e-14)
+    tz = torch.tensor(z, requires_grad=True)
+    u = torch.nn.functional.normalize(tz, dim=-1)
+    out = u + (torch.tensor(zq) - u).detach()
+    g = rng.standard_normal(zq.shape)
+    out.backward(torch.tensor(g))
+    dz, dE = cosine_vq_backward(g, cosine_vq_forward(z, E)[1])
+    np.testing.assert_allclose(dz, tz.grad.numpy(), rtol=1e-12, atol=1e-15)
+    assert not dE.any()
+
+
+def test_the_affine_codebook_moves_every_code_with_one_step():
+    rng = np.random.default_rng(5)
+    raw, scale, shift = rng.standard_normal((5, 3)), rng.uniform(0.5, 2, 3), rng.standard_normal(3)
+    codes, cache = affine_codebook_forward(raw, scale, shift)
+    np.testing.assert_allclose(codes, raw * scale + shift, rtol=1e-15)
+    d = np.zeros_like(codes)
+    d[0] = 1.0                                              # a gradient on one code only
+    draw, dscale, dshift = affine_codebook_backward(d, cache)
+    new = affine_codebook_forward(raw - draw, scale - dscale, shift - dshift)[0]
+    assert np.all(np.abs(new[1:] - codes[1:]).sum(axis=1) > 0)      # the others move too
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda: orthogonal_loss_forward(np.zeros(3)), r"\(K, D\) or \(heads, K, D\)"),
+    (lambda: orthogonal_loss_forward(np.ones((3, 2)), indices=[5]), "code indices in"),
+    (lambda: cosine_vq_forward(np.ones((2, 3)), np.ones((4, 2))), "D=3"),
+    (lambda: affine_codebook_forward(np.ones((3, 2)), np.ones(3), np.ones(2)), r"expected shape \(2,\)"),
+])
+def test_bad_input_is_refused(bad, message):
+    with pytest.raises(ValueError, match=message):
+        bad()
