@@ -13,17 +13,28 @@ def _cmd_demo_vq(args) -> int:
 
     positive_int("--steps", args.steps)
     positive_int("--codes", args.codes)
+    if args.plot:                     # checked before training, so a typo never costs the run
+        output_file("--plot", args.plot, (".png", ".svg", ".pdf"))
     if args.codes > demo.MAX_CODES:
         raise ValueError(f"--codes: expected at most {demo.MAX_CODES} (the codebook starts from distinct training "
                          f"points), got {args.codes}")
     if not args.json:
-        print(f"{'codebook':<8} {'step':>6} {'train mse':>10} {'held-out mse':>13} {'perplexity':>11} {'usage':>6}")
+        print(f"{'codebook':<8} {'step':>6} {'train mse':>10} {'held-out mse':>13} {'perplexity':>11} {'usage':>6} "
+              f"{'active':>7} {'dead':>5}")
     show = None if args.json else (lambda r: print(
         f"{r['codebook']:<8} {r['step']:>6} {r['recon']:>10.4f} {r['held_out_recon']:>13.4f} "
-        f"{r['perplexity']:>11.2f} {r['usage']:>6.2f}", flush=True))
+        f"{r['perplexity']:>11.2f} {r['usage']:>6.2f} {r['active']:>7.2f} {r['dead']:>5}", flush=True))
     rows = demo.run(steps=args.steps, seed=args.seed, codes=args.codes, on_log=show)
+    if args.plot:
+        from ..vq.health import plot_usage
+
+        plot_usage(rows, args.plot)
+        if not args.json:
+            print(f"code usage over training written to {args.plot}")
     if args.json:
         print(json.dumps(rows, indent=2))
+    else:
+        print("(perplexity, usage: this batch; active, dead: the codes used / unused over the last 100 steps)")
     return EXIT_OK
 
 
@@ -159,10 +170,14 @@ def register(sub) -> None:
         "vq", formatter_class=Formatter, help="a tiny VQ-VAE on synthetic clusters (loss vs EMA codebook)",
         description="Train an MLP encoder/decoder with a VQ bottleneck on seeded synthetic clustered data, "
                     "once with the loss-based codebook and once with the EMA codebook; print reconstruction "
-                    "error, perplexity and code usage during training.",
-        epilog="examples:\n  refspace demo vq\n  refspace demo vq --steps 3000 --codes 64 --json")
+                    "error, perplexity, code usage and the codebook's health (active fraction, dead codes over "
+                    "the last 100 steps) during training; --plot draws code usage over training.",
+        epilog="examples:\n  refspace demo vq\n  refspace demo vq --steps 3000 --codes 64 --json\n"
+               "  refspace demo vq --codes 128 --plot usage.png")
     dv.add_argument("--steps", type=int, default=1500, help="training steps per codebook (default 1500)")
     dv.add_argument("--codes", type=int, default=32, help="codebook size K (default 32)")
+    dv.add_argument("--plot", metavar="FILE", help="draw code usage and dead codes over training (.png, .svg, "
+                                                   ".pdf; needs matplotlib, the plot extra)")
     dv.add_argument("--seed", type=seed, default=0)
     dv.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     dv.set_defaults(func=_cmd_demo_vq)

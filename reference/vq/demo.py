@@ -28,6 +28,7 @@ from ..modules.layers import normal_init
 from ..ops.mse import mse_backward, mse_forward
 from ..optim import Adam
 from .ema import ema_init, ema_update
+from .health import UsageTracker
 from .losses import vq_loss_backward, vq_loss_forward
 from .quantise import quantise, vq_st_backward, vq_st_forward
 
@@ -75,7 +76,9 @@ def make_data(rng, n, dim=16, n_clusters=24, noise=0.05):
 
 def train(codebook_mode: str, steps: int, seed: int, *, codes: int = 32, batch: int = 128, lr: float = 3e-3,
           log_every: int = 100, on_log: Callable[[dict], None] | None = None) -> list[dict]:
-    """Train one model; returns the logged rows (step, recon, perplexity, usage, held-out recon)."""
+    """Train one model; returns the logged rows: step, batch recon, perplexity and usage, held-out
+    recon and perplexity, and the codebook's health over the last ``log_every`` steps (active
+    fraction, dead codes, perplexity, each code's share; :mod:`.health`)."""
     if codebook_mode not in ("loss", "ema"):
         raise ValueError(f"codebook_mode: expected 'loss' or 'ema', got {codebook_mode!r}")
     if not 1 <= codes <= MAX_CODES:
@@ -92,6 +95,7 @@ def train(codebook_mode: str, steps: int, seed: int, *, codes: int = 32, batch: 
     opt, ema = ParameterOptimizer(Adam(lr=lr), params), ema_init(E)
     beta = 1.0 if codebook_mode == "loss" else 0.0
     batch_rng = np.random.default_rng(seed + 1)
+    tracker = UsageTracker(codes, window=log_every)
     rows = []
     for step in range(1, steps + 1):
         x = data[batch_rng.integers(0, len(data), batch)]
@@ -99,6 +103,7 @@ def train(codebook_mode: str, steps: int, seed: int, *, codes: int = 32, batch: 
         z, enc_vjp = enc.forward(x)
         z_q, st_cache = vq_st_forward(z, codebook.value)
         q = st_cache[0]
+        tracker.update(q.indices)
         x_hat, dec_vjp = dec.forward(z_q)
         recon, mse_cache = mse_forward(x_hat, x)
         _, vq_cache = vq_loss_forward(z, codebook.value, q.indices, beta=beta, gamma=0.25)
@@ -115,8 +120,11 @@ def train(codebook_mode: str, steps: int, seed: int, *, codes: int = 32, batch: 
         if step == 1 or step % log_every == 0 or step == steps:
             qh = quantise(enc(held_out), codebook.value)
             held = float(mse_forward(dec(qh.z_q), held_out)[0])
+            window = tracker.window_counts()
             row = {"codebook": codebook_mode, "step": step, "recon": float(recon), "perplexity": q.perplexity,
-                   "usage": q.usage, "held_out_recon": held, "held_out_perplexity": qh.perplexity}
+                   "usage": q.usage, "held_out_recon": held, "held_out_perplexity": qh.perplexity,
+                   "active": tracker.active_fraction(), "dead": tracker.dead(),
+                   "window_perplexity": tracker.perplexity(), "window_share": (window / window.sum()).tolist()}
             rows.append(row)
             if on_log is not None:
                 on_log(row)
