@@ -6,11 +6,9 @@ drawn over the flat ellipse: they coincide, which is the isometry check made vis
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from reference.core.files import atomic_path
+from reference.core.plotting import pyplot, save_figure
 
 from .numeric import EllipseSciPy
 
@@ -26,13 +24,7 @@ def unrolled_faces(e: EllipseSciPy, n: int = 400):
 
 def draw(a, b, path, n: int = 400) -> None:
     """Write the figure to ``path`` (PNG, SVG or PDF by extension), atomically."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError('plotting needs matplotlib: pip install "refspace[plot]"') from None
+    plt = pyplot()
     e = EllipseSciPy(a, b)
     s, x, Y, Z = e.seam(n)
     fig = plt.figure(figsize=(11, 5))
@@ -58,9 +50,4 @@ def draw(a, b, path, n: int = 400) -> None:
     ax2.set_aspect("equal")
     ax2.legend(loc="center", fontsize=8)
     ax2.set_title("faces unrolled onto the ellipse")
-    ext = os.path.splitext(os.fspath(path))[1] or ".png"
-    try:
-        with atomic_path(path, suffix=ext) as tmp:
-            fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, dpi=110)

@@ -51,6 +51,18 @@ from .resample import residual_backward, residual_forward
 NORMS = ("bn", "selfmod", "none")
 
 
+def _geometry(size, width, *, offset: int, halvings: int):
+    """(steps, width): steps = log2(size) - offset resampling stages between 4x4 and size (at
+    least 1 from size 8 on); the width must survive ``steps - halvings`` halvings exactly."""
+    steps, w = _log2_size(size) - offset, positive_int("width", width)
+    if steps < 3 - offset:
+        raise ValueError(f"size: the net goes between 4x4 and size by factors of 2, so size >= 8, got {size}")
+    if w % 2 ** (steps - halvings):
+        raise ValueError(f"width: expected a multiple of {2 ** (steps - halvings)} (halved {steps - halvings} "
+                         f"times), got {w}")
+    return steps, w
+
+
 def _log2_size(size) -> int:
     size = positive_int("size", size)
     n = int(round(math.log2(size))) if size > 0 else 0
@@ -133,11 +145,7 @@ class DCGANGenerator(_Generator):
     def __init__(self, z_dim: int = 16, size: int = 8, channels: int = 1, width: int = 64, *, norm: str = "bn",
                  selfmod_hidden: int = 32, selfmod_shared: bool = False, rng=None):
         self.z_dim, rng = _options(z_dim, rng)
-        n, w = _log2_size(size) - 3, positive_int("width", width)
-        if n < 0:
-            raise ValueError(f"size: the DCGAN generator starts at 4x4 and doubles, so size >= 8, got {size}")
-        if w % 2 ** n:
-            raise ValueError(f"width: expected a multiple of {2 ** n} (halved {n} times), got {w}")
+        n, w = _geometry(size, width, offset=3, halvings=0)
         norms = _Norms(norm, self.z_dim, rng, selfmod_hidden, selfmod_shared)
         init = normal_init(0.02)
         layers = [Dense(self.z_dim, 16 * w, rng=rng, init=init, name="dense"), Reshape(4, 4, w),
@@ -153,11 +161,7 @@ class DCGANGenerator(_Generator):
 class DCGANDiscriminator(_Discriminator):
     def __init__(self, size: int = 8, channels: int = 1, width: int = 64, *, rng=None):
         rng = generator("rng", rng)
-        n, w = _log2_size(size) - 3, positive_int("width", width)
-        if n < 0:
-            raise ValueError(f"size: the DCGAN discriminator halves down to 4x4, so size >= 8, got {size}")
-        if w % 2 ** n:
-            raise ValueError(f"width: expected a multiple of {2 ** n}, got {w}")
+        n, w = _geometry(size, width, offset=3, halvings=0)
         layers, c = [], positive_int("channels", channels)
         for i in range(n + 1):
             out = w >> (n - i)
@@ -198,11 +202,7 @@ class ResNetGenerator(_Generator):
     def __init__(self, z_dim: int = 16, size: int = 8, channels: int = 1, width: int = 64, *, norm: str = "bn",
                  alpha: float = 0.1, selfmod_hidden: int = 32, selfmod_shared: bool = False, rng=None):
         self.z_dim, rng = _options(z_dim, rng)
-        m, w = _log2_size(size) - 2, positive_int("width", width)
-        if m < 1:
-            raise ValueError(f"size: the ResNet generator starts at 4x4 and doubles, so size >= 8, got {size}")
-        if w % 2 ** m:
-            raise ValueError(f"width: expected a multiple of {2 ** m}, got {w}")
+        m, w = _geometry(size, width, offset=2, halvings=0)
         norms = _Norms(norm, self.z_dim, rng, selfmod_hidden, selfmod_shared)
         layers = [Dense(self.z_dim, 16 * w, rng=rng, init=normal_init(0.02), name="dense"), Reshape(4, 4, w)]
         for i in range(m):
@@ -220,11 +220,7 @@ class ResNetGenerator(_Generator):
 class ResNetDiscriminator(_Discriminator):
     def __init__(self, size: int = 8, channels: int = 1, width: int = 64, *, alpha: float = 0.1, rng=None):
         rng = generator("rng", rng)
-        m, w = _log2_size(size) - 2, positive_int("width", width)
-        if m < 1:
-            raise ValueError(f"size: the ResNet discriminator halves down to 4x4, so size >= 8, got {size}")
-        if w % 2 ** (m - 1):
-            raise ValueError(f"width: expected a multiple of {2 ** (m - 1)}, got {w}")
+        m, w = _geometry(size, width, offset=2, halvings=1)
         layers, c = [], positive_int("channels", channels)
         for i in range(m):
             out = w >> (m - 1 - i)

@@ -19,11 +19,9 @@ the ``plot`` extra), written atomically.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from ..core.files import atomic_path
+from ..core.plotting import pyplot, save_figure
 from ..core.validate import positive_int
 
 
@@ -68,13 +66,7 @@ class UsageTracker:
 
 def plot_usage(runs: dict, path) -> None:
     """``runs``: name -> list of logged rows holding "step", "window_share" (K,) and "dead"."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError('plotting needs matplotlib: pip install "refspace[plot]"') from None
+    plt = pyplot()
     fig, axes = plt.subplots(2, len(runs), figsize=(5.5 * len(runs), 6), squeeze=False,
                              gridspec_kw={"height_ratios": [3, 1]})
     for col, (name, rows) in enumerate(runs.items()):
@@ -90,9 +82,4 @@ def plot_usage(runs: dict, path) -> None:
         axes[1, col].plot(steps, [r["dead"] for r in rows], color="tab:red")
         axes[1, col].set_xlabel("training step")
         axes[1, col].set_ylabel("dead codes")
-    ext = os.path.splitext(os.fspath(path))[1] or ".png"
-    try:
-        with atomic_path(path, suffix=ext) as tmp:
-            fig.savefig(tmp, dpi=100, bbox_inches="tight")
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, dpi=100)
