@@ -1,9 +1,17 @@
 """``refspace bench vq``: nearest-code assignment, time and peak extra memory.
 
-Sizes (N x D x K, float32) default to the VQ issue's 65536 x 64 x 512 and 16384 x 256 x 1024.
-Compared in the same run: the bare GEMM ``Z @ E.T`` (the lower bound, building the full
-N x K product), ``scipy.cluster.vq.vq`` and, when installed, faiss ``IndexFlatL2``. Peak
-extra memory is what ``tracemalloc`` sees NumPy allocate during one call (faiss allocates
+Sizes (N x D x K, float32) default to the VQ issue's 65536 x 64 x 512 and 16384 x 256 x 1024;
+:data:`GRID` is N in {1e4, 1e5} x D in {16, 64, 256} x K in {256, 1024, 8192}.
+Compared in the same run:
+
+- ``bare GEMM``: ``Z @ E.T``, the full N x K product;
+- ``chunked GEMM``: the same product in refspace's chunks (the augmented (D + 1)-column GEMM
+  into one reused buffer): the lower bound of any assignment built on a GEMM;
+- ``chunked GEMM + argmin``: that plus one argmin pass, the least work that yields indices
+  (refspace also certifies each row against the GEMM's rounding, see :mod:`reference.vq.assign`);
+- ``scipy.cluster.vq.vq`` and, when installed, faiss ``IndexFlatL2``.
+
+Peak extra memory is what ``tracemalloc`` sees NumPy allocate during one call (faiss allocates
 outside NumPy, so its figure is not comparable and is left out).
 """
 from __future__ import annotations
@@ -12,10 +20,33 @@ import tracemalloc
 
 import numpy as np
 
-from ..vq.assign import nearest_codes
+from ..vq.assign import DEFAULT_CHUNK_BYTES, nearest_codes
 from .timing import bench_result, time_interleaved
 
 DEFAULT_SIZES = ((65536, 64, 512), (16384, 256, 1024))
+GRID = tuple((N, D, K) for N in (10_000, 100_000) for D in (16, 64, 256) for K in (256, 1024, 8192))
+
+
+def _chunked(Z, E, argmin: bool):
+    """The chunked, augmented GEMM of :func:`reference.vq.assign.nearest_codes` (and an argmin)."""
+    N, D = Z.shape
+    K = E.shape[0]
+    rows = max(1, min(N, int(DEFAULT_CHUNK_BYTES // (K * (Z.dtype.itemsize + 1)))))
+    E_aug = np.empty((D + 1, K), dtype=Z.dtype)
+    E_aug[:D] = -2 * E.T
+    E_aug[D] = (E * E).sum(axis=1)
+    Z_aug = np.empty((rows, D + 1), dtype=Z.dtype)
+    Z_aug[:, D] = 1
+    buf = np.empty((rows, K), dtype=Z.dtype)
+
+    def run():
+        for start in range(0, N, rows):
+            n = min(rows, N - start)
+            Z_aug[:n, :D] = Z[start:start + n]
+            np.matmul(Z_aug[:n], E_aug, out=buf[:n])
+            if argmin:
+                buf[:n].argmin(axis=1)
+    return run
 
 
 def _peak_mib(fn) -> float:
@@ -32,7 +63,8 @@ def run_size(N, D, K, *, dtype="float32", repeat=5, seed=0, with_peers=True) -> 
     rng = np.random.default_rng(seed)
     Z = rng.standard_normal((N, D)).astype(dt)
     E = rng.standard_normal((K, D)).astype(dt)
-    fns = {"refspace": lambda: nearest_codes(Z, E), "bare GEMM": lambda: Z @ E.T}
+    fns = {"refspace": lambda: nearest_codes(Z, E), "bare GEMM": lambda: Z @ E.T,
+           "chunked GEMM": _chunked(Z, E, False), "chunked GEMM + argmin": _chunked(Z, E, True)}
     if with_peers:
         import scipy.cluster.vq
 

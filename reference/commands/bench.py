@@ -12,10 +12,11 @@ def _print_bench(result: dict) -> None:
     sizes = ", ".join(f"{k}={v}" for k, v in result["sizes"].items())
     memory = any("peak_mib" in row for row in result["rows"])
     print(f"{result['what']} ({sizes})")
-    print(f"  {'implementation':<18} {'median ms':>10} {'best ms':>9} {'spread':>7}  refspace / this"
+    w = max([18] + [len(row["name"]) for row in result["rows"]])
+    print(f"  {'implementation':<{w}} {'median ms':>10} {'best ms':>9} {'spread':>7}  refspace / this"
           + ("  peak extra MiB" if memory else ""))
     for row in result["rows"]:
-        line = (f"  {row['name']:<18} {1e3 * row['median_s']:>10.1f} {1e3 * row['best_s']:>9.1f} "
+        line = (f"  {row['name']:<{w}} {1e3 * row['median_s']:>10.1f} {1e3 * row['best_s']:>9.1f} "
                 f"{100 * row['spread']:>6.0f}%  {row['ratio_refspace_to_this']:>14.2f}x")
         if memory:
             line += f"  {row['peak_mib']:>14.1f}" if row.get("peak_mib") is not None else f"  {'n/a':>14}"
@@ -29,7 +30,9 @@ def _print_bench(result: dict) -> None:
 def _cmd_bench_vq(args) -> int:
     from ..bench import vq
 
-    sizes = vq.DEFAULT_SIZES if args.size is None else [tuple(s) for s in args.size]
+    if args.grid and args.size:
+        raise ValueError("--grid and --size: choose one")
+    sizes = vq.GRID if args.grid else vq.DEFAULT_SIZES if args.size is None else [tuple(s) for s in args.size]
     for N, D, K in sizes:
         for name, v in (("N", N), ("D", D), ("K", K)):
             positive_int(f"--size {name}", v)
@@ -37,9 +40,23 @@ def _cmd_bench_vq(args) -> int:
     from ..bench.memory import require, vq_bytes
 
     for N, D, K in sizes:
+        if args.grid and not args.no_peers:     # the grid's largest sizes are too big for SciPy's float64 N x K
+            continue
         require(f"--size {N} {D} {K}", vq_bytes(N, D, K, np.dtype(args.dtype).itemsize, not args.no_peers))
     progress("timing nearest-code assignment, the bare GEMM and peers")
-    results = vq.run(sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_peers=not args.no_peers)
+    if args.grid:
+        from ..bench.memory import available_bytes
+
+        room = available_bytes()
+        results = []
+        for N, D, K in sizes:
+            itemsize = np.dtype(args.dtype).itemsize
+            require(f"grid size {N} {D} {K}", vq_bytes(N, D, K, itemsize, False))
+            peers = not args.no_peers and (room is None or vq_bytes(N, D, K, itemsize, True) < room / 2)
+            progress(f"grid: N={N} D={D} K={K}" + ("" if peers or args.no_peers else " (SciPy left out: memory)"))
+            results += vq.run([(N, D, K)], dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_peers=peers)
+    else:
+        results = vq.run(sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_peers=not args.no_peers)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -172,11 +189,16 @@ def register(sub) -> None:
                          "an equivalent PyTorch autograd module")
     bv = bsub.add_parser(
         "vq", formatter_class=Formatter, help="nearest-code assignment vs the bare GEMM, SciPy and faiss",
-        description="Time and peak extra memory of nearest-code assignment against the bare GEMM, "
-                    "scipy.cluster.vq.vq and (when installed) faiss IndexFlatL2, all in the same run.",
-        epilog="examples:\n  refspace bench vq\n  refspace bench vq --size 65536 64 512 --json")
+        description="Time and peak extra memory of nearest-code assignment against the bare GEMM, the "
+                    "chunked GEMM (with and without an argmin), scipy.cluster.vq.vq and (when installed) faiss "
+                    "IndexFlatL2, all in the same run.",
+        epilog="examples:\n  refspace bench vq\n  refspace bench vq --size 65536 64 512 --json\n"
+               "  OPENBLAS_NUM_THREADS=1 refspace bench vq --grid --repeat 3")
     bv.add_argument("--size", nargs=3, type=int, action="append", metavar=("N", "D", "K"),
                     help="a size to run (repeatable; default 65536 64 512 and 16384 256 1024)")
+    bv.add_argument("--grid", action="store_true", help="the grid N in {1e4, 1e5} x D in {16, 64, 256} x K in "
+                                                        "{256, 1024, 8192} (SciPy left out where its float64 "
+                                                        "N x K would not fit in half the free memory)")
     bv.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     bv.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
     bv.add_argument("--seed", type=seed, default=0)

@@ -21,7 +21,8 @@ def test_demo_and_bench_commands(capsys):
     assert cli.main(["bench", "vq", "--size", "300", "4", "7", "--repeat", "1", "--json"]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     names = [r["name"] for r in result["rows"]]
-    assert names[:3] == ["refspace", "bare GEMM", "scipy vq"] and result["rows"][0]["peak_mib"] > 0
+    assert names[:5] == ["refspace", "bare GEMM", "chunked GEMM", "chunked GEMM + argmin", "scipy vq"]
+    assert result["rows"][0]["peak_mib"] > 0
 
 
 def test_demo_mlp_forward_is_the_written_formula():
@@ -37,3 +38,15 @@ def test_demo_mlp_forward_is_the_written_formula():
                               for j in range(5)) + p.b2[k] for k in range(2)] for n in range(4)])
     np.testing.assert_allclose(mlp_forward(x, p)[0], expected, rtol=1e-12)
     check_op(mlp_forward, mlp_backward, (x, p), names=("x", "params")).raise_if_failed()
+
+
+def test_bench_vq_grid(capsys, monkeypatch):
+    from reference.bench import vq as bench_vq
+
+    monkeypatch.setattr(bench_vq, "GRID", ((300, 4, 7), (200, 3, 5)))
+    assert cli.main(["bench", "vq", "--grid", "--repeat", "1", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["sizes"]["N"] for r in results] == [300, 200]
+    assert all(r["rows"][2]["name"] == "chunked GEMM" for r in results)
+    assert cli.main(["bench", "vq", "--grid", "--size", "10", "2", "3"]) == 2
+    assert "--grid and --size" in capsys.readouterr().err
