@@ -23,6 +23,7 @@ from . import codebook, fsq, lfq, losses, quantise, residual, rotation, straight
 from .assign import nearest_codes
 from .demo import MLP, mlp, mlp_backward, mlp_forward
 from .ema import EMAState, ema_update
+from . import init as kmeans_init
 
 SHAPES = st.lists(st.integers(1, 3), min_size=1, max_size=2).map(tuple)
 
@@ -415,3 +416,30 @@ def _cosine(rng, N, K, D):
           label=lambda s: f"K={s['K']} D={s['D']}")
 def _affine(rng, K, D):
     return (rng.standard_normal((K, D)), rng.uniform(0.5, 2, D), rng.standard_normal(D)), {}
+
+
+def _lloyd_forward(inputs, attrs):
+    """``lloyd`` over flat inputs ``x`` (N, D) and ``start`` (K, D), attr ``n_iter``: outputs
+    ``centroids`` (K, D) and ``sizes`` (K,) (assignment ties to the lowest index, an empty cluster
+    keeps its centre, early stop when no assignment changes)."""
+    C, sizes, _ = kmeans_init.lloyd(inputs["x"], inputs["start"], n_iter=attrs.get("n_iter", 20))
+    return {"centroids": C, "sizes": sizes}
+
+
+def _lloyd_case(rng, N, D, K, n_iter):
+    centres = 4.0 * rng.standard_normal((K, D))
+    x = centres[rng.integers(0, K, N)] + rng.standard_normal((N, D))
+    return {"x": x, "start": x[rng.choice(N, size=K, replace=False)]}, {"n_iter": n_iter}
+
+
+@st.composite
+def _lloyd_live(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    K = draw(st.integers(1, 4))
+    return _lloyd_case(rng, draw(st.integers(K, 12)), draw(st.integers(1, 3)), K, draw(st.integers(1, 5)))
+
+
+register_forward_only("kmeans_lloyd", "Lloyd's k-means iterations from given centres (codebook initialisation)",
+                      source="k-means codebook initialisation (SoundStream) beyond kexue.fm/archives/6760",
+                      inputs=("x", "start"), attributes=("n_iter",), forward=_lloyd_forward,
+                      example=lambda rng: _lloyd_case(rng, 40, 2, 3, 10), live=_lloyd_live())

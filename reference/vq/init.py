@@ -4,7 +4,8 @@ statistics set consistently with the result.
 - :func:`kmeans_plus_plus` (Arthur & Vassilvitskii 2007): the first centre uniformly from the
   rows, each next one with probability proportional to its squared distance to the nearest
   centre chosen so far (``D^2`` sampling), one generator for everything.
-- :func:`kmeans`: Lloyd's iterations from k-means++ (or ``init="random"``: K distinct rows).
+- :func:`kmeans`: Lloyd's iterations (:func:`lloyd`, deterministic from given centres) from
+  k-means++ (or ``init="random"``: K distinct rows).
   Assignment is :func:`.assign.nearest_codes` (exact, ties to the lowest index); a cluster that
   empties keeps its previous centre. Stops after ``n_iter`` iterations or when no assignment
   changes.
@@ -56,17 +57,16 @@ def kmeans_plus_plus(x, K: int, rng) -> np.ndarray:
     return X[chosen].copy()
 
 
-def kmeans(x, K: int, rng, *, n_iter: int = 20, init: str = "kmeans++"):
-    """(centroids (K, D), sizes (K,), inertia after each iteration) of Lloyd's k-means."""
-    X, K, rng = _rows(x), positive_int("K", K), generator("rng", rng)
-    if init not in INITS:
-        raise ValueError(f"init: expected one of {INITS}, got {init!r}")
-    if init == "kmeans++":
-        C = kmeans_plus_plus(X, K, rng)
-    else:
-        if K > len(X):
-            raise ValueError(f"K: expected at most {len(X)} (the number of rows of x), got {K}")
-        C = X[rng.choice(len(X), size=K, replace=False)].copy()
+def lloyd(x, start, *, n_iter: int = 20):
+    """(centroids, sizes, inertia after each iteration): Lloyd's iterations from the centres
+    ``start`` (K, D), deterministic (assignment ties to the lowest index; an empty cluster keeps
+    its centre; stops early when no assignment changes)."""
+    X = _rows(x)
+    C = float_array("start", start, ndim=2, dtype=X.dtype).copy()
+    if C.shape[1] != X.shape[1] or len(C) == 0:
+        raise ValueError(f"start: expected (K, {X.shape[1]}) centres, got shape {C.shape}")
+    check_finite("start", C)
+    K = len(C)
     labels, history = None, []
     for _ in range(positive_int("n_iter", n_iter)):
         new = nearest_codes(X, C)
@@ -81,6 +81,21 @@ def kmeans(x, K: int, rng, *, n_iter: int = 20, init: str = "kmeans++"):
         labels = new
     sizes = np.bincount(nearest_codes(X, C), minlength=K).astype(X.dtype)
     return C, sizes, history
+
+
+def kmeans(x, K: int, rng, *, n_iter: int = 20, init: str = "kmeans++"):
+    """(centroids (K, D), sizes (K,), inertia after each iteration) of Lloyd's k-means from a
+    k-means++ or ``"random"`` start (:func:`lloyd`)."""
+    X, K, rng = _rows(x), positive_int("K", K), generator("rng", rng)
+    if init not in INITS:
+        raise ValueError(f"init: expected one of {INITS}, got {init!r}")
+    if init == "kmeans++":
+        C = kmeans_plus_plus(X, K, rng)
+    else:
+        if K > len(X):
+            raise ValueError(f"K: expected at most {len(X)} (the number of rows of x), got {K}")
+        C = X[rng.choice(len(X), size=K, replace=False)]
+    return lloyd(X, C, n_iter=n_iter)
 
 
 def kmeans_codebook(x, K: int, rng, *, convention: str = "bias_corrected", n_iter: int = 20,
