@@ -26,9 +26,9 @@ from ..optim import Adam
 from .fit import fit_energy
 
 
-def generator_gradient(grad_e_q: Callable, grad_e_p: Callable, y) -> tuple[float | None, np.ndarray]:
-    """``dL/dy`` for ``L = mean_n [E_q(y_n) - E_p(y_n)]`` with y = G(z) + eps: ``(grad E_q -
-    grad E_p) / n`` (the noise does not depend on theta, so this is also dL/dG(z))."""
+def generator_gradient(grad_e_q: Callable, grad_e_p: Callable, y) -> np.ndarray:
+    """``dL/dy`` (n, d) for ``L = mean_n [E_q(y_n) - E_p(y_n)]`` with y = G(z) + eps (n, d):
+    ``(grad E_q - grad E_p) / n`` (the noise does not depend on theta, so this is also dL/dG(z))."""
     y = float_array("y", y, ndim=2)
     return (grad_e_q(y) - grad_e_p(y)) / len(y)
 

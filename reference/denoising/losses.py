@@ -55,6 +55,7 @@ def dae_loss_forward(r, *, x):
 
 
 def dae_loss_backward(dloss, cache):
+    """dr = 2 (r - x) / n."""
     d = cache
     return 2.0 * d * (float(np.asarray(dloss)) / len(d))
 

@@ -7,7 +7,7 @@ import pytest
 
 from reference.denoising.exact import gaussian, mixture
 from reference.denoising.fit import Polynomial, fit_denoiser, fit_energy, fit_score
-from reference.denoising.losses import (dsm_cv_loss_backward, dsm_cv_loss_forward, dsm_loss_backward,
+from reference.denoising.losses import (dae_loss_backward, dae_loss_forward, dsm_cv_loss_backward, dsm_cv_loss_forward, dsm_loss_backward,
                                         dsm_loss_forward, esm_loss_forward, mdsm_loss_forward)
 
 MU, SIGMA_X = np.array([0.5, -1.0]), np.array([[1.0, 0.3], [0.3, 0.5]])
@@ -29,6 +29,27 @@ def test_least_squares_dsm_and_dae_recover_the_gaussian_closed_forms():
     den = fit_denoiser(Polynomial(1, 2), x + noise, x)
     B = np.stack([den.coef[np.flatnonzero((feats == e).all(1))[0]] for e in np.eye(2, dtype=int)])
     np.testing.assert_allclose(B, Tinv @ SIGMA_X, atol=5 / np.sqrt(N) * 2)    # grad r = S (S + s^2 I)^-1
+
+
+def test_the_dae_loss_is_the_mean_squared_norm_and_the_posterior_mean_attains_the_mmse():
+    """The value against the project's mse op (a mean over entries, times d); at r = E[x | y] the
+    expected loss is the MMSE, computed independently from the posterior covariances."""
+    from reference.ops.mse import mse_forward
+
+    rng = np.random.default_rng(6)
+    m, s, N = mixture([0.4, 0.6], [[-1.0, 0.5], [1.0, -0.5]], [0.3, 0.5]), 0.6, 40_000
+    x = m.sample(N, rng)
+    y = x + s * rng.standard_normal(x.shape)
+    r = m.denoiser(y, s)
+    loss, cache = dae_loss_forward(r, x=x)
+    assert float(loss) == pytest.approx(2 * float(mse_forward(r, x)[0]), rel=1e-12)
+    mmse, se = m.mmse(s, rng=rng, n=N)
+    per = ((r - x) ** 2).sum(axis=1)
+    assert abs(float(loss) - mmse) < 4 * np.hypot(se, per.std() / np.sqrt(N))
+    for shift in (0.1, -0.1):
+        assert float(dae_loss_forward(r + shift, x=x)[0]) > float(loss)
+    g = rng.standard_normal(())
+    np.testing.assert_allclose(dae_loss_backward(g, cache), 2 * g * (r - x) / N, rtol=1e-13)
 
 
 def test_dsm_equals_explicit_score_matching_plus_a_constant():
