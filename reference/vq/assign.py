@@ -9,7 +9,8 @@ Method
 2. GEMM expansion, chunked over rows: ||z - e||^2 = ||z||^2 - 2 z.e + ||e||^2. The
    ||z||^2 term does not change the argmin and is dropped; ``-2 e`` and ``||e||^2`` are
    folded into one GEMM by appending a column of ones to z, so a chunk of n rows costs one
-   (n x (D+1)) @ ((D+1) x K) product and one argmin pass.
+   (n x (D+1)) @ ((D+1) x K) product and two argmin passes (the minimum, then the runner-up
+   with the minimum masked; NumPy's argmin is about 2.5x faster than its min along rows).
 3. Exact fallback: a rounding-error bound of that GEMM (per row,
    ``8 (D + 2) u (||z|| M + M^2)`` with u the unit roundoff and M the largest centred code
    norm, plus ``8 (D + 2) eps64 (||z|| + M)^2`` for the float64 reference distance) marks every row whose runner-up lies within the bound of its minimum; only for
@@ -110,6 +111,7 @@ def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEF
     Z_aug = np.empty((rows, D + 1), dtype=dt)
     d_buf = np.empty((rows, K), dtype=dt)
     mu_dt = mu.astype(dt)
+    row_starts = np.arange(rows) * K
     for start in range(0, N, rows):
         stop = min(start + rows, N)
         n = stop - start
@@ -118,14 +120,15 @@ def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEF
         za[:, D] = 1
         np.matmul(za, E_aug, out=d)                       # ||e||^2 - 2 z.e  (n, K)
         best = np.argmin(d, axis=1)                       # first minimum: lowest index
-        at_best = (np.arange(n), best)
-        dmin = d[at_best]
+        flat_d = d.reshape(-1)
+        at_best = row_starts[:n] + best                   # flat positions of the minima
+        dmin = flat_d[at_best]
         if not np.isfinite(dmin).all():                   # a NaN/inf in z spoils its whole row
             _reject_non_finite(Z, start + np.flatnonzero(~np.isfinite(dmin)))
         if K > 1:                                         # runner-up within the error bound?
-            d[at_best] = np.inf
-            second = d.min(axis=1)
-            d[at_best] = dmin
+            flat_d[at_best] = np.inf                      # (a second argmin and a gather are
+            second = flat_d[row_starts[:n] + np.argmin(d, axis=1)]   # cheaper than d.min)
+            flat_d[at_best] = dmin
             zc = za[:, :D]
             z_norm = np.sqrt(np.einsum("nd,nd->n", zc, zc)) * 1.01 + 1e-30   # bound; 1% for its rounding
             # GEMM error, plus the float64 rounding of the reference distance itself, so that
