@@ -31,26 +31,39 @@ class Timing:
 
 
 def time_interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5, warmup: int = 1,
-                     pause: float = 0.3) -> dict[str, Timing]:
-    """Time several callables round-robin (one call of each per round) so that machine noise
+                     pause: float = 0.3, min_sample: float = 0.05) -> dict[str, Timing]:
+    """Time several callables round-robin (one sample of each per round) so that machine noise
     (another process, frequency changes) hits all of them alike and their ratios stay fair.
 
-    Each callable is called ``warmup`` times untimed first, then ``repeat`` times timed.
-    Before each timed call the process sleeps ``pause`` seconds: NumPy's OpenBLAS, SciPy's
+    Each callable is called ``warmup`` times untimed first, then ``repeat`` samples are timed.
+    A sample is ``n`` back-to-back calls, with ``n`` chosen from the warm-up so that a sample
+    lasts at least ``min_sample`` seconds (``n = 1`` for anything slower); the time reported
+    is per call. Without this a call of a few milliseconds would be timed straight after the
+    pause below, with cold caches, which penalises many small NumPy calls more than one GEMM.
+
+    Before each timed sample the process sleeps ``pause`` seconds: NumPy's OpenBLAS, SciPy's
     own bundled OpenBLAS and PyTorch's OpenMP keep their worker threads spinning for a while
     after a call, and on two cores those threads would otherwise slow whichever library runs
     next (measured: nearest-code assignment 50 ms alone, 90 ms right after a SciPy call).
     """
-    for _ in range(warmup):
-        for fn in fns.values():
+    calls = {}
+    for name, fn in fns.items():
+        elapsed = float("inf")
+        for _ in range(warmup):
+            start = time.perf_counter()
             fn()
+            elapsed = time.perf_counter() - start
+        calls[name] = 1 if elapsed >= min_sample or elapsed == float("inf") else \
+            min(1000, int(min_sample / max(elapsed, 1e-6)) + 1)
     seconds: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
             time.sleep(pause)
+            n = calls[name]
             start = time.perf_counter()
-            fn()
-            seconds[name].append(time.perf_counter() - start)
+            for _ in range(n):
+                fn()
+            seconds[name].append((time.perf_counter() - start) / n)
     return {name: Timing(tuple(s)) for name, s in seconds.items()}
 
 

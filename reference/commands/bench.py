@@ -133,11 +133,37 @@ def _cmd_bench_conv(args) -> int:
     return EXIT_OK
 
 
+def _cmd_bench_sweep(args) -> int:
+    from ..bench import sweep
+
+    args.repeat = 3 if args.repeat is None else args.repeat
+    from ..bench.memory import recurrent_layer_bytes, require
+
+    given = [f"--{name.replace('_', '-')}" for name in args.size_args if getattr(args, name) is not None]
+    if given:
+        raise ValueError(f"--sweep runs its own grid of sizes: drop {', '.join(given)}")
+    positive_int("--repeat", args.repeat)
+    H, B, T = max(sweep.SWEEP)[0], max(p[1] for p in sweep.SWEEP), max(p[2] for p in sweep.SWEEP)
+    require(f"bench {args.benchmark} --sweep", recurrent_layer_bytes(B, T, H, H, 5 * H, np.dtype(args.dtype).itemsize,
+                                                                     not args.no_torch))
+    result = sweep.run(args.benchmark, dtype=args.dtype, repeat=args.repeat, seed=args.seed,
+                       with_torch=not args.no_torch, on_progress=progress)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print("\n".join(sweep.table(result)))
+    return EXIT_OK
+
+
 def _cmd_bench(args) -> int:
     import importlib
 
+    if args.sweep:
+        return _cmd_bench_sweep(args)
+    args.repeat = 5 if args.repeat is None else args.repeat
     module = importlib.import_module(f"..bench.{args.benchmark}", __package__)
-    sizes = {name: positive_int(f"--{name.replace('_', '-')}", getattr(args, name)) for name in args.size_args}
+    sizes = {name: positive_int(f"--{name.replace('_', '-')}", args.size_defaults[name] if getattr(args, name) is None
+                                else getattr(args, name)) for name in args.size_args}
     positive_int("--repeat", args.repeat)
     from ..bench.memory import recurrent_layer_bytes, require
 
@@ -165,15 +191,18 @@ def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note:
         name, formatter_class=Formatter, help=f"{what} vs bare GEMMs (and torch)",
         description=f"Forward+backward time of the {what}, its ratio to the bare GEMMs it must perform and, "
                     f"when PyTorch is installed, to {paper_note} on the CPU, all measured in the same run.",
-        epilog=f"example:\n  refspace bench {name} {example}")
+        epilog=f"examples:\n  refspace bench {name} {example}\n  OPENBLAS_NUM_THREADS=1 refspace bench {name} --sweep")
     for key, value in defaults.items():
-        sp.add_argument(f"--{key.replace('_', '-')}", type=int, default=value, help=f"{labels[key]} (default {value})")
+        sp.add_argument(f"--{key.replace('_', '-')}", type=int, default=None, help=f"{labels[key]} (default {value})")
+    sp.add_argument("--sweep", action="store_true",
+                    help="the grid H in {128, 256, 512, 1150} x B in {1, 8, 64} x T in {10, 100} (I = H), "
+                         "PyTorch on NumPy's BLAS thread count (default repeat 3)")
     sp.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    sp.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    sp.add_argument("--repeat", type=int, default=None, help="timed rounds (default 5; 3 with --sweep)")
     sp.add_argument("--seed", type=seed, default=0)
     sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults))
+    sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults), size_defaults=dict(defaults))
 
 
 def register(sub) -> None:

@@ -7,14 +7,15 @@
     c_t     = f_t * c_{t-1} + i_t * c_hat_t
     h_t     = o_t * tanh(c_t)
 
-The gate arithmetic of one step (:func:`_gates`, :func:`_step_backward`) is shared with the
-layer in :mod:`reference.lstm.layer`.
+The step kernels (:func:`_gates`, :func:`_backward_factors`, :func:`_step_backward`) do no
+validation; the public functions validate once and the layer in :mod:`reference.lstm.layer`
+calls the same kernels inside its time loop.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..ops.activations import sigmoid
+from ..ops.activations import sigmoid_into
 from ..core.validate import check_shape, float_array, instance, state_array
 from .params import LSTMParams, split_gates
 
@@ -22,25 +23,59 @@ from .params import LSTMParams, split_gates
 def _gates(z: np.ndarray) -> np.ndarray:
     """Pre-activations z (B, 4H) -> activations [f | i | o | c_hat] (B, 4H), in place."""
     H = z.shape[-1] // 4
-    z[:, :3 * H] = sigmoid(z[:, :3 * H])          # f, i, o = sigma(...)
-    np.tanh(z[:, 3 * H:], out=z[:, 3 * H:])       # c_hat = tanh(...)
+    sigmoid_into(z[:, :3 * H], out=z[:, :3 * H])   # f, i, o = sigma(...)
+    np.tanh(z[:, 3 * H:], out=z[:, 3 * H:])        # c_hat = tanh(...)
     return z
 
 
-def _step_backward(dh, dc, a, c_prev, tanh_c):
-    """Backward of c = f c_prev + i c_hat, h = o tanh(c) for one step.
+def _backward_factors(a, c_prev, tanh_c, dz):
+    """The factors of the backward that do not depend on the incoming gradient, for one step
+    or for all T steps at once (leading axes free), so the time loop only multiplies.
 
-    a : gate activations (B, 4H); returns (dz (B, 4H) w.r.t. pre-activations, dc_prev).
+    Writes into ``dz[..., :4H]``, seen as (..., 4, H), the factors that multiply dc (the
+    gradient reaching c_t) to give the gradients of the pre-activations:
+
+        f: c_prev f (1 - f)    i: c_hat i (1 - i)    c_hat: i (1 - c_hat^2)
+
+    (the o slot is zeroed and left to the loop), and returns ``(dh_o, dh_c)``: the factors that multiply
+    dh: ``tanh(c) o (1 - o)`` for the pre-activation of o, and ``o (1 - tanh(c)^2)`` for c.
     """
-    f, i, o, c_hat = split_gates(a)
-    dc = dc + dh * o * (1 - tanh_c * tanh_c)              # through h = o tanh(c)
-    dz = np.empty_like(a)
-    dz_f, dz_i, dz_o, dz_c = split_gates(dz)
-    dz_f[...] = dc * c_prev * f * (1 - f)                  # c = f c_prev + ...
-    dz_i[...] = dc * c_hat * i * (1 - i)                   # c = ... + i c_hat
-    dz_o[...] = dh * tanh_c * o * (1 - o)                  # h = o tanh(c)
-    dz_c[...] = dc * i * (1 - c_hat * c_hat)               # c_hat = tanh(z_c)
-    return dz, dc * f
+    H = tanh_c.shape[-1]
+    f, i, o, c_hat = (a[..., k * H:(k + 1) * H] for k in range(4))
+    k_f, k_i, k_c = (dz[..., k * H:(k + 1) * H] for k in (0, 1, 3))
+    np.subtract(1, f, out=k_f)
+    k_f *= f
+    k_f *= c_prev                                   # dc/dz_f = c_prev sigma'(z_f)
+    np.subtract(1, i, out=k_i)
+    k_i *= i
+    k_i *= c_hat                                    # dc/dz_i = c_hat sigma'(z_i)
+    np.multiply(c_hat, c_hat, out=k_c)
+    np.subtract(1, k_c, out=k_c)
+    k_c *= i                                        # dc/dz_c = i tanh'(z_c)
+    dz[..., 2 * H:3 * H] = 0                        # (the o slot: filled by the loop)
+    dh_o = np.subtract(1, o)
+    dh_o *= o
+    dh_o *= tanh_c                                  # dh/dz_o = tanh(c) sigma'(z_o)
+    dh_c = np.multiply(tanh_c, tanh_c)
+    np.subtract(1, dh_c, out=dh_c)
+    dh_c *= o                                       # dh/dc = o tanh'(c)
+    return dh_o, dh_c
+
+
+def _step_backward(dh, dc_next, f, dz, dh_o, dh_c, dc, dc_prev):
+    """One step back, no validation.
+
+    dh : dL/dh_t (B, H); dc_next : dL/dc_t arriving from step t+1; f : the forget gate;
+    dz (B, 4H) : this step's :func:`_backward_factors`, turned into dL/dz_t in place;
+    dh_o, dh_c : this step's dh factors; dc, dc_prev : (B, H) outputs, dL/dc_t and
+    dL/dc_{t-1} (``dc_prev`` may be ``dc_next``, which is read first). Returns dc_prev.
+    """
+    H = dh.shape[1]
+    np.multiply(dh, dh_c, out=dc)
+    dc += dc_next                                          # dL/dc_t: via h_t = o tanh(c_t), and c_{t+1}
+    dz.reshape(dz.shape[0], 4, H)[...] *= dc[:, None, :]   # f, i, c_hat: factor times dL/dc_t
+    np.multiply(dh, dh_o, out=dz[:, 2 * H:3 * H])          # o: via h_t = o tanh(c_t)
+    return np.multiply(dc, f, out=dc_prev)                 # c_t = f c_{t-1} + i c_hat
 
 
 def lstm_cell_forward(x, params: LSTMParams, h_prev=None, c_prev=None):
@@ -86,6 +121,8 @@ def lstm_cell_backward(grads, cache):
     x, p, h_prev, c_prev, a, tanh_c = cache
     B, H = h_prev.shape
     dh, dc = (state_array(n, g, B, H, x.dtype) for n, g in zip(("dh", "dc"), grads))
-    dz, dc_prev = _step_backward(dh, dc, a, c_prev, tanh_c)
+    dz = np.empty_like(a)
+    dh_o, dh_c = _backward_factors(a, c_prev, tanh_c, dz)
+    dc_prev = _step_backward(dh, dc, a[:, :H], dz, dh_o, dh_c, np.empty_like(dh), np.empty_like(dh))
     dparams = LSTMParams(W=x.T @ dz, U=h_prev.T @ dz, b=dz.sum(axis=0))
     return dz @ p.W.T, dparams, dz @ p.U.T, dc_prev

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.validate import check_shape, float_array, sequence_inputs, state_array
-from .cell import _gates, _step_backward
+from .cell import _backward_factors, _gates, _step_backward
 from .params import LSTMParams, split_gates
 
 
@@ -33,13 +33,14 @@ def lstm_layer_forward(x, params: LSTMParams, h0=None, c0=None):
     acts = (x.reshape(T * B, -1) @ p.W).reshape(T, B, 4 * H)   # x_t W for all t: one GEMM
     acts += p.b
     cs, tanh_cs, hs = (np.empty((T, B, H), dtype=x.dtype) for _ in range(3))
+    hU, ic = np.empty((B, 4 * H), dtype=x.dtype), np.empty((B, H), dtype=x.dtype)   # reused every step
     h, c = h0, c0
     for t in range(T):
-        acts[t] += h @ p.U                                      # + h_{t-1} U
+        acts[t] += np.matmul(h, p.U, out=hU)                     # + h_{t-1} U
         f, i, o, c_hat = split_gates(_gates(acts[t]))
-        c = cs[t] = f * c + i * c_hat                           # c_t = f c_{t-1} + i c_hat
-        np.tanh(c, out=tanh_cs[t])
-        h = np.multiply(o, tanh_cs[t], out=hs[t])               # h_t = o tanh(c_t)
+        c = np.multiply(f, c, out=cs[t])                          # c_t = f c_{t-1} + i c_hat
+        c += np.multiply(i, c_hat, out=ic)
+        h = np.multiply(o, np.tanh(c, out=tanh_cs[t]), out=hs[t])  # h_t = o tanh(c_t)
     return (hs, h.copy(), c), (x, p, h0, c0, acts, cs, tanh_cs, hs)
 
 
@@ -66,13 +67,15 @@ def lstm_layer_backward(grads, cache):
     dh_next = state_array("dh_T", dh_next, B, H, x.dtype)
     dc_next = state_array("dc_T", dc_next, B, H, x.dtype)
 
-    dZ = np.empty_like(acts)
-    UT = p.U.T
+    c_prev = np.concatenate([c0[None], cs[:-1]])
+    dZ = np.empty_like(acts)                     # the factors for all T at once, then dz step by step
+    dh_o, dh_c = _backward_factors(acts, c_prev, tanh_cs, dZ)
+    UT = np.ascontiguousarray(p.U.T)           # (a transposed view makes each step's GEMM slower)
+    dh, dh_buf, dc, dc_buf = (np.empty((B, H), dtype=x.dtype) for _ in range(4))
     for t in range(T - 1, -1, -1):
-        c_prev = cs[t - 1] if t > 0 else c0
-        dz, dc_next = _step_backward(dhs[t] + dh_next, dc_next, acts[t], c_prev, tanh_cs[t])
-        dZ[t] = dz
-        dh_next = dz @ UT
+        np.add(dhs[t], dh_next, out=dh)                        # dL/dh_t: output and recurrence
+        dc_next = _step_backward(dh, dc_next, acts[t, :, :H], dZ[t], dh_o[t], dh_c[t], dc, dc_buf)
+        dh_next = np.matmul(dZ[t], UT, out=dh_buf)
 
     dZ2 = dZ.reshape(T * B, 4 * H)
     h_prev = np.concatenate([h0[None], hs[:-1]]).reshape(T * B, H)

@@ -40,13 +40,18 @@ def perplexity(params, sentences, vocab, batch=200) -> float:
 
 
 def run(*, epochs: int = 12, seed: int = 0, n_train: int = 3000, n_test: int = 300, sizes=(48, 96, 96, 48),
-        chunk_size: int = 8, batch: int = 32, lr: float = 4e-3, clip: float = 1.0, save: str | None = None,
-        progress: Callable[[str], None] | None = None) -> dict:
+        chunk_size: int = 8, batch: int = 32, lr: float = 4e-3, clip: float = 1.0, dtype="float32",
+        save: str | None = None, progress: Callable[[str], None] | None = None) -> dict:
+    """Train, parse and score; ``dtype`` is the model's float type ("float32", the authors'
+    PyTorch default and about 1.5x faster here, or "float64")."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
     rng = np.random.default_rng(seed)
     vocab = pcfg.vocabulary()
     train, _ = pcfg.generate(n_train, rng)
     test, gold = pcfg.generate(n_test, rng)
-    params = LMParams.init(len(vocab), sizes, chunk_size, rng)
+    params = LMParams.init(len(vocab), sizes, chunk_size, rng, dtype=dtype)
     opt = Adam(lr=lr)
     state = opt.init(params)
     history = []
@@ -84,4 +89,5 @@ def run(*, epochs: int = 12, seed: int = 0, n_train: int = 3000, n_test: int = 3
     examples = [{"words": " ".join(w), "model": to_bracketed(trees_by_layer[default_layer][i]),
                  "gold": to_bracketed(gold[i])} for i, w in enumerate(test[:4])]
     return {"history": history, "scores": scores, "examples": examples, "parse_layer": default_layer + 1,
-            "n_train": n_train, "n_test": n_test, "sizes": list(sizes), "chunk_size": chunk_size}
+            "n_train": n_train, "n_test": n_test, "sizes": list(sizes), "chunk_size": chunk_size,
+            "dtype": dtype.name}

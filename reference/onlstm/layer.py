@@ -8,7 +8,11 @@ Padding: ``mask`` (B, T) is a 0/1 prefix mask (each row ones then zeros). At a p
 step the carried state (h, c) is left unchanged and the output is zero, so the final state
 of each sequence is the one at its last valid step, gradients at padded inputs are exactly
 zero, and a padded batch gives the same valid outputs and gradients as each sequence run
-alone.
+alone. Because a padded step never feeds a valid one (rows are independent and padding
+only comes last), the time loop runs every row unmasked and the padding is applied once,
+in bulk, after it: outputs zeroed, carried states frozen at each row's last valid step,
+and in the backward the incoming gradients zeroed at padded steps with dL/dh_T, dL/dc_T
+delivered to each row's last valid step.
 
 DropConnect: ``weight_mask`` M (H, 4H + 2L) multiplies the recurrent weights for the whole
 pass, ``U_used = U * M`` (one mask shared by all steps and rows); build it with
@@ -22,7 +26,7 @@ import numpy as np
 
 from ..core.masks import prefix_mask
 from ..core.validate import check_finite, check_shape, float_array, instance, sequence_inputs, state_array
-from .cell import _step_backward, _step_forward
+from .cell import StepBuffers, _backward_factors, _master_gates, _step_backward, _step_forward
 from .params import ONLSTMParams, check_variant
 
 
@@ -37,15 +41,19 @@ class LayerCache(NamedTuple):
     mask: np.ndarray | None          # (B, T) bool
     h0: np.ndarray
     c0: np.ndarray
-    acts: np.ndarray                 # (T, B, 4H + 2L) gate activations
+    acts: np.ndarray                 # (T, B, 4H + 2L) gate activations (master columns: the softmaxes)
     h_states: np.ndarray             # (T, B, H) carried h after each step
     c_states: np.ndarray             # (T, B, H) carried c after each step
     tanh_cs: np.ndarray              # (T, B, H) tanh of the step's new c
-    p_f: np.ndarray                  # (T, B, L) master softmaxes
+    p_f: np.ndarray                  # (T, B, L) master softmaxes (views of acts)
     p_i: np.ndarray
-    f_tilde: np.ndarray              # (T, B, L)
+    f_tilde: np.ndarray              # (T, B, L) (views of levels; at padded steps, those a step from
+                                     # the carried state gives: they never reach a valid output)
     i_tilde: np.ndarray              # (T, B, L)
     master_input: str
+    levels: np.ndarray               # (T, B, 2, L): [f_tilde, i_tilde]
+    coef_prev: np.ndarray            # (T, B, H): c_t = coef_prev c_{t-1} + coef_hat c_hat
+    coef_hat: np.ndarray
 
 
 def onlstm_layer_forward(x, params: ONLSTMParams, h0=None, c0=None, *, mask=None, weight_mask=None,
@@ -79,23 +87,33 @@ def onlstm_layer_forward(x, params: ONLSTMParams, h0=None, c0=None, *, mask=None
 
     acts = (x.reshape(T * B, -1) @ p.W).reshape(T, B, -1)      # x_t W for all t: one GEMM
     acts += p.b
-    hs, h_states, c_states, tanh_cs = (np.empty((T, B, H), dtype=x.dtype) for _ in range(4))
-    p_f, p_i, f_tilde, i_tilde = (np.empty((T, B, L), dtype=x.dtype) for _ in range(4))
+    hs, c_states, tanh_cs, coef_prev, coef_hat = (np.empty((T, B, H), dtype=x.dtype) for _ in range(5))
+    levels = np.empty((T, B, 2, L), dtype=x.dtype)
+    buf = StepBuffers(B, H, L, x.dtype)
     h, c = h0, c0
     for t in range(T):
-        acts[t] += h @ U                                        # + h_{t-1} U
-        c_new, tanh_cs[t], f_tilde[t], i_tilde[t], p_f[t], p_i[t] = _step_forward(acts[t], c, L, master_input)
-        h_new = acts[t, :, 2 * H:3 * H] * tanh_cs[t]              # h_t = o tanh(c_t)
-        if m is None:
-            h, c = h_new, c_new
-            hs[t] = h_new
-        else:                                                   # padded rows: carry state, output 0
-            valid = m[:, t, None]
-            h, c = np.where(valid, h_new, h), np.where(valid, c_new, c)
-            hs[t] = np.where(valid, h_new, 0)
-        h_states[t], c_states[t] = h, c
-    cache = LayerCache(x, p, U, weight_mask, m, h0, c0, acts, h_states, c_states, tanh_cs,
-                       p_f, p_i, f_tilde, i_tilde, master_input)
+        acts[t] += np.matmul(h, U, out=buf.hU)                   # + h_{t-1} U
+        _step_forward(acts[t], c, L, master_input, (c_states[t], tanh_cs[t], coef_prev[t], coef_hat[t], levels[t]),
+                      buf)
+        c = c_states[t]
+        h = np.multiply(acts[t, :, 2 * H:3 * H], tanh_cs[t], out=hs[t])   # h_t = o tanh(c_t)
+    if m is None:
+        h_states = hs.copy()
+    else:                                       # padding, in bulk: outputs 0, states frozen
+        last = np.minimum(np.arange(T)[:, None], m.sum(axis=1)[None, :] - 1) + 1   # (T, B) into [h0; h_1..h_T]
+        rows = np.arange(B)[None, :]
+        h_states = np.concatenate([h0[None], hs])[last, rows]
+        c_states = np.concatenate([c0[None], c_states])[last, rows]
+        hs = np.where(m.T[:, :, None], hs, 0)
+        pad_t, pad_b = np.nonzero(~m.T)
+        if pad_t.size:                          # master gates at padded steps: as a step from the carried
+            h_prev = np.concatenate([h0[None], h_states[:-1]])[pad_t, pad_b]   # state computes them
+            logits = x[pad_t, pad_b] @ p.W[:, 4 * H:] + p.b[4 * H:] + h_prev @ U[:, 4 * H:]
+            lv = _master_gates(logits.reshape(-1, 2, L), master_input, np.empty((pad_t.size, 2, L), x.dtype))
+            acts[pad_t, pad_b, 4 * H:], levels[pad_t, pad_b] = logits, lv
+    probs = acts[:, :, 4 * H:].reshape(T, B, 2, L)
+    cache = LayerCache(x, p, U, weight_mask, m, h0, c0, acts, h_states, c_states, tanh_cs, probs[:, :, 0],
+                       probs[:, :, 1], levels[:, :, 0], levels[:, :, 1], master_input, levels, coef_prev, coef_hat)
     return (hs, h_states[-1].copy(), c_states[-1].copy()), cache
 
 
@@ -121,22 +139,35 @@ def onlstm_layer_backward(grads, cache: LayerCache):
     dh_state = state_array("dh_T", dh_state, B, H, x.dtype)
     dc_state = state_array("dc_T", dc_state, B, H, x.dtype)
 
-    dZ = np.empty_like(cache.acts)
-    UT = U.T
+    acts, L = cache.acts, cache.levels.shape[-1]
+    c_prevs = np.concatenate([cache.c0[None], cache.c_states[:-1]])
+    dZ = np.empty_like(acts)                     # the factors for all T at once, then dz step by step
+    dh_o, dh_c, dc_levels = _backward_factors(acts, c_prevs, cache.tanh_cs, cache.coef_hat, cache.levels,
+                                              cache.master_input, dZ)
+    probs = acts[:, :, 4 * H:].reshape(T, B, 2, L)
+    buf = StepBuffers(B, H, L, x.dtype)
+    ends = {}
+    if m is not None:                            # padded steps get no gradient; dL/dh_T, dL/dc_T
+        lengths = m.sum(axis=1)                  # enter at each row's last valid step
+        dhs = np.where(m.T[:, :, None], dhs, 0)
+        done = lengths > 0
+        dhs[lengths[done] - 1, np.flatnonzero(done)] += dh_state[done]
+        dh_T, dc_T = dh_state, dc_state
+        dh_state, dc_state = np.zeros_like(dh_T), np.where((lengths == T)[:, None], dc_T, 0)
+        for b in np.flatnonzero(done & (lengths < T)):
+            ends.setdefault(int(lengths[b]) - 1, []).append(b)
+    UT = np.ascontiguousarray(U.T)             # (a transposed view makes each step's GEMM slower)
     for t in range(T - 1, -1, -1):
-        c_prev = cache.c_states[t - 1] if t > 0 else cache.c0
-        dh_new, dc_new = dhs[t] + dh_state, dc_state
-        if m is not None:
-            valid = m[:, t, None]
-            dh_new, dc_new = np.where(valid, dh_new, 0), np.where(valid, dc_new, 0)
-            keep_h, keep_c = np.where(valid, 0, dh_state), np.where(valid, 0, dc_state)
-        dz, dc_state = _step_backward(dh_new, dc_new, cache.acts[t], c_prev, cache.tanh_cs[t], cache.f_tilde[t],
-                                     cache.i_tilde[t], cache.p_f[t], cache.p_i[t], cache.master_input)
-        dZ[t] = dz
-        dh_state = dz @ UT
-        if m is not None:
-            dh_state += keep_h
-            dc_state += keep_c
+        if t in ends:                            # rows whose last valid step is t
+            dc_state[ends[t]] += dc_T[ends[t]]
+        dh = np.add(dhs[t], dh_state, out=buf.dh)
+        dc_state = _step_backward(dh, dc_state, cache.coef_prev[t], probs[t], dZ[t], dh_o[t], dh_c[t], dc_levels[t],
+                                  cache.master_input, buf)
+        dh_state = np.matmul(dZ[t], UT, out=buf.dh_next)
+    dh_state, dc_state = dh_state.copy(), dc_state.copy()
+    if m is not None:                            # empty rows: the final state is the initial one
+        empty = lengths == 0
+        dh_state[empty], dc_state[empty] = dh_T[empty], dc_T[empty]
 
     dZ2 = dZ.reshape(T * B, -1)
     h_prev = np.concatenate([cache.h0[None], cache.h_states[:-1]]).reshape(T * B, H)

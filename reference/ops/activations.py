@@ -34,9 +34,66 @@ import numpy as np
 from ..core.validate import float_array, normalise_axis
 
 
-def _rev_cumsum(a: np.ndarray, axis: int) -> np.ndarray:
-    """Inclusive right-to-left cumulative sum: out_k = sum_{j >= k} a_j."""
-    return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis)
+def _rev_cumsum(a: np.ndarray, axis: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Inclusive right-to-left cumulative sum: out_k = sum_{j >= k} a_j.
+
+    A cumsum over reversed views (of ``a`` and of the output): no flipped copies, and the
+    same additions in the same order as ``flip(cumsum(flip(a)))``."""
+    out = np.empty_like(a) if out is None else out
+    rev = [slice(None)] * a.ndim
+    rev[axis] = slice(None, None, -1)
+    rev = tuple(rev)
+    np.cumsum(a[rev], axis=axis, out=out[rev])
+    return out
+
+
+# --- kernels: no validation, write into ``out``; the public functions below call them ------
+# The recurrent layers call these inside their time loops (validation happens once, at the
+# layer's boundary). Softmax, cumax and their backwards work along the last axis.
+
+def sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = 1 / (1 + exp(-x)), one ufunc chain (``out`` may be ``x``).
+
+    exp(-x) overflows to inf for x below about -88 (float32) or -709 (float64); the result
+    is then exactly 0 (the true value is below the smallest normal number), so the overflow
+    warning is silenced."""
+    with np.errstate(over="ignore"):
+        np.negative(x, out=out)
+        np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
+
+
+def softmax_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = exp(x - max x) / sum exp(x - max x) along the last axis."""
+    np.subtract(x, x.max(axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out
+
+
+def cumax_into(p: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = cumsum(p) along the last axis, at most 1, last entry exactly 1 (``p`` a softmax)."""
+    np.cumsum(p, axis=-1, out=out)
+    np.minimum(out, 1, out=out)
+    out[..., -1] = 1
+    return out
+
+
+def rev_cumax_into(p: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = reverse cumsum(p) along the last axis, at most 1, first entry exactly 1."""
+    _rev_cumsum(p, -1, out)
+    np.minimum(out, 1, out=out)
+    out[..., 0] = 1
+    return out
+
+
+def softmax_backward_into(p: np.ndarray, dp: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = p * (dp - <p, dp>) along the last axis (``out`` may be ``dp``)."""
+    inner = np.sum(p * dp, axis=-1, keepdims=True)
+    np.subtract(dp, inner, out=out)
+    out *= p
+    return out
 
 
 def _grad(name: str, dy, y: np.ndarray) -> np.ndarray:
@@ -49,9 +106,8 @@ def _grad(name: str, dy, y: np.ndarray) -> np.ndarray:
 # --- sigmoid -----------------------------------------------------------------------------
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The bare forward (no validation), for use inside other ops' loops."""
-    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    """The bare forward (no validation) into a new array: :func:`sigmoid_into`."""
+    return sigmoid_into(x, np.empty_like(x))
 
 
 def sigmoid_forward(x):
@@ -144,8 +200,7 @@ def cumax_forward(x):
     cache : softmax cache
     """
     p, p_cache = softmax_forward(x, axis=-1)
-    y = np.minimum(np.cumsum(p, axis=-1), 1)
-    y[..., -1] = 1  # exact: a float cumsum may miss 1 by an ulp; d y_n / d x = 0 either way
+    y = cumax_into(p, np.empty_like(p))  # last entry set to 1: a float cumsum may miss 1 by an ulp
     return y, p_cache
 
 
@@ -153,7 +208,7 @@ def cumax_backward(dy, cache):
     """Backward of cumax: dp_k = sum_{j >= k} dy_j (reverse cumsum), then softmax backward."""
     p, axis = cache
     dy = _grad("dy", dy, p)
-    return softmax_backward(_rev_cumsum(dy, axis), cache)
+    return softmax_backward_into(p, _rev_cumsum(dy, axis), np.empty_like(p))
 
 
 def rev_cumax_forward(x):
@@ -173,8 +228,7 @@ def rev_cumax_forward(x):
     cache : softmax cache
     """
     p, p_cache = softmax_forward(x, axis=-1)
-    y = np.minimum(_rev_cumsum(p, -1), 1)
-    y[..., 0] = 1  # exact, as in cumax
+    y = rev_cumax_into(p, np.empty_like(p))  # first entry exactly 1, as in cumax
     return y, p_cache
 
 
@@ -182,4 +236,4 @@ def rev_cumax_backward(dy, cache):
     """Backward of rev_cumax: dp_k = sum_{j <= k} dy_j (forward cumsum), then softmax backward."""
     p, axis = cache
     dy = _grad("dy", dy, p)
-    return softmax_backward(np.cumsum(dy, axis=axis), cache)
+    return softmax_backward_into(p, np.cumsum(dy, axis=axis), np.empty_like(p))

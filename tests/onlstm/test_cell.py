@@ -192,3 +192,27 @@ def test_paper_variant_with_one_level_never_writes_memory():
     o = cache.acts[:, :, 8:12]
     np.testing.assert_allclose(hs, o * np.tanh(c0), rtol=1e-15)
     assert np.abs(cT - lstm_cell_forward(x[0], p.lstm_part(), h0, c0)[0][1]).max() > 1e-3
+
+
+@pytest.mark.parametrize("variant", ["paper", "article"])
+def test_padded_steps_carry_the_state_and_their_master_gates_come_from_it(variant):
+    """The loop runs every row unmasked and applies the padding afterwards; what the cache
+    reports at a padded step must still be what a step from the carried state gives."""
+    x, p, h0, c0 = random_inputs(21, T=5, B=3, H=6, chunk_size=2)
+    mask = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [0, 0, 0, 0, 0]])
+    (hs, hT, cT), cache = onlstm_layer_forward(x, p, h0, c0, mask=mask, master_input=variant)
+    alone = onlstm_layer_forward(x[:2, 1:2], p, h0[1:2], c0[1:2], master_input=variant)[0]
+    np.testing.assert_allclose(hT[1], alone[1][0], rtol=1e-13, atol=1e-15)      # frozen at its last valid step
+    np.testing.assert_array_equal(cT[2], c0[2]) and np.testing.assert_array_equal(hT[2], h0[2])
+    np.testing.assert_array_equal(hs[2:, 1], 0)
+    for t, b in [(2, 1), (4, 1), (0, 2), (3, 2)]:
+        h_prev = h0[b:b + 1] if t == 0 else cache.h_states[t - 1, b:b + 1]
+        c_prev = c0[b:b + 1] if t == 0 else cache.c_states[t - 1, b:b + 1]
+        step = onlstm_cell_forward(x[t, b:b + 1], p, h_prev, c_prev, master_input=variant)[1]
+        np.testing.assert_allclose(cache.f_tilde[t, b], step.f_tilde[0], rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(cache.i_tilde[t, b], step.i_tilde[0], rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(cache.p_f[t, b], step.p_f[0], rtol=1e-13, atol=1e-15)
+    dx, _, dh0, dc0 = onlstm_layer_backward((np.ones_like(hs), 2 * np.ones_like(hT), 3 * np.ones_like(cT)), cache)
+    np.testing.assert_array_equal(dx[2:, 1], 0)
+    np.testing.assert_array_equal(dx[:, 2], 0)
+    np.testing.assert_array_equal(dh0[2], 2) and np.testing.assert_array_equal(dc0[2], 3)   # an empty row

@@ -140,3 +140,8 @@ def test_parse_command_on_a_saved_model(tmp_path, capsys):
     assert cli.main(["parse", "--model", str(model), "alice sees a zebra"]) == 2
     assert "unknown word 'zebra'" in capsys.readouterr().err
     assert cli.main(["parse", "--model", str(tmp_path / "nope.npz"), "alice"]) == 2
+
+
+def test_demo_refuses_other_float_types_before_any_work():
+    with pytest.raises(ValueError, match="dtype: expected float32 or float64"):
+        demo.run(dtype="float16")

@@ -147,3 +147,31 @@ def test_softmax_rejects_scalars_empty_axes_and_bad_axes():
         act.softmax_forward(np.zeros((2, 0)))
     with pytest.raises(ValueError, match=r"axis: expected an axis in \[-2, 1\], got 2"):
         act.softmax_forward(np.zeros((2, 3)), axis=2)
+
+
+# --- the unvalidated kernels the recurrent layers call in their time loops -----------------------
+
+@given(x=float_arrays(distinct_dims(3, 1, 5)), axis=st.integers(0, 2))
+def test_reverse_cumsum_by_reversed_views_equals_flip_cumsum_flip_bit_for_bit(x, axis):
+    expected = np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    np.testing.assert_array_equal(act._rev_cumsum(x, axis), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_kernel_in_place_on_a_strided_view_saturates_silently(dtype):
+    big = np.array([[-1e4, -100.0, -30.0, 0.0], [30.0, 100.0, 1e4, -0.5]], dtype=dtype)
+    a = np.concatenate([big, np.full((2, 3), 7.0, dtype)], axis=1)      # the gates are a column block
+    with np.errstate(over="raise", invalid="raise", divide="raise"):     # (underflow to 0 is the answer)
+        act.sigmoid_into(a[:, :4], out=a[:, :4])
+    expected = scipy.special.expit(big.astype(np.float64))
+    np.testing.assert_allclose(a[:, :4], expected, rtol=4 * np.finfo(dtype).eps, atol=np.finfo(dtype).tiny)
+    np.testing.assert_array_equal(a[:, 4:], 7.0)                        # the rest of each row untouched
+    assert a.dtype == dtype and a[0, 0] == 0 and a[1, 2] == 1
+
+
+@given(x=float_arrays(distinct_dims(3, 1, 5), bound=30.0))
+def test_softmax_and_cumax_kernels_equal_the_public_ops(x):
+    p = act.softmax_into(x, np.empty_like(x))
+    np.testing.assert_array_equal(p, act.softmax_forward(x)[0])
+    np.testing.assert_array_equal(act.cumax_into(p, np.empty_like(p)), act.cumax_forward(x)[0])
+    np.testing.assert_array_equal(act.rev_cumax_into(p, np.empty_like(p)), act.rev_cumax_forward(x)[0])
