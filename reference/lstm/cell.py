@@ -62,6 +62,19 @@ def _backward_factors(a, c_prev, tanh_c, dz):
     return dh_o, dh_c
 
 
+#: bytes of pre-activation gradients per block of steps whose backward factors are computed
+#: together: small layers get whole sequences at once (fewer NumPy calls), large ones a few
+#: steps at a time (the block stays in cache)
+FACTOR_BLOCK_BYTES = 1 << 20
+
+
+def factor_blocks(T: int, step_bytes: int):
+    """The blocks [lo, hi) of time steps, last first, over which a layer's backward computes
+    its gradient-independent factors in one go (:data:`FACTOR_BLOCK_BYTES` each)."""
+    k = max(1, min(T, FACTOR_BLOCK_BYTES // max(step_bytes, 1)))
+    return [(max(0, hi - k), hi) for hi in range(T, 0, -k)]
+
+
 def _step_backward(dh, dc_next, f, dz, dh_o, dh_c, dc, dc_prev):
     """One step back, no validation.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.validate import check_shape, float_array, sequence_inputs, state_array
-from .cell import _backward_factors, _gates, _step_backward
+from .cell import _backward_factors, _gates, _step_backward, factor_blocks
 from .params import LSTMParams, split_gates
 
 
@@ -68,14 +68,15 @@ def lstm_layer_backward(grads, cache):
     dc_next = state_array("dc_T", dc_next, B, H, x.dtype)
 
     c_prev = np.concatenate([c0[None], cs[:-1]])
-    dZ = np.empty_like(acts)                     # the factors for all T at once, then dz step by step
-    dh_o, dh_c = _backward_factors(acts, c_prev, tanh_cs, dZ)
+    dZ = np.empty_like(acts)                     # the factors block by block, then dz step by step
     UT = np.ascontiguousarray(p.U.T)           # (a transposed view makes each step's GEMM slower)
     dh, dh_buf, dc, dc_buf = (np.empty((B, H), dtype=x.dtype) for _ in range(4))
-    for t in range(T - 1, -1, -1):
-        np.add(dhs[t], dh_next, out=dh)                        # dL/dh_t: output and recurrence
-        dc_next = _step_backward(dh, dc_next, acts[t, :, :H], dZ[t], dh_o[t], dh_c[t], dc, dc_buf)
-        dh_next = np.matmul(dZ[t], UT, out=dh_buf)
+    for lo, hi in factor_blocks(T, acts[0].nbytes):
+        dh_o, dh_c = _backward_factors(acts[lo:hi], c_prev[lo:hi], tanh_cs[lo:hi], dZ[lo:hi])
+        for t in range(hi - 1, lo - 1, -1):
+            np.add(dhs[t], dh_next, out=dh)                    # dL/dh_t: output and recurrence
+            dc_next = _step_backward(dh, dc_next, acts[t, :, :H], dZ[t], dh_o[t - lo], dh_c[t - lo], dc, dc_buf)
+            dh_next = np.matmul(dZ[t], UT, out=dh_buf)
 
     dZ2 = dZ.reshape(T * B, 4 * H)
     h_prev = np.concatenate([h0[None], hs[:-1]]).reshape(T * B, H)

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..core.masks import prefix_mask
 from ..core.validate import check_finite, check_shape, float_array, instance, sequence_inputs, state_array
+from ..lstm.cell import factor_blocks
 from .cell import StepBuffers, _backward_factors, _master_gates, _step_backward, _step_forward
 from .params import ONLSTMParams, check_variant
 
@@ -141,9 +142,7 @@ def onlstm_layer_backward(grads, cache: LayerCache):
 
     acts, L = cache.acts, cache.levels.shape[-1]
     c_prevs = np.concatenate([cache.c0[None], cache.c_states[:-1]])
-    dZ = np.empty_like(acts)                     # the factors for all T at once, then dz step by step
-    dh_o, dh_c, dc_levels = _backward_factors(acts, c_prevs, cache.tanh_cs, cache.coef_hat, cache.levels,
-                                              cache.master_input, dZ)
+    dZ = np.empty_like(acts)                     # the factors block by block, then dz step by step
     probs = acts[:, :, 4 * H:].reshape(T, B, 2, L)
     buf = StepBuffers(B, H, L, x.dtype)
     ends = {}
@@ -157,13 +156,18 @@ def onlstm_layer_backward(grads, cache: LayerCache):
         for b in np.flatnonzero(done & (lengths < T)):
             ends.setdefault(int(lengths[b]) - 1, []).append(b)
     UT = np.ascontiguousarray(U.T)             # (a transposed view makes each step's GEMM slower)
-    for t in range(T - 1, -1, -1):
-        if t in ends:                            # rows whose last valid step is t
-            dc_state[ends[t]] += dc_T[ends[t]]
-        dh = np.add(dhs[t], dh_state, out=buf.dh)
-        dc_state = _step_backward(dh, dc_state, cache.coef_prev[t], probs[t], dZ[t], dh_o[t], dh_c[t], dc_levels[t],
-                                  cache.master_input, buf)
-        dh_state = np.matmul(dZ[t], UT, out=buf.dh_next)
+    for lo, hi in factor_blocks(T, acts[0].nbytes):
+        dh_o, dh_c, dc_levels = _backward_factors(acts[lo:hi], c_prevs[lo:hi], cache.tanh_cs[lo:hi],
+                                                  cache.coef_hat[lo:hi], cache.levels[lo:hi], cache.master_input,
+                                                  dZ[lo:hi])
+        for t in range(hi - 1, lo - 1, -1):
+            if t in ends:                        # rows whose last valid step is t
+                dc_state[ends[t]] += dc_T[ends[t]]
+            dh = np.add(dhs[t], dh_state, out=buf.dh)
+            k = t - lo
+            dc_state = _step_backward(dh, dc_state, cache.coef_prev[t], probs[t], dZ[t], dh_o[k], dh_c[k],
+                                      dc_levels[k], cache.master_input, buf)
+            dh_state = np.matmul(dZ[t], UT, out=buf.dh_next)
     dh_state, dc_state = dh_state.copy(), dc_state.copy()
     if m is not None:                            # empty rows: the final state is the initial one
         empty = lengths == 0
