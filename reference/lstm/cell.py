@@ -28,7 +28,7 @@ def _gates(z: np.ndarray) -> np.ndarray:
     return z
 
 
-def _backward_factors(a, c_prev, tanh_c, dz):
+def _backward_factors(a, c_prev, tanh_c, dz, w=None, hat_coef=None):
     """The factors of the backward that do not depend on the incoming gradient, for one step
     or for all T steps at once (leading axes free), so the time loop only multiplies.
 
@@ -39,19 +39,25 @@ def _backward_factors(a, c_prev, tanh_c, dz):
 
     (the o slot is zeroed and left to the loop), and returns ``(dh_o, dh_c)``: the factors that multiply
     dh: ``tanh(c) o (1 - o)`` for the pre-activation of o, and ``o (1 - tanh(c)^2)`` for c.
+
+    ON-LSTM's cell, c = (w f + F - w) c_prev + (w i + I - w) c_hat, has the same factors with
+    ``w`` multiplying those of f and i and ``hat_coef`` (w i + I - w) in place of i.
     """
     H = tanh_c.shape[-1]
     f, i, o, c_hat = (a[..., k * H:(k + 1) * H] for k in range(4))
     k_f, k_i, k_c = (dz[..., k * H:(k + 1) * H] for k in (0, 1, 3))
     np.subtract(1, f, out=k_f)
     k_f *= f
-    k_f *= c_prev                                   # dc/dz_f = c_prev sigma'(z_f)
+    k_f *= c_prev                                   # dc/dz_f = c_prev sigma'(z_f)  [times w]
     np.subtract(1, i, out=k_i)
     k_i *= i
-    k_i *= c_hat                                    # dc/dz_i = c_hat sigma'(z_i)
+    k_i *= c_hat                                    # dc/dz_i = c_hat sigma'(z_i)   [times w]
+    if w is not None:
+        k_f *= w
+        k_i *= w
     np.multiply(c_hat, c_hat, out=k_c)
     np.subtract(1, k_c, out=k_c)
-    k_c *= i                                        # dc/dz_c = i tanh'(z_c)
+    k_c *= i if hat_coef is None else hat_coef      # dc/dz_c = i tanh'(z_c)        [hat_coef]
     dz[..., 2 * H:3 * H] = 0                        # (the o slot: filled by the loop)
     dh_o = np.subtract(1, o)
     dh_o *= o

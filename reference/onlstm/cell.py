@@ -44,6 +44,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..lstm.cell import _backward_factors as lstm_backward_factors
 from ..ops.activations import (_rev_cumsum, cumax_into, rev_cumax_into, sigmoid, sigmoid_into, softmax_backward_into,
                                softmax_into)
 from ..core.validate import check_shape, float_array, instance, state_array
@@ -145,26 +146,8 @@ def _backward_factors(a, c_prev, tanh_c, coef_hat, levels, master_input, dz):
     expanded = np.repeat(levels, H // L, axis=-1)   # (..., 2, H): each level over its chunk
     F, I = expanded[..., 0, :], expanded[..., 1, :]
     w = F * I
-    f, i, o, c_hat = (a[..., k * H:(k + 1) * H] for k in range(4))
-    k_f, k_i, k_c = (dz[..., k * H:(k + 1) * H] for k in (0, 1, 3))
-    np.subtract(1, f, out=k_f)
-    k_f *= f
-    k_f *= c_prev
-    k_f *= w                                        # dc/dz_f = w c_prev sigma'(z_f)
-    np.subtract(1, i, out=k_i)
-    k_i *= i
-    k_i *= c_hat
-    k_i *= w                                        # dc/dz_i = w c_hat sigma'(z_i)
-    np.multiply(c_hat, c_hat, out=k_c)
-    np.subtract(1, k_c, out=k_c)
-    k_c *= coef_hat                                 # dc/dz_c = (w i + I - w) tanh'(z_c)
-    dz[..., 2 * H:3 * H] = 0
-    dh_o = np.subtract(1, o)
-    dh_o *= o
-    dh_o *= tanh_c                                  # dh/dz_o = tanh(c) sigma'(z_o)
-    dh_c = np.multiply(tanh_c, tanh_c)
-    np.subtract(1, dh_c, out=dh_c)
-    dh_c *= o                                       # dh/dc = o tanh'(c)
+    f, i, c_hat = (a[..., k * H:(k + 1) * H] for k in (0, 1, 3))
+    dh_o, dh_c = lstm_backward_factors(a, c_prev, tanh_c, dz, w=w, hat_coef=coef_hat)
     dc_levels = np.empty(c_prev.shape[:-1] + (2, H), dtype=c_prev.dtype)
     v = np.subtract(f, 1, out=dc_levels[..., 1, :])
     v *= c_prev
