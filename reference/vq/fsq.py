@@ -14,6 +14,13 @@ Gradient: straight-through on the rounding only, i.e. the true gradient of
 The code index is mixed-radix: digit_i = round(bounded_i) + L_i // 2 in [0, L_i), index =
 sum_i digit_i * prod_{j < i} L_j.
 
+Precision: everything is computed in the input's dtype (constants rounded to it), as
+vector-quantize-pytorch does. In float32 a channel's rounding can differ from the float64
+computation of the same input only where the bounded value lies within a few float32 ulps
+of half_l of a rounding boundary (k + 1/2): none of 1e6 random normal inputs (levels
+8, 5, 5, 5) differs, while inputs placed within 1e-6 of a boundary can round the other way
+(the tests check that every difference is that close); gradients agree to float32 round-off.
+
 Two bound constants are in use, named by ``bound``: ``"shrink"`` (default) keeps the FSQ
 paper's ``(1 - 1e-3)``; ``"expand"`` is vector-quantize-pytorch's ``(1 + 1e-3)`` (since 2024).
 With "shrink" a channel of 2 levels has no shift (atanh(0.5 / 0.4995) is undefined) and is
@@ -54,7 +61,9 @@ def _constants(L, bound):
 
 
 def _bound(z, L, bound: str = "shrink"):
-    half_l, offset, shift = _constants(L, bound)
+    """The bounded value in z's dtype: the constants are computed in float64, then rounded to
+    z's dtype (float32 input stays float32, as in vector-quantize-pytorch)."""
+    half_l, offset, shift = (c.astype(z.dtype) for c in _constants(L, bound))
     t = np.tanh(z + shift)
     return t * half_l - offset, t, half_l
 
@@ -91,11 +100,11 @@ def fsq_forward(z, levels, *, bound: str = "shrink"):
     L = _levels(levels, z.shape[-1], bound)
     bounded, t, half_l = _bound(z, L, bound)
     rounded = np.round(bounded)
-    half_width = L // 2
+    half_width = (L // 2).astype(z.dtype)
     digits = (rounded + half_width).astype(np.int64)
     basis = np.concatenate([[1], np.cumprod(L[:-1])])
     indices = digits @ basis
-    codes = (rounded / half_width).astype(z.dtype)
+    codes = rounded / half_width
     return codes, (indices, t, half_l, half_width, z.dtype)
 
 
@@ -105,7 +114,7 @@ def fsq_backward(dcodes, cache):
     dcodes = float_array("dcodes", dcodes, dtype=dtype)
     if dcodes.shape != t.shape:
         raise ValueError(f"dcodes: expected shape {t.shape}, got {dcodes.shape}")
-    return (dcodes * half_l * (1 - t * t) / half_width).astype(dtype)
+    return dcodes * (half_l / half_width) * (1 - t * t)
 
 
 def fsq_codebook(levels) -> np.ndarray:

@@ -114,3 +114,20 @@ def test_bad_ema_arguments(kwargs, message):
         ema_init(E, convention="sonnet")
     with pytest.raises(ValueError, match=r"state: expected counts \(5,\)"):
         ema_update(E, EMAState(np.zeros(4), np.zeros((4, 3)), 0, "ones"), z, idx)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("N,K", [(0, 3), (1, 1), (50, 7), (2000, 40000)])
+def test_code_sums_equal_np_add_at_bit_for_bit(dtype, N, K):
+    """The sorted sparse-product path adds each code's rows in their original order, exactly
+    as np.add.at does (an independent, sequential oracle); K > 32767 takes the int64 sort."""
+    from reference.vq.ema import code_sums
+
+    rng = np.random.default_rng(N + K)
+    Z = (rng.standard_normal((N, 5)) * 10.0 ** rng.integers(-3, 4, (N, 1))).astype(dtype)
+    idx = rng.integers(0, min(K, 37), N) if N else np.zeros(0, dtype=np.int64)
+    expected = np.zeros((K, 5), dtype=dtype)
+    np.add.at(expected, idx, Z)
+    got = code_sums(Z, idx, np.bincount(idx, minlength=K))
+    assert got.dtype == dtype and got.shape == (K, 5)
+    np.testing.assert_array_equal(got, expected)

@@ -119,3 +119,29 @@ def test_fsq_expand_bound_is_vector_quantize_pytorchs_and_supports_two_levels():
     # the two bounds differ only near rounding boundaries: on most inputs the codes agree
     same = (fsq_forward(z, [3, 4, 5])[0] == fsq_forward(z, [3, 4, 5], bound="expand")[0]).mean()
     assert 0.9 < same <= 1.0
+
+
+def test_fsq_float32_stays_float32_and_differs_from_float64_only_at_rounding_boundaries():
+    from reference.vq.fsq import _constants, _levels, fsq_backward, fsq_forward
+
+    rng = np.random.default_rng(5)
+    levels = [8, 5, 5, 5]
+    L = _levels(levels, 4)
+    half_l, offset, shift = _constants(L, "shrink")
+    # half the inputs random, half placed within ~1e-7 of a rounding boundary (k + 1/2)
+    z_rand = rng.standard_normal((5000, 4)) * 2
+    k = rng.integers(-2, 2, (5000, 4)) + 0.5 + rng.uniform(-1e-7, 1e-7, (5000, 4))
+    z_edge = np.arctanh(np.clip((k + offset) / half_l, -0.999, 0.999)) - shift
+    z = np.concatenate([z_rand, z_edge]).astype(np.float32)
+    codes32, cache32 = fsq_forward(z, levels)
+    codes64, cache64 = fsq_forward(z.astype(np.float64), levels)
+    assert codes32.dtype == np.float32 and cache32[1].dtype == np.float32        # computed in float32
+    differ = codes32 != codes64
+    assert not differ[:5000].any()                                                # random inputs: none
+    bounded64 = np.tanh(z.astype(np.float64) + shift) * half_l - offset
+    distance = np.abs(bounded64 - (np.floor(bounded64) + 0.5))                    # to the nearest boundary
+    assert differ.any() and (distance[differ] < 1e-5 * half_l.max()).all()        # only right at a boundary
+    g = rng.standard_normal(z.shape).astype(np.float32)
+    d32, d64 = fsq_backward(g, cache32), fsq_backward(g.astype(np.float64), cache64)
+    assert d32.dtype == np.float32
+    np.testing.assert_allclose(d32, d64, rtol=1e-5, atol=1e-6)
