@@ -1,5 +1,5 @@
-"""The recurrent benchmarks' sweep (structure, thread handling, CLI), the bound's own timing,
-and the ON-LSTM chunk sizes it picks. Timings themselves are never asserted."""
+"""Benchmarks: the recurrent sweep (structure, thread handling, CLI), every row timed by its own
+callable, the bounds' preallocated outputs, the ON-LSTM chunk sizes. Timings are never asserted."""
 import json
 
 import numpy as np
@@ -79,3 +79,46 @@ def test_cli_sweep_json(monkeypatch, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["benchmark"] == "onlstm" and [p["sizes"]["B"] for p in data["points"]] == [1, 2]
     assert data["points"][0]["sizes"]["chunk_size"] == 8 and data["threads"]["numpy_blas"] >= 1
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("lstm", dict(batch=2, steps=3, input_size=4, hidden=5)),
+    ("onlstm", dict(batch=2, steps=3, input_size=4, hidden=6, chunk_size=3)),
+    ("conv", dict(batch=2, size=6, in_channels=3, out_channels=4, kernel=3, stride=2)),
+])
+def test_every_row_reports_its_own_timing_and_the_bound_runs_its_own_work(monkeypatch, name, kwargs):
+    """Each row's number comes from its own callable: the fake timer gives every callable a
+    distinct time, and the rows must carry exactly those (no row borrows another's)."""
+    import importlib
+
+    from reference.bench.timing import Timing
+
+    module = importlib.import_module(f"reference.bench.{name}")
+    seen = {}
+
+    def fake(fns, repeat=5, **_):
+        assert len({id(f) for f in fns.values()}) == len(fns)          # one callable per row
+        for k, (row, fn) in enumerate(fns.items()):
+            fn()                                                       # every row's work runs
+            seen[row] = (k + 1) * 1e-3
+        return {row: Timing((t, t)) for row, t in seen.items()}
+
+    monkeypatch.setattr(module, "time_interleaved", fake)
+    result = module.run(**kwargs, repeat=1, with_torch=False)
+    rows = {r["name"]: r for r in result["rows"]}
+    assert set(rows) == set(seen) and len(rows) >= 2
+    for row, t in seen.items():
+        assert rows[row]["median_s"] == t
+        assert rows[row]["ratio_refspace_to_this"] == pytest.approx(seen["refspace"] / t)
+
+
+def test_vq_rows_report_their_own_timing_and_the_bound_its_output_memory(monkeypatch):
+    from reference.bench import vq
+    from reference.bench.timing import Timing
+
+    monkeypatch.setattr(vq, "time_interleaved",
+                        lambda fns, repeat=5: {row: Timing(((k + 1) * 1e-3,)) for k, row in enumerate(fns)})
+    result = vq.run_size(300, 4, 20, repeat=1, with_peers=False)
+    rows = {r["name"]: r for r in result["rows"]}
+    assert [rows[n]["median_s"] for n in rows] == [(k + 1) * 1e-3 for k in range(len(rows))]
+    assert rows["bare GEMM"]["peak_mib"] >= 300 * 20 * 4 / 2**20       # the N x K output is counted
