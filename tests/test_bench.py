@@ -122,3 +122,12 @@ def test_vq_rows_report_their_own_timing_and_the_bound_its_output_memory(monkeyp
     rows = {r["name"]: r for r in result["rows"]}
     assert [rows[n]["median_s"] for n in rows] == [(k + 1) * 1e-3 for k in range(len(rows))]
     assert rows["bare GEMM"]["peak_mib"] >= 300 * 20 * 4 / 2**20       # the N x K output is counted
+
+
+def test_bench_check_times_both_checkers_and_the_checks_pass(capsys):
+    assert cli.main(["bench", "check", "--repeat", "1", "--no-torch", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in data["rows"]] == ["refspace", "refspace direction"]
+    assert data["sizes"]["input entries"] == 3 * 2 * 4 + 4 * 20 + 5 * 20 + 20
+    assert cli.main(["bench", "check", "--hidden", "0"]) == 2
+    assert "--hidden: expected a positive integer, got 0" in capsys.readouterr().err

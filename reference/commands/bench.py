@@ -155,6 +155,21 @@ def _cmd_bench_sweep(args) -> int:
     return EXIT_OK
 
 
+def _cmd_bench_check(args) -> int:
+    from ..bench import check
+
+    for name in ("steps", "batch", "input_size", "hidden", "repeat"):
+        positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
+    progress("timing the gradient checkers")
+    result = check.run(args.steps, args.batch, args.input_size, args.hidden, repeat=args.repeat, seed=args.seed,
+                       with_torch=not args.no_torch)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_bench(result)
+    return EXIT_OK
+
+
 def _cmd_bench(args) -> int:
     import importlib
 
@@ -250,6 +265,20 @@ def register(sub) -> None:
     bc.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     bc.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     bc.set_defaults(func=_cmd_bench_conv)
+    bk = bsub.add_parser(
+        "check", formatter_class=Formatter, help="the gradient checker vs torch.autograd.gradcheck",
+        description="Time of a gradient check of an LSTM layer (float64) by refspace's checker (auto mode, "
+                    "which is the full Jacobian at the default size, and random-direction mode) and, when "
+                    "PyTorch is installed, by torch.autograd.gradcheck in full and fast mode, all measured in "
+                    "the same run.",
+        epilog="examples:\n  refspace bench check\n  refspace bench check --hidden 8 --json")
+    for key, value, text in (("steps", 3, "T"), ("batch", 2, "B"), ("input-size", 4, "I"), ("hidden", 5, "H")):
+        bk.add_argument(f"--{key}", type=int, default=value, help=f"{text} (default {value})")
+    bk.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    bk.add_argument("--seed", type=seed, default=0)
+    bk.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    bk.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    bk.set_defaults(func=_cmd_bench_check)
     bw = bsub.add_parser(
         "words", formatter_class=Formatter, help="new-word discovery: stages, time and memory vs a Counter baseline",
         description="New-word discovery on the People's Daily text (the data extra) and on it repeated: wall "

@@ -232,3 +232,34 @@ def test_printing_any_report_never_raises():
     assert not nan.passed and "FAIL" in str(nan)
     wrong = check_vjp(lambda x: x, lambda g, x: 0.0 * g, (X,), atol=0.0, rtol=0.0, mode="direction")
     assert not wrong.passed and "direction" in str(wrong) and wrong.worst_rel_error > 0
+
+
+def test_jacobian_mode_calls_the_backward_once_per_output_entry_whatever_the_input_count():
+    """Each unit cotangent's backward gives that Jacobian row for every input: with three
+    inputs the rows are not recomputed per input (1 + 1 calls for the mutation and
+    determinism checks, then one per output entry)."""
+    rng = np.random.default_rng(3)
+    x, W, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
+    calls = []
+
+    def backward(dy, cache):
+        calls.append(1)
+        return affine_backward(dy, cache)
+
+    report = check_op(affine_forward, backward, (x, W, b), names=("x", "W", "b"), mode="jacobian")
+    assert report.passed and len(calls) == 2 + 3 * 2
+    bad = lambda dy, cache: (affine_backward(dy, cache)[0], 2 * affine_backward(dy, cache)[1], dy.sum(0))
+    assert check_op(affine_forward, bad, (x, W, b), names=("x", "W", "b"), mode="jacobian").failed_inputs() == ["W"]
+
+
+def test_auto_mode_picks_random_directions_for_large_inputs():
+    from reference.core import gradcheck
+
+    rng = np.random.default_rng(4)
+    small, large = rng.normal(size=(3, 4)), rng.normal(size=(gradcheck.VJP_MAX_INPUT + 1,))
+    assert check_vjp(lambda a: a ** 2, lambda g, a: 2 * a * g, (small,)).mode == "jacobian"
+    medium = rng.normal(size=(40, 50))
+    assert check_vjp(lambda a: a.sum(0), lambda g, a: np.broadcast_to(g, a.shape), (medium,)).mode == "vjp"
+    report = check_vjp(lambda a: a ** 2, lambda g, a: 2 * a * g, (large,))
+    assert report.mode == "direction" and report.passed
+    assert not check_vjp(lambda a: a ** 2, lambda g, a: 2.001 * a * g, (large,)).passed   # still catches a bug
