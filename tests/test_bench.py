@@ -131,3 +131,14 @@ def test_bench_check_times_both_checkers_and_the_checks_pass(capsys):
     assert data["sizes"]["input entries"] == 3 * 2 * 4 + 4 * 20 + 5 * 20 + 20
     assert cli.main(["bench", "check", "--hidden", "0"]) == 2
     assert "--hidden: expected a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_bench_ema_and_fsq_small_json(capsys):
+    assert cli.main(["bench", "ema", "--size", "50", "3", "7", "--repeat", "1", "--no-torch", "--json"]) == 0
+    (data,) = json.loads(capsys.readouterr().out)
+    assert data["sizes"] == {"N": 50, "D": 3, "K": 7, "dtype": "float32"} and data["rows"][0]["name"] == "refspace"
+    assert cli.main(["bench", "fsq", "--n", "64", "--repeat", "1", "--no-torch", "--json"]) == 0
+    (data,) = json.loads(capsys.readouterr().out)
+    assert data["sizes"]["levels"] == "8x5x5x5" and [r["name"] for r in data["rows"]] == ["refspace"]
+    assert cli.main(["bench", "fsq", "--n", "0"]) == 2
+    assert "--n: expected a positive integer, got 0" in capsys.readouterr().err

@@ -170,6 +170,33 @@ def _cmd_bench_check(args) -> int:
     return EXIT_OK
 
 
+def _cmd_bench_vqops(args) -> int:
+    from ..bench import vqops
+
+    positive_int("--repeat", args.repeat)
+    with_torch = not args.no_torch
+    if args.benchmark == "ema":
+        sizes = vqops.EMA_SIZES if args.size is None else [tuple(s) for s in args.size]
+        for N, D, K in sizes:
+            for name, v in (("N", N), ("D", D), ("K", K)):
+                positive_int(f"--size {name}", v)
+        progress("timing the EMA update and its PyTorch peer")
+        results = [vqops.run_ema(N, D, K, repeat=args.repeat, seed=args.seed, with_torch=with_torch)
+                   for N, D, K in sizes]
+    else:
+        positive_int("--n", args.n)
+        progress("timing FSQ and its PyTorch peer")
+        results = [vqops.run_fsq(args.n, repeat=args.repeat, seed=args.seed, with_torch=with_torch)]
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for i, result in enumerate(results):
+            if i:
+                print()
+            _print_bench(result)
+    return EXIT_OK
+
+
 def _cmd_bench(args) -> int:
     import importlib
 
@@ -265,6 +292,25 @@ def register(sub) -> None:
     bc.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     bc.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     bc.set_defaults(func=_cmd_bench_conv)
+    be = bsub.add_parser(
+        "ema", formatter_class=Formatter, help="the EMA codebook update vs a bare PyTorch index_add_ EMA",
+        description="Time of reference.vq.ema.ema_update against a bare PyTorch EMA of the same statistics "
+                    "(index_add_, decay, Laplace smoothing), measured in the same run.",
+        epilog="examples:\n  refspace bench ema\n  refspace bench ema --size 65536 64 512 --json")
+    be.add_argument("--size", nargs=3, type=int, action="append", metavar=("N", "D", "K"),
+                    help="a size to run (repeatable; default 65536 64 512 and 16384 256 1024)")
+    bf = bsub.add_parser(
+        "fsq", formatter_class=Formatter, help="FSQ forward+backward vs vector-quantize-pytorch",
+        description="Forward+backward time of FSQ (levels 8, 5, 5, 5, float32) against vector-quantize-pytorch's "
+                    "FSQ with autograd when installed (the torch extra), measured in the same run.",
+        epilog="examples:\n  refspace bench fsq\n  refspace bench fsq --n 65536 --json")
+    bf.add_argument("--n", type=int, default=2**20, help="vectors (default 2^20)")
+    for sp in (be, bf):
+        sp.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+        sp.add_argument("--seed", type=seed, default=0)
+        sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+        sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+        sp.set_defaults(func=_cmd_bench_vqops)
     bk = bsub.add_parser(
         "check", formatter_class=Formatter, help="the gradient checker vs torch.autograd.gradcheck",
         description="Time of a gradient check of an LSTM layer (float64) by refspace's checker (auto mode, "
