@@ -21,8 +21,10 @@ Method
 
 Memory: the working set is bounded independently of N. Per chunk of n rows it holds the
 (n, K) distance block in the input dtype, an (n, K) boolean candidate mask and an
-(n, D+1) centred copy; n is chosen so that ``n * K * (itemsize + 1) <= max_chunk_bytes``
-(default 16 MiB). The fallback works in blocks of at most ``max_chunk_bytes / (8 D)``
+(n, D+1) centred copy; n is chosen so that all three fit ``max_chunk_bytes``
+(:func:`chunk_rows`), by default half the last-level cache clamped to [4, 64] MiB
+(:func:`default_chunk_bytes`; 16 MiB on a 32 MiB L3, and when the cache size is unknown).
+The fallback works in blocks of at most ``max_chunk_bytes / (8 D)``
 (row, code) pairs. Outputs (N int64 indices) come on top.
 """
 from __future__ import annotations
@@ -32,7 +34,61 @@ import numpy as np
 from ..core.validate import check_finite, float_array
 
 LAYOUTS = ("KD", "DK")
-DEFAULT_CHUNK_BYTES = 16 * 2**20
+
+
+def last_level_cache_bytes(root: str = "/sys/devices/system/cpu/cpu0/cache") -> int | None:
+    """Size of the CPU's last-level cache from Linux sysfs (``index*/level`` and ``size``,
+    e.g. "32768K"), or None where that is not available."""
+    import os
+
+    best = None
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        return None
+    for name in entries:
+        if not name.startswith("index"):
+            continue
+        try:
+            with open(os.path.join(root, name, "level")) as fh:
+                level = int(fh.read().strip())
+            with open(os.path.join(root, name, "size")) as fh:
+                text = fh.read().strip().upper()
+        except (OSError, ValueError):
+            continue
+        scale = {"K": 2**10, "M": 2**20, "G": 2**30}.get(text[-1:], 1)
+        digits = text[:-1] if text[-1:] in "KMG" else text
+        if not digits.isdigit():
+            continue
+        if best is None or level > best[0]:
+            best = (level, int(digits) * scale)
+    return None if best is None else best[1]
+
+
+def default_chunk_bytes(cache_bytes: int | None = None) -> int:
+    """The working-set budget of :func:`nearest_codes` per block of rows: half the last-level
+    cache, clamped to [4 MiB, 64 MiB]; 16 MiB when the cache size is unknown.
+
+    Measured on a 2-core machine with a 32 MiB L3 (N = 1e5, D in {16, 64, 256}, K in
+    {256, 1024, 8192}, one and two threads): blocks of 8-16 MiB were as fast as or faster than
+    smaller ones at almost every size, and blocks under 1 MiB were slower (the argmin passes
+    and Python overhead per block grow as blocks shrink).
+    """
+    cache_bytes = last_level_cache_bytes() if cache_bytes is None else cache_bytes
+    if not cache_bytes:
+        return 16 * 2**20
+    return int(min(64 * 2**20, max(4 * 2**20, cache_bytes // 2)))
+
+
+def chunk_rows(N: int, D: int, K: int, itemsize: int, max_chunk_bytes: int) -> int:
+    """Rows per block so that the block's working set fits ``max_chunk_bytes``: the (n, K)
+    distances in the input dtype, the (n, K) boolean candidate mask and the (n, D + 1)
+    centred, augmented copy of the inputs."""
+    per_row = K * (itemsize + 1) + (D + 1) * itemsize
+    return max(1, min(N, int(max_chunk_bytes // per_row)))
+
+
+DEFAULT_CHUNK_BYTES = default_chunk_bytes()
 
 
 def codebook_rows(codebook, layout: str, D: int | None = None, dtype=None) -> np.ndarray:
@@ -107,7 +163,7 @@ def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEF
     u = np.finfo(dt).eps / 2
     c = 8 * (D + 2) * u
     c64 = 8 * (D + 2) * np.finfo(np.float64).eps
-    rows = max(1, min(N, int(max_chunk_bytes // (K * (dt.itemsize + 1)))))
+    rows = chunk_rows(N, D, K, dt.itemsize, max_chunk_bytes)
     Z_aug = np.empty((rows, D + 1), dtype=dt)
     d_buf = np.empty((rows, K), dtype=dt)
     mu_dt = mu.astype(dt)

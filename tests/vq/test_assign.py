@@ -111,3 +111,19 @@ def test_exact_rational_oracle_on_small_integers(zE):
     for n, row in enumerate(z):
         exact = [sum((Fraction(a) - Fraction(b)) ** 2 for a, b in zip(row, e)) for e in E]
         assert got[n] == exact.index(min(exact))
+
+
+def test_block_budget_is_half_the_last_level_cache_read_from_sysfs(tmp_path):
+    from reference.vq.assign import chunk_rows, default_chunk_bytes, last_level_cache_bytes
+
+    for name, level, size in (("index0", 1, "32K"), ("index2", 2, "1024K"), ("index3", 3, "32768K")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "level").write_text(f"{level}\n")
+        (tmp_path / name / "size").write_text(f"{size}\n")
+    assert last_level_cache_bytes(str(tmp_path)) == 32 * 2**20
+    assert last_level_cache_bytes(str(tmp_path / "missing")) is None
+    assert default_chunk_bytes(32 * 2**20) == 16 * 2**20
+    assert default_chunk_bytes(2 * 2**20) == 4 * 2**20 and default_chunk_bytes(2**30) == 64 * 2**20
+    rows = chunk_rows(10**6, 64, 512, 4, 16 * 2**20)               # distances, mask and the centred copy fit
+    assert rows * (512 * 5 + 65 * 4) <= 16 * 2**20 < (rows + 1) * (512 * 5 + 65 * 4)
+    assert chunk_rows(3, 64, 512, 4, 16 * 2**20) == 3 and chunk_rows(10, 8, 10**9, 4, 1) == 1
