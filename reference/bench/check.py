@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.gradcheck import check_vjp
 from ..lstm import LSTMParams, lstm_layer_backward, lstm_layer_forward
-from .timing import bench_result, time_interleaved
+from .timing import bench_result, optional_torch, time_interleaved
 
 
 def _torch_lstm(torch, x, W, U, b, H):
@@ -51,17 +51,13 @@ def run(steps=3, batch=2, input_size=4, hidden=5, *, repeat=5, seed=0, with_torc
     fns = {"refspace": lambda: check_vjp(fn, vjp, inputs).raise_if_failed(),
            "refspace direction": lambda: check_vjp(fn, vjp, inputs, mode="direction").raise_if_failed()}
     peer = None
-    if with_torch:
-        try:
-            import torch
-        except ImportError:
-            torch = None
-        if torch is not None:
-            tensors = tuple(torch.from_numpy(a.copy()).requires_grad_(True) for a in inputs)
-            f = lambda *a: _torch_lstm(torch, *a, hidden)
-            fns["torch gradcheck"] = lambda: torch.autograd.gradcheck(f, tensors)
-            fns["torch gradcheck fast_mode"] = lambda: torch.autograd.gradcheck(f, tensors, fast_mode=True)
-            peer = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    torch = optional_torch() if with_torch else None
+    if torch is not None:
+        tensors = tuple(torch.from_numpy(a.copy()).requires_grad_(True) for a in inputs)
+        f = lambda *a: _torch_lstm(torch, *a, hidden)
+        fns["torch gradcheck"] = lambda: torch.autograd.gradcheck(f, tensors)
+        fns["torch gradcheck fast_mode"] = lambda: torch.autograd.gradcheck(f, tensors, fast_mode=True)
+        peer = {"version": torch.__version__, "threads": torch.get_num_threads()}
     timings = time_interleaved(fns, repeat=repeat)
     sizes = {"T": steps, "B": batch, "I": input_size, "H": hidden, "dtype": "float64",
              "input entries": sum(a.size for a in inputs), "output entries": steps * batch * hidden}

@@ -76,3 +76,12 @@ def bench_result(benchmark: str, what: str, sizes: dict, timings: dict[str, Timi
     ref = timings["refspace"].median
     rows = [{"name": name, **t.as_dict(), "ratio_refspace_to_this": ref / t.median} for name, t in timings.items()]
     return {"benchmark": benchmark, "what": what, "sizes": sizes, "rows": rows, "torch": peer}
+
+
+def optional_torch():
+    """PyTorch when it is importable (a benchmark peer), else None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..vq.ema import ema_init, ema_update
 from ..vq.fsq import fsq_backward, fsq_forward
-from .timing import bench_result, time_interleaved
+from .timing import bench_result, optional_torch, time_interleaved
 
 EMA_SIZES = ((65536, 64, 512), (16384, 256, 1024))
 FSQ_LEVELS = (8, 5, 5, 5)
@@ -28,25 +28,21 @@ def run_ema(N, D, K, *, repeat=5, seed=0, with_torch=True) -> dict:
     state = ema_init(E)
     fns = {"refspace": lambda: ema_update(E, state, z, idx)}
     peer = None
-    if with_torch:
-        try:
-            import torch
-        except ImportError:
-            torch = None
-        if torch is not None:
-            zt, it, ones = torch.from_numpy(z), torch.from_numpy(idx), torch.ones(N)
-            counts, sums = torch.zeros(K), torch.zeros(K, D)
+    torch = optional_torch() if with_torch else None
+    if torch is not None:
+        zt, it, ones = torch.from_numpy(z), torch.from_numpy(idx), torch.ones(N)
+        counts, sums = torch.zeros(K), torch.zeros(K, D)
 
-            def torch_ema(decay=0.99, eps=1e-5):
-                n_k = torch.zeros(K).index_add_(0, it, ones)
-                s_k = torch.zeros(K, D).index_add_(0, it, zt)
-                c = counts * decay + (1 - decay) * n_k
-                m = sums * decay + (1 - decay) * s_k
-                total = c.sum()
-                return m / ((c + eps) / (total + K * eps) * total)[:, None]
+        def torch_ema(decay=0.99, eps=1e-5):
+            n_k = torch.zeros(K).index_add_(0, it, ones)
+            s_k = torch.zeros(K, D).index_add_(0, it, zt)
+            c = counts * decay + (1 - decay) * n_k
+            m = sums * decay + (1 - decay) * s_k
+            total = c.sum()
+            return m / ((c + eps) / (total + K * eps) * total)[:, None]
 
-            fns["torch index_add_ EMA"] = torch_ema
-            peer = {"version": torch.__version__, "threads": torch.get_num_threads()}
+        fns["torch index_add_ EMA"] = torch_ema
+        peer = {"version": torch.__version__, "threads": torch.get_num_threads()}
     timings = time_interleaved(fns, repeat=repeat)
     return bench_result("ema", "EMA codebook update", {"N": N, "D": D, "K": K, "dtype": "float32"}, timings, peer)
 

@@ -27,6 +27,15 @@ def _print_bench(result: dict) -> None:
         print("  (PyTorch not installed or disabled: no torch comparison)")
 
 
+def _emit(args, result: dict) -> int:
+    """Print one benchmark's result: JSON with ``--json``, else the table."""
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_bench(result)
+    return EXIT_OK
+
+
 def _cmd_bench_vq(args) -> int:
     from ..bench import vq
 
@@ -126,11 +135,7 @@ def _cmd_bench_conv(args) -> int:
     progress("timing Conv2D, its bare GEMMs and peers")
     result = conv.run(args.batch, args.size, args.in_channels, args.out_channels, args.kernel, args.stride,
                       dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_torch=not args.no_torch)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        _print_bench(result)
-    return EXIT_OK
+    return _emit(args, result)
 
 
 def _cmd_bench_sweep(args) -> int:
@@ -163,11 +168,7 @@ def _cmd_bench_check(args) -> int:
     progress("timing the gradient checkers")
     result = check.run(args.steps, args.batch, args.input_size, args.hidden, repeat=args.repeat, seed=args.seed,
                        with_torch=not args.no_torch)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        _print_bench(result)
-    return EXIT_OK
+    return _emit(args, result)
 
 
 def _cmd_bench_vqops(args) -> int:
@@ -218,11 +219,7 @@ def _cmd_bench(args) -> int:
                                                              not args.no_torch))
     progress(f"timing {args.benchmark}, its bare GEMMs and peers")
     result = module.run(**sizes, dtype=args.dtype, repeat=args.repeat, seed=args.seed, with_torch=not args.no_torch)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        _print_bench(result)
-    return EXIT_OK
+    return _emit(args, result)
 
 
 def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note: str) -> None:
@@ -245,6 +242,16 @@ def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note:
     sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults), size_defaults=dict(defaults))
+
+
+def _add_run_args(sp, *, dtype: bool = False) -> None:
+    """The options every single-run benchmark shares: [--dtype], --repeat, --seed, --no-torch, --json."""
+    if dtype:
+        sp.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    sp.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
+    sp.add_argument("--seed", type=seed, default=0)
+    sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
 
 def register(sub) -> None:
@@ -286,11 +293,7 @@ def register(sub) -> None:
                              ("in-channels", 64, "Cin"), ("out-channels", 128, "Cout"), ("kernel", 5, "kernel size"),
                              ("stride", 2, "stride")):
         bc.add_argument(f"--{key}", type=int, default=value, help=f"{text} (default {value})")
-    bc.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    bc.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
-    bc.add_argument("--seed", type=seed, default=0)
-    bc.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
-    bc.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    _add_run_args(bc, dtype=True)
     bc.set_defaults(func=_cmd_bench_conv)
     be = bsub.add_parser(
         "ema", formatter_class=Formatter, help="the EMA codebook update vs a bare PyTorch index_add_ EMA",
@@ -306,10 +309,7 @@ def register(sub) -> None:
         epilog="examples:\n  refspace bench fsq\n  refspace bench fsq --n 65536 --json")
     bf.add_argument("--n", type=int, default=2**20, help="vectors (default 2^20)")
     for sp in (be, bf):
-        sp.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
-        sp.add_argument("--seed", type=seed, default=0)
-        sp.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
-        sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+        _add_run_args(sp)
         sp.set_defaults(func=_cmd_bench_vqops)
     bk = bsub.add_parser(
         "check", formatter_class=Formatter, help="the gradient checker vs torch.autograd.gradcheck",
@@ -320,10 +320,7 @@ def register(sub) -> None:
         epilog="examples:\n  refspace bench check\n  refspace bench check --hidden 8 --json")
     for key, value, text in (("steps", 3, "T"), ("batch", 2, "B"), ("input-size", 4, "I"), ("hidden", 5, "H")):
         bk.add_argument(f"--{key}", type=int, default=value, help=f"{text} (default {value})")
-    bk.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
-    bk.add_argument("--seed", type=seed, default=0)
-    bk.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
-    bk.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    _add_run_args(bk)
     bk.set_defaults(func=_cmd_bench_check)
     bw = bsub.add_parser(
         "words", formatter_class=Formatter, help="new-word discovery: stages, time and memory vs a Counter baseline",
