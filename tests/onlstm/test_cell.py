@@ -203,7 +203,8 @@ def test_padded_steps_carry_the_state_and_their_master_gates_come_from_it(varian
     (hs, hT, cT), cache = onlstm_layer_forward(x, p, h0, c0, mask=mask, master_input=variant)
     alone = onlstm_layer_forward(x[:2, 1:2], p, h0[1:2], c0[1:2], master_input=variant)[0]
     np.testing.assert_allclose(hT[1], alone[1][0], rtol=1e-13, atol=1e-15)      # frozen at its last valid step
-    np.testing.assert_array_equal(cT[2], c0[2]) and np.testing.assert_array_equal(hT[2], h0[2])
+    np.testing.assert_array_equal(cT[2], c0[2])                                 # an empty row keeps its
+    np.testing.assert_array_equal(hT[2], h0[2])                                 # initial state
     np.testing.assert_array_equal(hs[2:, 1], 0)
     for t, b in [(2, 1), (4, 1), (0, 2), (3, 2)]:
         h_prev = h0[b:b + 1] if t == 0 else cache.h_states[t - 1, b:b + 1]
@@ -215,4 +216,5 @@ def test_padded_steps_carry_the_state_and_their_master_gates_come_from_it(varian
     dx, _, dh0, dc0 = onlstm_layer_backward((np.ones_like(hs), 2 * np.ones_like(hT), 3 * np.ones_like(cT)), cache)
     np.testing.assert_array_equal(dx[2:, 1], 0)
     np.testing.assert_array_equal(dx[:, 2], 0)
-    np.testing.assert_array_equal(dh0[2], 2) and np.testing.assert_array_equal(dc0[2], 3)   # an empty row
+    np.testing.assert_array_equal(dh0[2], 2)                                    # an empty row passes
+    np.testing.assert_array_equal(dc0[2], 3)                                    # dh_T, dc_T straight through

@@ -170,8 +170,11 @@ def test_sigmoid_kernel_in_place_on_a_strided_view_saturates_silently(dtype):
 
 
 @given(x=float_arrays(distinct_dims(3, 1, 5), bound=30.0))
-def test_softmax_and_cumax_kernels_equal_the_public_ops(x):
-    p = act.softmax_into(x, np.empty_like(x))
+def test_softmax_kernel_in_place_equals_the_public_softmax(x):
+    """softmax_into (last axis, in place as the ON-LSTM step uses it) against softmax_forward,
+    a separate implementation for any axis; cumax_into has its own loop oracle above (the
+    public cumax calls it)."""
+    p = x.copy()
+    act.softmax_into(p, p)
     np.testing.assert_array_equal(p, act.softmax_forward(x)[0])
-    np.testing.assert_array_equal(act.cumax_into(p, np.empty_like(p)), act.cumax_forward(x)[0])
-    np.testing.assert_array_equal(act.rev_cumax_into(p, np.empty_like(p)), act.rev_cumax_forward(x)[0])
+    np.testing.assert_allclose(p, scipy.special.softmax(x, axis=-1), rtol=1e-14, atol=1e-300)
