@@ -21,7 +21,7 @@ import tracemalloc
 
 import numpy as np
 
-from ..vq.assign import DEFAULT_CHUNK_BYTES, chunk_rows, nearest_codes
+from ..vq.assign import chunk_rows, machine_chunk_bytes, nearest_codes
 from .timing import bench_result, time_interleaved
 
 DEFAULT_SIZES = ((65536, 64, 512), (16384, 256, 1024))
@@ -32,7 +32,7 @@ def _chunked(Z, E, argmin: bool):
     """The chunked, augmented GEMM of :func:`reference.vq.assign.nearest_codes` (and an argmin)."""
     N, D = Z.shape
     K = E.shape[0]
-    rows = chunk_rows(N, D, K, Z.dtype.itemsize, DEFAULT_CHUNK_BYTES)
+    rows = chunk_rows(N, D, K, Z.dtype.itemsize, machine_chunk_bytes())
     E_aug = np.empty((D + 1, K), dtype=Z.dtype)
     E_aug[:D] = -2 * E.T
     E_aug[D] = (E * E).sum(axis=1)

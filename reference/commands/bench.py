@@ -244,6 +244,12 @@ def _add_recurrent_bench(bsub, name: str, what: str, defaults: dict, paper_note:
     sp.set_defaults(func=_cmd_bench, size_args=tuple(defaults), size_defaults=dict(defaults))
 
 
+def _add_int_args(sp, specs) -> None:
+    """Integer size options from (flag, default, meaning) triples."""
+    for key, value, text in specs:
+        sp.add_argument(f"--{key}", type=int, default=value, help=f"{text} (default {value})")
+
+
 def _add_run_args(sp, *, dtype: bool = False) -> None:
     """The options every single-run benchmark shares: [--dtype], --repeat, --seed, --no-torch, --json."""
     if dtype:
@@ -289,10 +295,8 @@ def register(sub) -> None:
                     "convolution must do and, when PyTorch is installed, to torch.nn.functional.conv2d, all "
                     "measured in the same run. Defaults: a DCGAN discriminator layer.",
         epilog="examples:\n  refspace bench conv\n  refspace bench conv --size 16 --in-channels 128 --json")
-    for key, value, text in (("batch", 64, "B"), ("size", 32, "input height and width"),
-                             ("in-channels", 64, "Cin"), ("out-channels", 128, "Cout"), ("kernel", 5, "kernel size"),
-                             ("stride", 2, "stride")):
-        bc.add_argument(f"--{key}", type=int, default=value, help=f"{text} (default {value})")
+    _add_int_args(bc, (("batch", 64, "B"), ("size", 32, "input height and width"), ("in-channels", 64, "Cin"),
+                       ("out-channels", 128, "Cout"), ("kernel", 5, "kernel size"), ("stride", 2, "stride")))
     _add_run_args(bc, dtype=True)
     bc.set_defaults(func=_cmd_bench_conv)
     be = bsub.add_parser(
@@ -318,8 +322,7 @@ def register(sub) -> None:
                     "PyTorch is installed, by torch.autograd.gradcheck in full and fast mode, all measured in "
                     "the same run.",
         epilog="examples:\n  refspace bench check\n  refspace bench check --hidden 8 --json")
-    for key, value, text in (("steps", 3, "T"), ("batch", 2, "B"), ("input-size", 4, "I"), ("hidden", 5, "H")):
-        bk.add_argument(f"--{key}", type=int, default=value, help=f"{text} (default {value})")
+    _add_int_args(bk, (("steps", 3, "T"), ("batch", 2, "B"), ("input-size", 4, "I"), ("hidden", 5, "H")))
     _add_run_args(bk)
     bk.set_defaults(func=_cmd_bench_check)
     bw = bsub.add_parser(

@@ -29,6 +29,8 @@ The fallback works in blocks of at most ``max_chunk_bytes / (8 D)``
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..core.validate import check_finite, float_array
@@ -88,7 +90,10 @@ def chunk_rows(N: int, D: int, K: int, itemsize: int, max_chunk_bytes: int) -> i
     return max(1, min(N, int(max_chunk_bytes // per_row)))
 
 
-DEFAULT_CHUNK_BYTES = default_chunk_bytes()
+@functools.cache
+def machine_chunk_bytes() -> int:
+    """:func:`default_chunk_bytes` for this machine, read once, on first use (not at import)."""
+    return default_chunk_bytes()
 
 
 def codebook_rows(codebook, layout: str, D: int | None = None, dtype=None) -> np.ndarray:
@@ -127,14 +132,15 @@ def _reject_non_finite(Z, rows):
                      f"{Z[bad][~np.isfinite(Z[bad])][:3]}")
 
 
-def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> np.ndarray:
+def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int | None = None) -> np.ndarray:
     """Index of the nearest code for every vector of ``z``.
 
     Parameters
     ----------
     z : ndarray (..., D), float32 or float64, finite
     codebook : ndarray (K, D) for ``layout="KD"`` or (D, K) for ``"DK"``, z's dtype, K >= 1
-    max_chunk_bytes : working-set bound for the per-chunk buffers (see module docstring)
+    max_chunk_bytes : working-set bound for the per-chunk buffers (see module docstring);
+        None for :func:`machine_chunk_bytes`
 
     Returns
     -------
@@ -163,6 +169,7 @@ def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int = DEF
     u = np.finfo(dt).eps / 2
     c = 8 * (D + 2) * u
     c64 = 8 * (D + 2) * np.finfo(np.float64).eps
+    max_chunk_bytes = machine_chunk_bytes() if max_chunk_bytes is None else max_chunk_bytes
     rows = chunk_rows(N, D, K, dt.itemsize, max_chunk_bytes)
     Z_aug = np.empty((rows, D + 1), dtype=dt)
     d_buf = np.empty((rows, K), dtype=dt)

@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 
 from ..core.validate import float_array
-from .assign import DEFAULT_CHUNK_BYTES, codebook_rows, nearest_codes
+from .assign import codebook_rows, nearest_codes
 from .straight_through import straight_through_backward, straight_through_forward  # noqa: F401  (moved; old path kept)
 
 
@@ -57,7 +57,7 @@ def code_statistics(indices, K: int) -> tuple[np.ndarray, float, float]:
 
 
 def quantise(z, codebook, *, layout: str = "KD", return_encodings: bool = False, return_distances: bool = False,
-             max_chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Quantised:
+             max_chunk_bytes: int | None = None) -> Quantised:
     """Nearest-code quantisation of ``z`` (..., D) with a (K, D) or (D, K) codebook.
 
     ``return_encodings`` / ``return_distances`` build (N, K) arrays: memory N*K, asked for
