@@ -47,7 +47,6 @@ def test_sweep_runs_points_and_tabulates_ratios_from_its_own_rows(benchmark):
     # the ratio printed is refspace's median over the bound's, both from this run
     assert rows["bare GEMMs"]["ratio_refspace_to_this"] == pytest.approx(
         rows["refspace"]["median_s"] / rows["bare GEMMs"]["median_s"])
-    assert rows["bare GEMMs"]["median_s"] != rows["refspace"]["median_s"]
     lines = sweep.table(result)
     assert "BLAS threads" in lines[0] and "no PyTorch" in lines[2] and len(lines) == 4
     assert f"{rows['bare GEMMs']['ratio_refspace_to_this']:.2f}x" in lines[3]

@@ -435,7 +435,7 @@ def _jacobian_rows(problem: _Problem, out) -> list[tuple[str, tuple, dict]]:
 def _jacobian_entries(problem: _Problem, path: str, arr: np.ndarray, rows, eps: float) -> list[Entry]:
     """J[k, j] from the backward's rows (:func:`_jacobian_rows`) and central differences (columns)."""
     labels = [(p_out, k) for p_out, k, _ in rows]
-    rows = [np.asarray(grads[path], dtype=np.float64) for _, _, grads in rows]
+    mine = [np.asarray(grads[path], dtype=np.float64) for _, _, grads in rows]   # this input's part of each row
     entries = []
     for idx in np.ndindex(arr.shape):
         old = arr[idx]
@@ -445,7 +445,7 @@ def _jacobian_entries(problem: _Problem, path: str, arr: np.ndarray, rows, eps: 
         minus = [o.astype(np.float64) for _, o in leaves(problem.outputs()) if _is_float(o)]
         arr[idx] = old
         column = np.concatenate([((a - b) / (2 * eps)).ravel() for a, b in zip(plus, minus)]) if plus else []
-        for r, (row, (p_out, k)) in enumerate(zip(rows, labels)):
+        for r, (row, (p_out, k)) in enumerate(zip(mine, labels)):
             entries.append(Entry(idx, float(row[idx]), float(column[r]), output=f"{p_out}{list(k)}"))
     return entries
 
