@@ -1,6 +1,6 @@
 """``python -m reference`` runs the ``refspace`` command."""
 import sys
 
-from .cli import main
+from .console import main
 
 sys.exit(main())

@@ -59,6 +59,8 @@ def main(argv=None) -> int:
             raise
         if isinstance(exc, (ValueError, TypeError)):
             message, code = _one_line(exc), EXIT_USAGE
+        elif isinstance(exc, OverflowError):   # a number too large for NumPy's C types
+            message, code = f"a number is out of range ({_one_line(exc)}); choose smaller values", EXIT_USAGE
         elif isinstance(exc, MemoryError):
             message, code = f"not enough memory ({_one_line(exc)}); choose smaller sizes", EXIT_USAGE
         elif isinstance(exc, OSError):

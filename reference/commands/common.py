@@ -5,6 +5,7 @@ import argparse
 import math
 import sys
 
+from ..core.validate import MAX_ATOL, MAX_RTOL
 from ..core.validate import positive_int  # noqa: F401  (re-exported for the command modules)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -14,21 +15,74 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in each epilog on their own lines."""
 
 
+MAX_INT_ARG = 2**31 - 1   # counts, sizes, steps and indices typed on the command line
+
+
+def _integer(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if abs(value) > MAX_INT_ARG:
+        raise argparse.ArgumentTypeError(f"expected an integer of magnitude at most {MAX_INT_ARG}, got {text}")
+    return value
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return value
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with usage errors on one line, like every other refspace error (exit 2)."""
+    """argparse with usage errors on one line, like every other refspace error (exit 2), and the
+    value checks every option shares: ``type=int`` is an integer of magnitude at most
+    :data:`MAX_INT_ARG` (no overflow deep inside NumPy), ``type=float`` a finite number, and a
+    string value (paths, names) is never empty."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("type", int, _integer)
+        self.register("type", float, _finite)
+
+    def _get_value(self, action, arg_string):
+        if action.type is None and not isinstance(action, argparse._SubParsersAction) and not arg_string.strip():
+            raise argparse.ArgumentError(action, "expected a non-empty value, got an empty one")
+        return super()._get_value(action, arg_string)
 
     def error(self, message):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
-def tolerance(text: str) -> float:
-    """argparse type of ``--rtol``/``--atol``: a finite number >= 0."""
+def _capped(cap: float):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(value) and 0 <= value <= cap):
+            raise argparse.ArgumentTypeError(f"expected a finite number >= 0 and <= {cap:g}, got {text}")
+        return value
+    return parse
+
+
+#: argparse types of ``--rtol`` and ``--atol``: finite, >= 0, capped as everywhere tolerances enter
+rtol_value, atol_value = _capped(MAX_RTOL), _capped(MAX_ATOL)
+tolerance = rtol_value   # the former name (one cap for both)
+
+
+def seconds(text: str) -> float:
+    """argparse type of ``--timeout``: a finite number of seconds >= 0 (0: none)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
     if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0 (0: none), got {text}")
     return value
 
 

@@ -5,7 +5,9 @@ import json
 
 import numpy as np
 
-from .common import EXIT_FAILED, EXIT_OK, Formatter, positive_int, progress, seed, tolerance
+from ..verify.sandbox import DEFAULT_TIMEOUT
+
+from .common import EXIT_FAILED, EXIT_OK, Formatter, atol_value, positive_int, progress, rtol_value, seconds, seed
 
 
 def _cmd_golden(args) -> int:
@@ -33,10 +35,11 @@ def _cmd_verify(args) -> int:
     positive_int("--max-examples", args.max_examples)
     progress(f"drawing up to {args.max_examples} examples of {args.op}")
     r = verify_live(impl, args.op, max_examples=args.max_examples, impl_spec=args.impl, rtol=args.rtol,
-                    atol=args.atol, seed=args.seed)
+                    atol=args.atol, seed=args.seed, timeout=args.timeout)
     if args.json:
         print(json.dumps({"op": r.op, "passed": r.passed, "examples": r.examples, "skipped": r.skipped,
                           "seed": r.seed, "tolerance": r.tolerance, "worst": r.worst, "failure": r.failure,
+                          "traceback": r.traceback or None, "shrunk": r.shrunk,
                           "covered": sorted(r.covered), "not_covered": sorted(r.not_covered),
                           "reproduction": r.reproduction}, indent=2))
         return EXIT_OK if r.passed else EXIT_FAILED
@@ -50,16 +53,28 @@ def _cmd_verify(args) -> int:
         return EXIT_OK
     from ..verify.adapters import to_port_layout
 
+    if r.counterexample is None:   # nothing was compared (every example declined)
+        print(f"  verdict: NOT VERIFIED: {r.failure}")
+        return EXIT_FAILED
     inputs, attrs = to_port_layout(impl, r.op, *r.counterexample[:2])
     shown = lambda v: f"array {tuple(np.shape(v))}" if isinstance(v, np.ndarray) else repr(v)
-    print(f"  verdict: MISMATCH (after {r.examples} examples, shrunk)")
-    print(f"  {r.failure}")
+    how = "shrunk" if r.shrunk else "the search stopped there, not shrunk"
+    print(f"  verdict: MISMATCH (after {r.examples} examples, {how})")
+    print(f"  {_printable(r.failure)}")
+    if r.traceback:
+        print("  the port's traceback:\n" + "\n".join("    " + _printable(line) for line in r.traceback.splitlines()))
     print("  minimal counterexample, as the port receives it: "
           + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in inputs.items())
           + "; attrs " + (", ".join(f"{k}={shown(v)}" for k, v in attrs.items()) or "none"))
     print("  reproduction:\n" + "\n".join("    " + line for line in r.reproduction.splitlines()))
     print(f"  coverage: {r.op}: {_coverage(impl, r.covered, r.not_covered)}")
     return EXIT_FAILED
+
+
+def _printable(text) -> str:
+    """``text`` with control characters (escape sequences from a crafted file or a port's message)
+    shown as escapes, never sent to the terminal raw."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in str(text))
 
 
 def _coverage(impl, covered, not_covered) -> str:
@@ -73,7 +88,8 @@ def _coverage(impl, covered, not_covered) -> str:
 def _verify_golden(args, impl) -> int:
     from ..verify.golden import verify_golden
 
-    results = verify_golden(args.golden, impl, ops=args.op_filter, rtol=args.rtol, atol=args.atol)
+    results = verify_golden(args.golden, impl, ops=args.op_filter, rtol=args.rtol, atol=args.atol,
+                            timeout=args.timeout)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -84,7 +100,9 @@ def _verify_golden(args, impl) -> int:
                 print(f"  {r['id']:<22} {'pass':<9} worst error {r['worst_ratio']:.2g} of the tolerance "
                       f"({r['tolerance']})")
             elif r["status"] != "skipped":
-                print(f"  {r['id']:<22} {r['status'].upper():<9} {r['detail']}")
+                print(f"  {_printable(r['id']):<22} {r['status'].upper():<9} {_printable(r['detail'])}")
+                for line in (r.get("traceback") or "").splitlines():
+                    print("      " + _printable(line))
         skipped = [r for r in results if r["status"] == "skipped"]
         for why in sorted({r["detail"] for r in skipped}):
             mine = [r for r in skipped if r["detail"] == why]
@@ -137,10 +155,13 @@ def register(sub) -> None:
     verify.add_argument("--seed", type=seed, metavar="N",
                         help="a random search reproducible by N (default: the derandomized search, the same "
                              "examples every run); try several seeds for a wider search")
-    verify.add_argument("--rtol", type=tolerance, metavar="R",
-                        help="relative tolerance for every comparison (default: by the port's output dtype, "
-                             "1e-7 for float64, 1e-4 for float32)")
-    verify.add_argument("--atol", type=tolerance, metavar="A",
-                        help="absolute tolerance (default: 1e-9 for float64, 1e-5 for float32)")
+    verify.add_argument("--rtol", type=rtol_value, metavar="R",
+                        help="relative tolerance for every comparison (default: by the dtype of each array the port "
+                             "returns, 1e-7 for float64, 1e-4 for float32; at most 0.1)")
+    verify.add_argument("--atol", type=atol_value, metavar="A",
+                        help="absolute tolerance (default: 1e-9 for float64, 1e-5 for float32; at most 0.1)")
+    verify.add_argument("--timeout", type=seconds, metavar="S", default=DEFAULT_TIMEOUT,
+                        help=f"seconds one call into the implementation may take before it counts as hung and "
+                             f"fails (default {DEFAULT_TIMEOUT:g}; 0: no limit)")
     verify.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     verify.set_defaults(func=_cmd_verify)

@@ -14,7 +14,10 @@ def _cmd_demo_vq(args) -> int:
     positive_int("--steps", args.steps)
     positive_int("--codes", args.codes)
     if args.plot:                     # checked before training, so a typo never costs the run
+        from ..core.plotting import require_pyplot
+
         output_file("--plot", args.plot, (".png", ".svg", ".pdf"))
+        require_pyplot("--plot")
     if args.codes > demo.MAX_CODES:
         raise ValueError(f"--codes: expected at most {demo.MAX_CODES} (the codebook starts from distinct training "
                          f"points), got {args.codes}")

@@ -1,6 +1,7 @@
 """``refspace words``: build a lexicon from raw text (new-word discovery, kexue.fm/archives/6920)."""
 from __future__ import annotations
 
+import math
 import sys
 
 from .common import EXIT_OK, Formatter, ProgressBar, positive_int, progress
@@ -13,6 +14,8 @@ def _thresholds(text: str):
         values = [float(v) for v in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 2,4,6, got {text!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"expected finite numbers such as 2,4,6, got {text!r}")
     return values
 
 

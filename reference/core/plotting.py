@@ -19,6 +19,15 @@ def pyplot():
     return plt
 
 
+def require_pyplot(option: str) -> None:
+    """Before any work: ``ValueError`` naming ``option`` (e.g. ``--plot``) and the extra when
+    matplotlib cannot be imported, so a long run never ends in a missing dependency."""
+    try:
+        pyplot()
+    except ImportError as exc:
+        raise ValueError(f"{option}: {exc}") from None
+
+
 def save_figure(fig, path, *, dpi: int = 100) -> None:
     """Write ``fig`` to ``path`` (PNG, SVG or PDF by extension) atomically, then close it."""
     import matplotlib.pyplot as plt

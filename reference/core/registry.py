@@ -120,6 +120,7 @@ class RegisteredOp:
     make_case: Callable | None = None  # (rng, sizes) -> CheckCase: the op pair on make's inputs
     edges: tuple = ()                  # the sizes of the seeded cases (refspace check, golden)
     sizes: object = None               # hypothesis strategy of size dicts (live verifier, tests)
+    nonfinite: tuple[str, ...] = ()    # outputs whose NaN/inf values the op documents (exactly matched)
 
     @property
     def differentiable(self) -> bool:
@@ -165,7 +166,7 @@ def _label(sizes: dict) -> str:
 
 def register(name: str, summary: str, *, source: str, inputs, attributes=(), forward: Callable,
              backward: Callable, edges, sizes, surrogate: Callable | None = None, options=None,
-             label: Callable[[dict], str] = _label):
+             label: Callable[[dict], str] = _label, nonfinite=()):
     """Decorator: declare a differentiable op by its ``make(rng, **sizes) -> (inputs, attrs)``.
 
     - ``source``: the article and equation (or paper) it implements;
@@ -178,7 +179,10 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
       sizes from it and values from ``make`` with a drawn seed, so a mismatch shrinks to small sizes;
     - ``surrogate(*inputs, **attrs) -> f``: for a designed gradient, a function whose true gradient
       at the point is the designed one (see :class:`CheckCase`);
-    - ``options``: extra :func:`check_op` keywords (``mode``, ``atol`` ...).
+    - ``options``: extra :func:`check_op` keywords (``mode``, ``atol`` ...);
+    - ``nonfinite``: the flat output names (``"out"``) that may hold NaN/inf values the op
+      documents (masked_logsumexp's -inf for an empty row); a port must match them exactly, and
+      anywhere else a non-finite expected value is not comparable.
 
     Each case is checked against the signature: ``make`` returns 1 to ``len(inputs)`` inputs and
     only declared attributes.
@@ -203,7 +207,7 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
 
         _add(RegisteredOp(name, summary, make_cases, source, inputs=tuple(inputs),
                           attributes=tuple(attributes), make=make, make_case=make_case, edges=tuple(edges),
-                          sizes=sizes), make)
+                          sizes=sizes, nonfinite=tuple(nonfinite)), make)
         return make
     return deco
 

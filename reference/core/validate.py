@@ -134,3 +134,21 @@ def sequence_inputs(x, params, h0, c0, cls):
         raise ValueError(f"x: expected T >= 1 and B >= 1, got shape {x.shape}")
     H = p.hidden_size
     return x, p, state_array("h0", h0, B, H, x.dtype), state_array("c0", c0, B, H, x.dtype)
+
+
+#: caps on comparison tolerances (the gradient checker's and the conformance kit's): a looser
+#: rtol accepts values off by a large factor (rtol 0.8 accepts 5x), and an atol above the scale
+#: of the values compared accepts anything of that scale
+MAX_RTOL = 0.1
+MAX_ATOL = 0.1
+
+
+def tolerance(name: str, value, *, cap: float) -> float:
+    """``value`` as a float, which must be a real number, finite, >= 0 and <= ``cap``
+    (``TypeError`` for a non-number, ``ValueError`` otherwise, naming ``name``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}"[:200])
+    v = float(value)
+    if not (np.isfinite(v) and 0.0 <= v <= cap):
+        raise ValueError(f"{name}: expected a finite number >= 0 and <= {cap:g}, got {value!r}")
+    return v

@@ -33,8 +33,10 @@ def _padded(rng, B, T, D, empty=True):
 REDUCE_SIZES = st.fixed_dictionaries({"B": st.integers(1, 3), "T": st.integers(1, 4), "D": st.integers(1, 3)})
 
 
-def _reduction(name, summary, forward, backward, *, empty=True, source="kexue.fm/archives/6810, masking"):
+def _reduction(name, summary, forward, backward, *, empty=True, source="kexue.fm/archives/6810, masking",
+               nonfinite=()):
     @register(name, summary, source=source, inputs=("x",), attributes=("mask", "axis"), forward=forward,
+              nonfinite=nonfinite,
               backward=backward, edges=(dict(B=3, T=4, D=2), dict(B=2, T=1, D=3)), sizes=REDUCE_SIZES,
               label=lambda s: f"(B={s['B']}, T={s['T']}, D={s['D']}) over T")
     def _make(rng, B, T, D):
@@ -55,7 +57,7 @@ _reduction("masked_softmax", "softmax over the valid entries, 0 on padding (an e
            r.masked_softmax_forward, r.masked_softmax_backward)
 # an empty row's logsumexp is -inf (defined, tested in tests/masking); cases and live draws keep rows non-empty
 _reduction("masked_logsumexp", "log sum exp over the valid entries (-inf for an empty row)",
-           r.masked_logsumexp_forward, r.masked_logsumexp_backward, empty=False)
+           r.masked_logsumexp_forward, r.masked_logsumexp_backward, empty=False, nonfinite=("out",))
 
 
 @register("masked_loss", "sum m l / sum m over every entry (0 if nothing counts)",

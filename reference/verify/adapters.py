@@ -17,8 +17,11 @@ import importlib
 import os
 import sys
 
+import numpy as np
+
 from ..core.extras import missing_module
 from ..core.layouts import get_layout
+from .sandbox import DEFAULT_TIMEOUT, PortError, call_port, copies
 
 
 
@@ -38,18 +41,31 @@ def load_impl(spec: str):
     module_name, attr = spec.split(":")
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except (Exception, SystemExit) as exc:  # the port's own code ran and failed: report, do not crash
-        hint = missing_module(exc)
-        detail = hint or f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    try:   # the port's own code runs here: its failures are reported, its prints go to stderr
+        module = call_port("import", importlib.import_module, module_name)
+    except PortError as exc:
+        detail = exc.message.removeprefix("import raised ").removeprefix("import ")
         raise ValueError(f"--impl: cannot import module {module_name!r} ({detail})") from None
+    except ValueError as exc:   # a missing optional extra, named
+        raise ValueError(f"--impl: cannot import module {module_name!r} ({str(exc).removeprefix('--impl: ')})") from None
     if not hasattr(module, attr):
         raise ValueError(f"--impl: module {module_name!r} has no attribute {attr!r}")
     impl = getattr(module, attr)
     if not callable(getattr(impl, "forward", None)) or not hasattr(impl, "ops"):
         raise ValueError(f"--impl: {spec} must have 'ops' and a callable 'forward(op, inputs, attrs)'")
+    port_ops(impl)
     return impl
+
+
+def port_ops(impl) -> tuple[str, ...]:
+    """The op names ``impl.ops`` lists: a list, tuple or set of strings (a single string is refused,
+    so ``ops = "masked_softmax"`` is never matched by substring)."""
+    ops = getattr(impl, "ops", None)
+    if isinstance(ops, (str, bytes)) or not isinstance(ops, (list, tuple, set, frozenset)) \
+            or not all(isinstance(o, str) and o for o in ops):
+        shown = repr(ops) if isinstance(ops, (str, bytes)) else type(ops).__name__
+        raise ValueError(f"--impl: 'ops' must be a list of op names (e.g. ['softmax']), got {shown}"[:300])
+    return tuple(ops)
 
 
 def raise_if_missing_extra(exc: BaseException) -> None:
@@ -85,18 +101,38 @@ def grads_in_port_layout(impl, op, grads, attrs):
     return get_layout(layout, op).grads_to_foreign(grads, attrs)
 
 
-def forward_in_layout(impl, op, inputs, attrs):
-    """``impl.forward`` on the reference's inputs, converted to ``impl.layouts[op]``."""
-    return impl.forward(op, *to_port_layout(impl, op, inputs, attrs))
+def forward_in_layout(impl, op, inputs, attrs, *, timeout=DEFAULT_TIMEOUT):
+    """``impl.forward`` on the reference's inputs, converted to ``impl.layouts[op]``, through
+    :func:`~reference.verify.sandbox.call_port` (copies in, checked after; a failure is a
+    :class:`~reference.verify.sandbox.PortError`)."""
+    fin, fattrs = to_port_layout(impl, op, inputs, attrs)
+    pin, pattrs = copies(fin), copies(fattrs)
+    return call_port("forward", impl.forward, op, pin, pattrs, timeout=timeout,
+                     watch={"input": (pin, fin), "attribute": (pattrs, fattrs)})
 
 
-def port_vjp(impl, op, inputs, attrs, cotangents):
+def port_vjp(impl, op, inputs, attrs, cotangents, *, timeout=DEFAULT_TIMEOUT):
     """``impl.vjp`` on the reference's inputs converted to its layout; its gradients as it returns
     them (its names and shapes), to compare with :func:`grads_in_port_layout` of the reference's."""
-    grads = impl.vjp(op, *to_port_layout(impl, op, inputs, attrs), cotangents)
+    fin, fattrs = to_port_layout(impl, op, inputs, attrs)
+    pin, pattrs, pcot = copies(fin), copies(fattrs), copies(cotangents)
+    grads = call_port("vjp", impl.vjp, op, pin, pattrs, pcot, timeout=timeout,
+                      watch={"input": (pin, fin), "attribute": (pattrs, fattrs), "cotangent": (pcot, cotangents)})
     if not isinstance(grads, dict):
-        raise TypeError(f"vjp returned {type(grads).__name__}, expected a dict of gradients")
+        raise PortError(f"vjp returned {type(grads).__name__}, expected a dict of gradients")
     return grads
+
+
+def port_supports(impl, op, attrs, *, timeout=DEFAULT_TIMEOUT) -> bool:
+    """``impl.supports(op, attrs)`` (True when the port has none); it must return a bool."""
+    supports = getattr(impl, "supports", None)
+    if supports is None:
+        return True
+    pattrs = copies(attrs)
+    answer = call_port("supports()", supports, op, pattrs, timeout=timeout, watch={"attribute": (pattrs, attrs)})
+    if not isinstance(answer, (bool, np.bool_)):
+        raise PortError(f"supports() returned {type(answer).__name__} {answer!r}, expected True or False"[:300])
+    return bool(answer)
 
 
 def declared_gradients(impl, op):

@@ -18,11 +18,12 @@ def test_golden(refspace_conformance, refspace_golden_case):
 
     refspace = refspace_conformance
     manifest, entry = refspace_golden_case
-    r = verify_case(refspace.golden, manifest, entry, refspace.impl, rtol=refspace.rtol, atol=refspace.atol)
+    r = verify_case(refspace.golden, manifest, entry, refspace.impl, rtol=refspace.rtol, atol=refspace.atol,
+                    timeout=refspace.timeout)
     if r["status"] == "skipped":
         pytest.skip(r["detail"])
     record(refspace, f"golden/{entry['id']}", entry["op"], r.get("covered", ()), r.get("not_covered", ()))
-    assert r["status"] == "pass", f"{r['status']}: {r['detail']}"
+    assert r["status"] == "pass", f"{r['status']}: {r['detail']}\n{r.get('traceback') or ''}"
 
 
 def test_live(refspace_conformance, refspace_live_op):
@@ -32,8 +33,8 @@ def test_live(refspace_conformance, refspace_live_op):
 
     refspace, op = refspace_conformance, refspace_live_op
     r = verify_live(refspace.impl, op, max_examples=refspace.max_examples, impl_spec=refspace.spec,
-                    rtol=refspace.rtol, atol=refspace.atol, seed=refspace.seed)
-    if r.examples == 0:
+                    rtol=refspace.rtol, atol=refspace.atol, seed=refspace.seed, timeout=refspace.timeout)
+    if r.examples == 0 and r.skipped:
         pytest.skip(f"every drawn example was declined by supports() ({r.skipped})")
     record(refspace, f"live/{op}", op, r.covered, r.not_covered)
-    assert r.passed, f"{r.failure}\nreproduction:\n{r.reproduction}"
+    assert r.passed, f"{r.failure}\n{r.traceback}\nreproduction:\n{r.reproduction}"

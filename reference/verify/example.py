@@ -11,33 +11,60 @@ import dataclasses
 
 import numpy as np
 
-from .adapters import declared_gradients, forward_in_layout, grads_in_port_layout, port_vjp, raise_if_missing_extra
-from .compare import Comparison, compare, tolerance_for
+from .adapters import declared_gradients, forward_in_layout, grads_in_port_layout, port_vjp, to_port_layout
+from .compare import checked_tolerances, compare
+from .sandbox import DEFAULT_TIMEOUT, PortError
 
 
 @dataclasses.dataclass
 class ExampleCheck:
     checks: list                      # (what, Comparison): "forward", then "vjp"
-    error: str | None = None          # the port raised
-    tolerance: str = ""               # the tolerance used, and why
+    error: str | None = None          # the port failed (raised, exited, hung, mutated its inputs)
+    tolerance: str = ""               # the tolerances used, and why
     covered: tuple = ()               # gradient names compared (the port's names)
     not_covered: tuple = ()           # gradients the port declared it does not compute
     float64: bool = True              # the port's floating outputs are all float64
+    traceback: str = ""               # the port's traceback, when it raised
+    fatal: bool = False               # calling the port again is pointless (timeout, sys.exit)
 
     @property
     def passed(self) -> bool:
-        return self.error is None and all(c.passed for _, c in self.checks)
+        return self.error is None and bool(self.checks) and all(c.passed for _, c in self.checks)
 
     def describe(self) -> str:
-        return self.error or "; ".join(f"{what}: {c.describe()}" for what, c in self.checks if not c.passed)
+        if self.error:
+            return self.error
+        if not self.checks:
+            return "nothing compared"
+        return "; ".join(f"{what}: {c.describe()}" for what, c in self.checks if not c.passed)
+
+    def _failed(self, exc: PortError) -> "ExampleCheck":
+        self.error, self.traceback, self.fatal = exc.message, exc.traceback, exc.fatal
+        return self
+
+
+def port_tolerances(impl, op, rtol=None, atol=None) -> tuple:
+    """(rtol, atol): the explicit ones when given, else the port's ``tolerances[op]`` (a dict with
+    ``rtol`` and/or ``atol`` only), else None (each array's dtype default). All validated."""
+    rtol, atol = checked_tolerances(rtol, atol)
+    table = getattr(impl, "tolerances", None) or {}
+    if not isinstance(table, dict):
+        raise ValueError(f"--impl: 'tolerances' must be a dict op -> {{'rtol': r, 'atol': a}}, "
+                         f"got {type(table).__name__}")
+    per_op = table.get(op, {})
+    if not isinstance(per_op, dict) or set(per_op) - {"rtol", "atol"}:
+        raise ValueError(f"--impl: tolerances[{op!r}] must be a dict with 'rtol' and/or 'atol', got {per_op!r}"[:300])
+    own = checked_tolerances(per_op.get("rtol"), per_op.get("atol"), f"--impl: tolerances[{op!r}].")
+    return (own[0] if rtol is None else rtol), (own[1] if atol is None else atol)
 
 
 def tolerance(impl, op, got, rtol=None, atol=None, at_least=None):
-    """(rtol, atol, why): explicit ``rtol``/``atol``, else the port's ``tolerances[op]``, else the
-    dtype default of the port's outputs (never below ``at_least``, the golden file's own)."""
-    per_op = (getattr(impl, "tolerances", None) or {}).get(op, {})
-    r, a, why = tolerance_for(got, rtol=rtol if rtol is not None else per_op.get("rtol"),
-                              atol=atol if atol is not None else per_op.get("atol"))
+    """Deprecated: (rtol, atol, why) for all of ``got`` at once; each array now has its own
+    (:func:`port_tolerances`, :func:`reference.verify.compare.compare`). Kept for one release."""
+    from .compare import tolerance_for
+
+    r, a = port_tolerances(impl, op, rtol, atol)
+    r, a, why = tolerance_for(got, rtol=r, atol=a)
     if at_least is not None and why != "given":
         r, a = max(r, at_least[0]), max(a, at_least[1])
     return r, a, why
@@ -47,26 +74,37 @@ _MISSING_HINT = ("; a port that does not compute some gradients declares the one
                  "impl.gradients = {op: (names...)}")
 
 
-def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol=None, at_least=None) -> ExampleCheck:
+def documented_nonfinite(op) -> tuple:
+    """The output names of ``op`` whose non-finite values the reference documents (declared)."""
+    from ..core.registry import registered_ops
+
+    return next((o.nonfinite for o in registered_ops() if o.name == op), ())
+
+
+def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol=None, at_least=None,
+                  timeout=DEFAULT_TIMEOUT) -> ExampleCheck:
     """Compare ``impl`` with the reference on one example.
 
     ``ref_out``: the reference's outputs; ``vjp``: None, or ``(cotangents, reference gradients)``
-    with the gradients in this project's layout (floating inputs only)."""
+    with the gradients in this project's layout (floating inputs only); ``at_least``: the floor of
+    the dtype defaults (a golden file's tolerance); ``timeout``: seconds per call into the port."""
+    r, a = port_tolerances(impl, op, rtol, atol)
+    floor = None if at_least is None else checked_tolerances(*at_least, "golden tolerances.")
+    result = ExampleCheck([])
     try:
-        got = forward_in_layout(impl, op, inputs, attrs)
-    except Exception as exc:  # the port's own code failed: report, do not crash
-        raise_if_missing_extra(exc)
-        return ExampleCheck([], f"forward raised {type(exc).__name__}: {exc}")
-    r, a, why = tolerance(impl, op, got, rtol, atol, at_least)
-    result = ExampleCheck([("forward", compare(ref_out, got, rtol=r, atol=a))],
-                          tolerance=f"rtol={r:g}, atol={a:g} ({why})",
-                          float64=not isinstance(got, dict) or all(
-                              np.asarray(v).dtype == np.float64 for v in got.values()
-                              if np.issubdtype(np.asarray(v).dtype, np.floating)))
+        got = forward_in_layout(impl, op, inputs, attrs, timeout=timeout)
+    except PortError as exc:
+        return result._failed(exc)
+    c = compare(ref_out, got, rtol=r, atol=a, floor=floor, nonfinite=documented_nonfinite(op))
+    result.checks.append(("forward", c))
+    result.tolerance = c.tolerance_text()
+    result.float64 = not isinstance(got, dict) or all(
+        np.asarray(v).dtype == np.float64 for v in got.values() if np.issubdtype(np.asarray(v).dtype, np.floating))
     if vjp is None:
         return result
     cotangents, ref_grads = vjp
     want = grads_in_port_layout(impl, op, ref_grads, attrs)
+    port_inputs = to_port_layout(impl, op, inputs, attrs)[0]
     declared = declared_gradients(impl, op)
     if declared is not None:
         result.not_covered = tuple(k for k in want if k not in declared)
@@ -75,15 +113,14 @@ def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol
     if not want:
         return result
     try:
-        got_grads = port_vjp(impl, op, inputs, attrs, cotangents)
-    except Exception as exc:
-        raise_if_missing_extra(exc)
-        result.error = f"vjp raised {type(exc).__name__}: {exc}"
-        return result
-    c = compare(want, got_grads, rtol=r, atol=a, what="gradient")
+        got_grads = port_vjp(impl, op, inputs, attrs, cotangents, timeout=timeout)
+    except PortError as exc:
+        return result._failed(exc)
+    c = compare(want, got_grads, rtol=r, atol=a, floor=floor, what="gradient", known=set(port_inputs))
     if any("missing" in p for p in c.problems):
-        c = Comparison(c.problems[:-1] + (c.problems[-1] + _MISSING_HINT,), c.worst, c.ratio, c.exact)
+        c = dataclasses.replace(c, problems=c.problems[:-1] + (c.problems[-1] + _MISSING_HINT,))
     result.checks.append(("vjp", c))
+    result.tolerance = "; ".join(dict.fromkeys(t for _, cc in result.checks for t in [cc.tolerance_text()] if t))
     return result
 
 
@@ -135,9 +172,11 @@ def show_example(impl, op, inputs, attrs, *, cotangent_seed=None, rtol=None, ato
             want = {k: v for k, v in grads_in_port_layout(impl, op, vjp[1], attrs).items() if k in check.covered}
             side_by_side(f"gradients (cotangents from seed {cotangent_seed}):", want,
                          port_vjp(impl, op, inputs, attrs, vjp[0]))
-    except Exception as exc:  # already in the verdict
-        print(f"  (the port raised {type(exc).__name__}: {exc})", file=out)
+    except PortError as exc:  # already in the verdict
+        print(f"  (the port failed: {exc.message})", file=out)
     if check.not_covered:
         print(f"not covered (declared by the port): {', '.join(check.not_covered)}", file=out)
     print(f"verdict: {'pass' if check.passed else 'MISMATCH: ' + check.describe()} ({check.tolerance})", file=out)
+    if check.traceback:
+        print(check.traceback.rstrip(), file=out)
     return check

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import zlib
@@ -32,7 +31,11 @@ from .. import __version__
 from ..core.registry import registered_ops
 from ..core.files import atomic_directory, write_text
 from ..core.npzio import load_npz, save_npz
+from ..core.validate import MAX_ATOL, MAX_RTOL
+from .adapters import port_ops, port_supports
+from .compare import checked_tolerances
 from .example import check_example
+from .sandbox import DEFAULT_TIMEOUT, PortError, checked_timeout, user_interrupts
 from .convention import ReferenceImpl, flatten, templates
 
 SCHEMA_VERSION = 2
@@ -232,10 +235,10 @@ def _check_entry(where: str, at: str, entry, allowed) -> None:
     tol = entry.get("tolerances")
     if not isinstance(tol, dict):
         raise _fail(where, f"{at}.tolerances", "a mapping with rtol and atol", tol)
-    for name in ("rtol", "atol"):
+    for name, cap in (("rtol", MAX_RTOL), ("atol", MAX_ATOL)):
         value = tol.get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < math.inf):
-            raise _fail(where, f"{at}.tolerances.{name}", "a finite number >= 0", value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= cap):
+            raise _fail(where, f"{at}.tolerances.{name}", f"a finite number >= 0 and <= {cap:g}", value)
 
 
 def load_manifest(golden_dir) -> dict:
@@ -295,48 +298,71 @@ def load_case(golden_dir, entry, schema_version: int = SCHEMA_VERSION) -> dict:
     return arrays
 
 
-def verify_golden(golden_dir, impl, *, ops=None, rtol=None, atol=None) -> list[dict]:
+def verify_golden(golden_dir, impl, *, ops=None, rtol=None, atol=None, timeout=DEFAULT_TIMEOUT) -> list[dict]:
     """Check ``impl`` against every golden case it supports. Returns one result per case
     (:func:`verify_case`)."""
+    checked_tolerances(rtol, atol)
+    checked_timeout(timeout)
+    port_ops(impl)
     manifest = load_manifest(golden_dir)
     allowed = allowed_functions()
-    return [verify_case(golden_dir, manifest, entry, impl, rtol=rtol, atol=atol, allowed=allowed)
-            for entry in manifest["cases"] if ops is None or entry["op"] in ops]
+    results, fatal = [], None
+    with user_interrupts():
+        for entry in manifest["cases"]:
+            if ops is not None and entry["op"] not in ops:
+                continue
+            if fatal is not None and entry["op"] in impl.ops:   # a hung or exited port is not called again
+                results.append({"id": entry["id"], "op": entry["op"], "status": "error",
+                                "detail": f"impl: not run, the port failed fatally on {fatal}"})
+                continue
+            r = verify_case(golden_dir, manifest, entry, impl, rtol=rtol, atol=atol, allowed=allowed,
+                            timeout=timeout)
+            if r.get("fatal"):
+                fatal = r["id"]
+            results.append(r)
+    return results
 
 
-def verify_case(golden_dir, manifest, entry, impl, *, rtol=None, atol=None, allowed=None) -> dict:
+def verify_case(golden_dir, manifest, entry, impl, *, rtol=None, atol=None, allowed=None,
+                timeout=DEFAULT_TIMEOUT) -> dict:
     """Check ``impl`` on one case of a loaded manifest: a dict with ``id``, ``op``, ``status``
     ("pass", "mismatch", "error" or "skipped"), ``detail`` and, when compared, ``tolerance``,
-    ``worst_ratio``, ``covered`` and ``not_covered`` (gradient names, the port's).
+    ``worst_ratio``, ``covered`` and ``not_covered`` (gradient names, the port's); an "error"
+    (the port raised, exited, hung past ``timeout`` or modified what it was given) has the
+    port's ``traceback`` too.
 
     Tolerances: ``rtol``/``atol`` when given, else the port's ``tolerances[op]``, else the larger
     of the manifest's (for float64) and the default of the port's output precision."""
     allowed = allowed_functions() if allowed is None else allowed
     op = entry["op"]
     result = {"id": entry["id"], "op": op}
-    if op not in getattr(impl, "ops", ()):
+    if op not in port_ops(impl):
         return {**result, "status": "skipped", "detail": "not implemented by impl"}
     arrays = load_case(golden_dir, entry, manifest["schema_version"])
     inputs = {k: arrays[f"input.{k}"] for k in entry["inputs"]}
     attrs = dict(entry["attributes"])
     attrs.update({k: resolve_function(v, allowed) for k, v in entry.get("function_attributes", {}).items()})
     attrs.update({k: arrays[f"attr.{k}"] for k in entry["array_attributes"]})
-    supports = getattr(impl, "supports", None)
-    if supports is not None and not supports(op, attrs):
-        return {**result, "status": "skipped", "detail": "declined by supports()"}
+    try:
+        if not port_supports(impl, op, attrs, timeout=timeout):
+            return {**result, "status": "skipped", "detail": "declined by supports()"}
+    except PortError as exc:
+        return {**result, "status": "error", "detail": f"impl: {exc.message}", "traceback": exc.traceback,
+                "fatal": exc.fatal}
     ref_out = {k: arrays[f"output.{k}"] for k in entry["outputs"]}
     vjp = None
     if entry["differentiable"] and hasattr(impl, "vjp"):
         cot = {k[len("cotangent."):]: v for k, v in arrays.items() if k.startswith("cotangent.")}
         vjp = (cot, {k: arrays[f"vjp.{k}"] for k in entry["differentiable"]})
-    check = check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol,
+    check = check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol, timeout=timeout,
                           at_least=(entry["tolerances"]["rtol"], entry["tolerances"]["atol"]))
     if "rounding_boundary" in entry["flags"] and check.error is None and not check.float64:
         return {**result, "status": "skipped",
                 "detail": "rounding boundary: the inputs sit on it in float64 only, and the port returns lower precision"}
     result.update(covered=list(check.covered), not_covered=list(check.not_covered))
     if check.error is not None:
-        return {**result, "status": "error", "detail": f"impl: {check.error}"}
+        return {**result, "status": "error", "detail": f"impl: {check.error}", "traceback": check.traceback,
+                "fatal": check.fatal}
     failed = [(what, c) for what, c in check.checks if not c.passed]
     return {**result, "status": "mismatch" if failed else "pass",
             "detail": "; ".join(f"{what}: {c.describe()}" for what, c in (failed or check.checks)),

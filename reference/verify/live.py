@@ -7,7 +7,8 @@ implementation's forward (and VJP, with a random cotangent, when it has one) is 
 the reference's entry-wise (``|got - ref| <= atol + rtol |ref|``, the tolerance chosen by the
 port's precision). On a mismatch hypothesis shrinks the example to small sizes, which is
 reported with a reproduction snippet. An implementation may define ``supports(op, attrs) -> bool`` to decline attribute
-combinations it does not implement (those examples are skipped, not failed).
+combinations it does not implement (those examples are skipped, not failed; declining all of them is a failure:
+nothing was verified).
 """
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from ..core.registry import registered_ops
+from ..core.validate import positive_int
+from .adapters import port_ops, port_supports
+from .compare import checked_tolerances
 from .convention import ReferenceImpl, flatten
-from .example import ExampleCheck, check_example, floating_grads
+from .example import ExampleCheck, check_example, floating_grads, port_tolerances
+from .sandbox import DEFAULT_TIMEOUT, PortError, checked_timeout, user_interrupts
 
 
 
@@ -60,19 +66,25 @@ class LiveResult:
     seed: int | None = None      # None: the derandomized search
     covered: set = dataclasses.field(default_factory=set)       # gradient names compared (port's names)
     not_covered: set = dataclasses.field(default_factory=set)   # gradients the port declared it lacks
+    traceback: str = ""          # the port's traceback, when the failure is the port raising
+    shrunk: bool = True          # False: the search stopped at the first failure (a hung or exited port)
 
     @property
     def passed(self) -> bool:
-        return self.failure is None
+        return self.failure is None and self.examples > 0
 
 
-def _check_example(impl, reference, op, inputs, attrs, seed, rtol=None, atol=None) -> ExampleCheck:
+class _StopSearch(BaseException):
+    """Ends the hypothesis search at once (not an Exception: hypothesis neither shrinks nor replays it)."""
+
+
+def _check_example(impl, reference, op, inputs, attrs, seed, rtol=None, atol=None, timeout=DEFAULT_TIMEOUT) -> ExampleCheck:
     ref_out = reference.forward(op, inputs, attrs)
     vjp = None
     if hasattr(impl, "vjp") and reference.has_vjp(op):
         cot = cotangents(ref_out, seed)
         vjp = (cot, floating_grads(inputs, reference.vjp(op, inputs, attrs, cot)))
-    return check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol)
+    return check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol, timeout=timeout)
 
 
 def cotangents(ref_out, seed) -> dict:
@@ -100,56 +112,86 @@ def _scratch_hypothesis_home():
 
 
 def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "module:attribute",
-                rtol: float | None = None, atol: float | None = None, seed: int | None = None) -> LiveResult:
+                rtol: float | None = None, atol: float | None = None, seed: int | None = None,
+                timeout: float | None = DEFAULT_TIMEOUT) -> LiveResult:
     """Draw up to ``max_examples`` examples of ``op`` and compare ``impl`` with the reference.
 
     Tolerances: ``rtol``/``atol`` when given, else the port's ``tolerances[op]`` (a dict with
-    ``rtol``/``atol``), else the default of the lowest float precision the port returns
-    (:data:`reference.verify.compare.DTYPE_TOLERANCES`: a correct float32 port passes).
+    ``rtol``/``atol``), else each array's dtype default
+    (:data:`reference.verify.compare.DTYPE_TOLERANCES`: a correct float32 port passes); all are
+    validated (finite, >= 0, capped).
 
     Search: ``seed=None`` (default) is the derandomized search, the same examples every run;
-    an integer ``seed`` is a different, reproducible random search per seed (``result.seed``)."""
+    an integer ``seed`` is a different, reproducible random search per seed (``result.seed``).
+
+    The port's code runs through :mod:`reference.verify.sandbox`: ``timeout`` seconds per call
+    (None or 0: none), copies of every array checked after each call, its prints on stderr; an
+    exception is a failure with its traceback (``result.traceback``), and a time-out or
+    ``sys.exit`` ends the search at once (``result.shrunk`` is False). A port that declines
+    every example (``supports``) has not been verified: that is a failure too."""
     live = strategies()
     if op not in live:
         raise ValueError(f"op: no live strategy for {op!r}; live ops: {sorted(live)} "
                          f"(use --golden DIR for the others)")
-    if op not in getattr(impl, "ops", ()):
-        raise ValueError(f"--impl: the implementation does not list {op!r} in its ops {sorted(impl.ops)}")
+    ops = port_ops(impl)
+    if op not in ops:
+        raise ValueError(f"--impl: the implementation does not list {op!r} in its ops {sorted(ops)}")
+    positive_int("max_examples", max_examples)
+    checked_tolerances(rtol, atol)
+    timeout = checked_timeout(timeout)
+    port_tolerances(impl, op, rtol, atol)   # the port's own table, validated before any example
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
     reference = ReferenceImpl()
     result = LiveResult(op)
-    supports = getattr(impl, "supports", None)
+
+    def fail(check, inputs, attrs, cot_seed):
+        result.failure, result.traceback = check.describe(), check.traceback
+        result.counterexample = (inputs, attrs, cot_seed)
 
     @settings(max_examples=max_examples, deadline=None, database=None, derandomize=seed is None,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     @given(live[op], st.integers(0, 2**31 - 1))
     def run(case, cot_seed):
         inputs, attrs = case
-        if supports is not None and not supports(op, attrs):
+        try:
+            declined = not port_supports(impl, op, attrs, timeout=timeout)
+        except PortError as exc:
+            fail(ExampleCheck([])._failed(exc), inputs, attrs, cot_seed)
+            result.shrunk = False
+            raise _StopSearch from None
+        if declined:
             result.skipped += 1
             assume(False)
         result.examples += 1
-        check = _check_example(impl, reference, op, inputs, attrs, cot_seed, rtol, atol)
+        check = _check_example(impl, reference, op, inputs, attrs, cot_seed, rtol, atol, timeout)
         result.tolerance = check.tolerance or result.tolerance
         result.covered.update(check.covered)
         result.not_covered.update(check.not_covered)
         for what, c in check.checks:
             if c.passed and c.ratio >= result.worst_ratio:
                 result.worst_ratio, result.worst = c.ratio, f"{what}: {c.describe()}"
-        bad = None if check.passed else check.describe()
-        if bad:
-            result.failure = bad
-            result.counterexample = (inputs, attrs, cot_seed)
-            raise AssertionError(bad)
+        if not check.passed:
+            fail(check, inputs, attrs, cot_seed)
+            if check.fatal:
+                result.shrunk = False
+                raise _StopSearch
+            raise AssertionError(result.failure)
 
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
         run = hypothesis_seed(int(seed))(run)
     result.seed = seed
     try:
-        with _scratch_hypothesis_home():
+        with user_interrupts(), _scratch_hypothesis_home():
             run()
-    except AssertionError:
+    except (AssertionError, _StopSearch):
+        pass
+    except Unsatisfiable:
+        pass
+    if result.failure is None and result.examples == 0:
+        result.failure = (f"nothing compared: supports() declined all {result.skipped} drawn examples of {op!r}"
+                          if result.skipped else f"nothing compared: no example of {op!r} was drawn")
+    elif result.counterexample is not None:
         inputs, attrs, cot_seed = result.counterexample
         with_vjp = hasattr(impl, "vjp") and reference.has_vjp(op)
         result.reproduction = reproduction(op, inputs, attrs, impl_spec, cot_seed if with_vjp else None, rtol, atol)

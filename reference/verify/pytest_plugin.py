@@ -20,7 +20,8 @@ port keeps its lists in its own repository):
                                   reported, so fixed bugs leave the list; ini ``refspace_xfail``)
 ``--refspace-max-examples N``     live examples per op (default 50)
 ``--refspace-seed N``             random live search reproducible by N (default: derandomized)
-``--refspace-rtol R``, ``--refspace-atol A``   override the tolerance
+``--refspace-rtol R``, ``--refspace-atol A``   override the tolerance (finite, >= 0, at most 0.1)
+``--refspace-timeout S``          seconds per call into the port before it fails as hung (default 60; 0: none)
 
 A pattern matches a test's id with ``fnmatch``: ``golden/fsq/*rounding_boundary``,
 ``live/onlstm_lm``, ``*/onlstm_*`` (golden ids are ``golden/<case id>``, live ids
@@ -43,6 +44,8 @@ _OPTIONS = (
     ("seed", dict(type=int, metavar="N", help="refspace conformance: random live search reproducible by N")),
     ("rtol", dict(type=float, metavar="R", help="refspace conformance: relative tolerance override")),
     ("atol", dict(type=float, metavar="A", help="refspace conformance: absolute tolerance override")),
+    ("timeout", dict(type=float, metavar="S", help="refspace conformance: seconds per call into the port "
+                                                    "(default 60; 0: none)")),
 )
 
 
@@ -50,7 +53,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("refspace", "refspace conformance kit (reference.verify.conformance_tests)")
     for name, kwargs in _OPTIONS:
         group.addoption(f"--refspace-{name}", dest=f"refspace_{name.replace('-', '_')}", **kwargs)
-    for name in ("impl", "golden", "max_examples", "seed", "rtol", "atol"):
+    for name in ("impl", "golden", "max_examples", "seed", "rtol", "atol", "timeout"):
         parser.addini(f"refspace_{name}", f"refspace conformance: default of --refspace-{name.replace('_', '-')}")
     parser.addini("refspace_skip", "refspace conformance: patterns of tests to skip", type="linelist")
     parser.addini("refspace_xfail", "refspace conformance: patterns of tests expected to fail", type="linelist")
@@ -67,6 +70,7 @@ class Settings:
     seed: int | None
     rtol: float | None
     atol: float | None
+    timeout: float | None = None
     outcomes: dict = dataclasses.field(default_factory=dict)    # test id -> (op, covered, not covered)
 
 
@@ -111,13 +115,26 @@ def settings(config) -> Settings:
         impl = load_impl(spec)
     except ValueError as exc:
         _usage(str(exc))
-    max_examples = _option(config, "max_examples", int) or 50
+    from .compare import checked_tolerances
+    from .sandbox import DEFAULT_TIMEOUT, checked_timeout
+
+    max_examples = _option(config, "max_examples", int)
+    max_examples = 50 if max_examples is None else max_examples
     if max_examples < 1:
         _usage(f"--refspace-max-examples: expected a positive integer, got {max_examples}")
+    seed = _option(config, "seed", int)
+    if seed is not None and seed < 0:
+        _usage(f"--refspace-seed: expected a non-negative integer, got {seed}")
+    try:
+        rtol, atol = checked_tolerances(_option(config, "rtol", float), _option(config, "atol", float),
+                                        "--refspace-")
+        timeout = _option(config, "timeout", float)
+        timeout = checked_timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
+    except (TypeError, ValueError) as exc:
+        _usage(str(exc))
     s = Settings(spec, impl, _option(config, "golden") or FROZEN_DIR,
                  tuple(_option(config, "skip", list) or ()), tuple(_option(config, "xfail", list) or ()),
-                 max_examples, _option(config, "seed", int), _option(config, "rtol", float),
-                 _option(config, "atol", float))
+                 max_examples, seed, rtol, atol, timeout)
     config.stash[_KEY] = s
     return s
 

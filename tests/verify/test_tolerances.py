@@ -6,7 +6,7 @@ import pytest
 
 from reference import cli
 from reference.core.registry import registered_ops
-from reference.verify.compare import DTYPE_TOLERANCES, tolerance_for
+from reference.verify.compare import DTYPE_TOLERANCES, compare
 from reference.verify.examples import numpy_ports
 from reference.verify.golden import FROZEN_DIR, verify_golden
 from reference.verify.live import verify_live
@@ -14,12 +14,17 @@ from reference.verify.live import verify_live
 OPS = [op.name for op in registered_ops()]
 
 
-def test_the_tolerance_follows_the_lowest_float_precision_returned():
-    f32, f64 = np.zeros(2, np.float32), np.zeros(2)
-    assert tolerance_for({"a": f64}) == (*DTYPE_TOLERANCES["float64"], "float64 outputs")
-    assert tolerance_for({"a": f64, "b": f32}) == (*DTYPE_TOLERANCES["float32"], "float32 outputs")
-    assert tolerance_for({"a": f32}, rtol=1e-3) == (1e-3, DTYPE_TOLERANCES["float32"][1], "given")
-    assert tolerance_for({"i": np.arange(2)})[2] == "integer outputs, compared exactly"
+def test_each_array_is_compared_at_the_tolerance_of_its_own_dtype():
+    ref = {"a": np.ones(3), "b": np.ones(3)}
+    off = 1 + 5e-3                                   # 0.5% off: within float16's 1e-2, far outside float32's
+    c = compare(ref, {"a": np.full(3, off, np.float32), "b": np.ones(3, np.float16)})
+    assert not c.passed and c.worst[0] == "a"        # an unrelated float16 array loosens nothing
+    assert c.tolerances == {"a": (*DTYPE_TOLERANCES["float32"], "float32 outputs"),
+                            "b": (*DTYPE_TOLERANCES["float16"], "float16 outputs")}
+    assert compare(ref, {"a": np.full(3, off, np.float16), "b": np.ones(3, np.float16)}).passed
+    given = compare(ref, {"a": np.ones(3, np.float32), "b": np.ones(3)}, rtol=1e-3)
+    assert given.tolerances["a"] == (1e-3, DTYPE_TOLERANCES["float32"][1], "given")
+    assert compare({"i": np.arange(2)}, {"i": np.arange(2)}).tolerance_text() == "integer outputs, compared exactly"
 
 
 @pytest.mark.parametrize("op", OPS)

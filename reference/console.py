@@ -1,0 +1,34 @@
+"""The ``refspace`` console entry point: signal handling first, then the command (its imports too).
+
+A Ctrl-C at any moment, start-up included, ends the command with exit status 130 and one line
+on stderr, never a traceback. SIGTERM is raised as :class:`Terminated` where the program is, so
+every ``with`` block that owns a temporary file or folder (atomic writes, the golden set's
+staging folder, new-word discovery's spill folders) removes it before the exit (status 143).
+"""
+import signal
+import sys
+
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread (a BaseException: ``except Exception`` does not catch it)."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
+def main(argv=None) -> int:
+    """Run ``refspace`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        from .cli import main as run
+
+        return run(argv)
+    except KeyboardInterrupt:
+        print("refspace: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("refspace: terminated (SIGTERM); temporary files removed", file=sys.stderr)
+        return EXIT_TERMINATED
