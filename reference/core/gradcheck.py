@@ -10,15 +10,27 @@ in float64, chosen by ``mode``:
 ``"vjp"``
     One random cotangent ``g``; the full gradient of ``<g, f(x)>`` entry by entry against
     :func:`numerical_vjp`. For medium inputs; names the worst entry's index.
+``"blocks"``
+    Every entry in exactly one block of ``block_size`` entries (a random partition): for each
+    block, ``<VJP(g), s>`` with random signs ``s`` on the block (zero elsewhere) against the
+    central difference of ``<g, f>`` along ``s``. Two forwards per block, ``2 N / block_size``
+    in all. A block's tolerance is the quadrature sum of its entries' own tolerances,
+    ``sqrt(sum_k (atol + rtol |a_k|)^2)`` (errors times random signs add in quadrature), so a
+    single wrong entry off by ``delta`` (which shifts its block's product by ``|delta|``) is
+    detected once ``delta`` exceeds about ``sqrt(block_size)`` times the root mean square of the
+    block's entry tolerances: 4 with the default 16.
 ``"direction"``
-    Dot-product test: for random directions ``v`` (one input at a time) compare
+    Dot-product test: for random dense directions ``v`` (one input at a time) compare
     ``<VJP(g), v>`` with ``(<g, f(x + eps v)> - <g, f(x - eps v)>) / (2 eps)``. Costs two
-    forwards per direction, whatever the size.
+    forwards per direction, whatever the size (the idea of PyTorch's
+    ``gradcheck(fast_mode=True)``). Its detection floor: a dense direction over N entries
+    has a tolerance about ``sqrt(N)`` times an entry's, so a wrong gradient spread over many
+    entries fails, but an error in one entry is caught only above about ``sqrt(N)`` times
+    that entry's tolerance (45x at N = 2 000). Chosen explicitly only.
 ``"auto"`` (default)
     ``jacobian`` if (input entries) x (output entries) <= 20 000, else ``vjp`` if there are
-    at most 2 000 input entries, else ``direction`` (random directions, the idea of
-    PyTorch's ``gradcheck(fast_mode=True)``: a wrong gradient fails a random direction with
-    probability one, at two forwards per direction instead of two per input entry).
+    at most 2 000 input entries, else ``blocks`` (so one-entry errors of a few times the
+    tolerance stay detectable at every size).
 
 An entry passes when ``|a - n| <= atol + rtol * max(|a|, |n|)`` (a analytic, n numeric).
 The report names, per input, the worst entry (largest ratio of error to tolerance) with
@@ -30,9 +42,16 @@ backward that modifies its cotangent) and one whose forward or backward gives di
 results on the same inputs.
 
 Inputs may be arrays or nested tuples/lists/dicts/dataclasses of arrays. Float leaves are
-copied to float64 before anything runs; integer leaves are passed through and never
-differentiated. Outputs may be nested the same way; non-float output leaves get ``None``
-as their cotangent.
+copied to float64 before anything runs, and a Python float given as an input is converted to
+a 0-d float64 array (and differentiated). Integer and boolean array leaves (indices, masks)
+are passed through unchanged and never differentiated: the report lists them as such, and
+naming one in ``wrt`` is an error; a Python int or bool given as an input is refused (pass
+``np.asarray(v)`` for an index, ``float(v)`` to differentiate it). The forward must return
+float64 for float64 inputs: central differences of a float32 or float16 forward lose the
+digits the comparison needs, so such an output is a failure, named. ``eps`` must be resolvable
+at the inputs' scale (``x + eps`` at least 1024 ulps away from ``x`` for the largest ``|x|``)
+and at most 1e-2 times that scale (or 1e-2 for inputs below 1). Outputs may be nested like
+inputs; non-float output leaves get ``None`` as their cotangent.
 
 Example
 -------
@@ -55,10 +74,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .pytree import leaves, map_leaves
+from .validate import MAX_ATOL, MAX_RTOL  # caps shared with the conformance kit
 
-MODES = ("auto", "jacobian", "vjp", "direction")
+MODES = ("auto", "jacobian", "vjp", "blocks", "direction")
 JACOBIAN_MAX_PRODUCT = 20_000
 VJP_MAX_INPUT = 2_000
+BLOCK_SIZE = 16          # entries per block in "blocks" mode (detection floor about sqrt(16) = 4)
+EPS_MIN_ULPS = 1024      # eps at least this many ulps of the largest |x| of a differentiated input
+EPS_MAX_SCALE = 1e-2     # eps at most this times max(largest |x|, 1)
 
 
 class GradCheckError(AssertionError):
@@ -73,6 +96,15 @@ class Entry:
     analytic: float
     numeric: float
     output: str | None = None  # which output entry (jacobian mode only)
+    block: tuple | None = None  # blocks mode: (entries, sum |a_k|, sum a_k^2) of the block's own entries
+
+    def tolerance(self, atol: float, rtol: float) -> float:
+        """``atol + rtol max(|a|, |n|)``; for a block, the quadrature sum of its entries' own
+        tolerances, sqrt(sum_k (atol + rtol |a_k|)^2) (random signs add errors in quadrature)."""
+        if self.block is None:
+            return atol + rtol * max(abs(self.analytic), abs(self.numeric))
+        m, l1, l2 = self.block
+        return float(np.sqrt(m * atol ** 2 + 2 * atol * rtol * l1 + rtol ** 2 * l2))
 
     @property
     def abs_error(self) -> float:
@@ -112,6 +144,7 @@ class GradCheckReport:
     inputs: tuple[InputCheck, ...]
     mutated: tuple[str, ...] = ()
     nondeterministic: tuple[str, ...] = ()
+    not_differentiated: tuple[str, ...] = ()   # integer/boolean inputs, passed through as they are
 
     @property
     def passed(self) -> bool:
@@ -158,6 +191,8 @@ class GradCheckReport:
         if self.nondeterministic:
             rows.append("  not deterministic (two calls on the same inputs differ): "
                         + ", ".join(self.nondeterministic))
+        if self.not_differentiated:
+            rows.append("  not differentiated (integer or boolean): " + ", ".join(self.not_differentiated))
         return "\n".join(rows)
 
 
@@ -190,10 +225,9 @@ def _real(name: str, value, *, low: float, high: float = np.inf, low_open: bool 
     return v
 
 
-MAX_RTOL = 0.1  # a looser relative tolerance accepts gradients off by a large factor (rtol 0.8 accepts 5x)
 
 
-def _check_settings(fn, vjp, inputs, atol, rtol, eps, n_directions) -> None:
+def _check_settings(fn, vjp, inputs, atol, rtol, eps, n_directions, block_size=BLOCK_SIZE) -> None:
     """Refuse settings under which a check could pass without comparing anything real."""
     if not callable(fn):
         raise TypeError(f"fn: expected a callable fn(*inputs), got {type(fn).__name__}")
@@ -204,11 +238,13 @@ def _check_settings(fn, vjp, inputs, atol, rtol, eps, n_directions) -> None:
                         f"got {type(inputs).__name__}")
     if not inputs:
         raise ValueError("inputs: expected at least one input, got an empty sequence")
-    _real("atol", atol, low=0.0)
+    _real("atol", atol, low=0.0, high=MAX_ATOL)
     _real("rtol", rtol, low=0.0, high=MAX_RTOL)
     _real("eps", eps, low=0.0, low_open=True)
     if isinstance(n_directions, bool) or not isinstance(n_directions, (int, np.integer)) or n_directions < 1:
         raise ValueError(f"n_directions: expected an integer >= 1, got {n_directions!r}")
+    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
+        raise ValueError(f"block_size: expected an integer >= 1, got {block_size!r}")
 
 
 class _Problem:
@@ -216,6 +252,15 @@ class _Problem:
 
     def __init__(self, fn, vjp, inputs, names, wrt):
         self.fn, self.vjp = fn, vjp
+        self.names = tuple(names) if names is not None else tuple(f"arg{i}" for i in range(len(inputs)))
+        if len(self.names) != len(inputs):
+            raise ValueError(f"names: expected {len(inputs)} names (one per input), got {len(self.names)}")
+        if not all(isinstance(n, str) and n for n in self.names):
+            raise TypeError(f"names: expected non-empty strings, got {self.names!r}")
+        dup = next((n for n in self.names if self.names.count(n) > 1), None)
+        if dup is not None:
+            raise ValueError(f"names: {dup!r} names two inputs; each input needs its own name")
+        inputs = tuple(self._scalar(k, x) for k, x in enumerate(inputs))
         for k, x in enumerate(inputs):
             for path, a in leaves(x, f"inputs[{k}]"):
                 if np.iscomplexobj(a):
@@ -223,19 +268,42 @@ class _Problem:
                                     "check the real and imaginary parts as separate real inputs")
                 if a.dtype.kind not in "fiub":
                     raise TypeError(f"{path}: expected a numeric array, got dtype {a.dtype}")
-        self.names = tuple(names) if names is not None else tuple(f"arg{i}" for i in range(len(inputs)))
-        if len(self.names) != len(inputs):
-            raise ValueError(f"names: expected {len(inputs)} names (one per input), got {len(self.names)}")
         self.original = tuple(inputs)
         self.inputs = tuple(
             map_leaves(lambda _, a: a.astype(np.float64) if _is_float(a) else a.copy(), x) for x in inputs)
         wrt_set = set(range(len(inputs))) if wrt is None else {self._index(w) for w in wrt}
         self.diff = [(path, arr) for k, x in enumerate(self.inputs) if k in wrt_set
                      for path, arr in leaves(x, self.names[k]) if _is_float(arr)]
+        self.passed_through = tuple(f"{path} ({arr.dtype})" for k, x in enumerate(self.inputs)
+                                    for path, arr in leaves(x, self.names[k]) if not _is_float(arr))
+        if wrt is not None:
+            for k in sorted(wrt_set):
+                if not any(_is_float(a) for _, a in leaves(self.inputs[k])):
+                    raise ValueError(f"wrt: {self.names[k]!r} has no float entries to differentiate (integer or "
+                                     "boolean inputs are passed through; convert it with .astype(float) to check it)")
         for path, arr in self.diff:
             if arr.size == 0:
                 raise ValueError(f"{path}: has zero size {arr.shape}; a gradient check needs entries to compare")
 
+    def _scalar(self, k, x):
+        """A Python float input becomes a 0-d float64 array; a Python int or bool is refused."""
+        if isinstance(x, (bool, int)) and not isinstance(x, np.generic):
+            raise TypeError(f"inputs[{k}] ({self.names[k]!r}): a Python {type(x).__name__} is not differentiated and "
+                            "not an array; pass np.asarray(v) for an integer input, float(v) to differentiate it")
+        if isinstance(x, float):
+            return np.asarray(x, dtype=np.float64)
+        return x
+
+    def check_eps(self, eps: float) -> None:
+        """``eps`` must move every differentiated input by a resolvable amount, and not by much."""
+        for path, arr in self.diff:
+            finite = np.abs(arr[np.isfinite(arr)])
+            scale = float(finite.max()) if finite.size else 0.0
+            low, high = EPS_MIN_ULPS * float(np.spacing(scale)), EPS_MAX_SCALE * max(scale, 1.0)
+            if not low <= eps <= high:
+                raise ValueError(f"eps: {eps:g} is {'below the resolution' if eps < low else 'too large for the scale'} "
+                                 f"of input {path!r} (largest |x| {scale:.3g}; expected {low:.3g} <= eps <= {high:.3g}, "
+                                 f"e.g. 1e-6 times the inputs' scale)")
     def _index(self, w) -> int:
         if isinstance(w, str):
             if w not in self.names:
@@ -282,7 +350,7 @@ def _structural_problem(grad, arr) -> str | None:
 def _worst(entries: list[Entry], atol: float, rtol: float) -> tuple[Entry | None, float]:
     best, ratio = None, -1.0
     for e in entries:
-        tol = atol + rtol * max(abs(e.analytic), abs(e.numeric))
+        tol = e.tolerance(atol, rtol)
         r = e.abs_error / tol if tol > 0 else (0.0 if e.abs_error == 0 else np.inf)
         if not np.isfinite(r):
             r = np.inf
@@ -320,6 +388,7 @@ def numerical_vjp(fn: Callable, inputs: Sequence, cotangent, *, eps: float = 1e-
     """
     _check_settings(fn, None, inputs, 0.0, 0.0, eps, 1)
     problem = _Problem(fn, None, inputs, None, None)
+    problem.check_eps(eps)
     grads = []
     for _, arr in problem.diff:
         g = np.empty(arr.shape)
@@ -332,7 +401,7 @@ def numerical_vjp(fn: Callable, inputs: Sequence, cotangent, *, eps: float = 1e-
 def check_vjp(fn: Callable, vjp: Callable, inputs: Sequence, *, names: Sequence[str] | None = None,
               wrt: Sequence[int | str] | None = None, mode: str = "auto", atol: float = 1e-6,
               rtol: float = 1e-5, eps: float = 1e-6, seed: int = 0, n_directions: int = 4,
-              ) -> GradCheckReport:
+              block_size: int = BLOCK_SIZE) -> GradCheckReport:
     """Check ``vjp`` against central differences of ``fn``.
 
     Parameters
@@ -344,13 +413,14 @@ def check_vjp(fn: Callable, vjp: Callable, inputs: Sequence, *, names: Sequence[
     inputs : sequence of arrays or nested structures of arrays
     names : names of the inputs for the report (default ``arg0``, ``arg1``, ...)
     wrt : which inputs to differentiate, by index or name (default all float leaves)
-    mode : "auto", "jacobian", "vjp" or "direction" (see the module docstring)
+    mode : "auto", "jacobian", "vjp", "blocks" or "direction" (see the module docstring)
     atol, rtol : per-entry tolerance ``|a - n| <= atol + rtol * max(|a|, |n|)``; finite,
-        ``atol >= 0`` and ``0 <= rtol <= 0.1`` (a looser rtol would accept a gradient off by a
-        large factor)
-    eps : central-difference step (float64), finite and > 0
+        ``0 <= atol <= 0.1`` and ``0 <= rtol <= 0.1`` (looser ones would accept a gradient off
+        by a large factor)
+    eps : central-difference step (float64), resolvable at the inputs' scale (module docstring)
     seed : seeds the random cotangents and directions
     n_directions : directions per input in "direction" mode (>= 1)
+    block_size : entries per block in "blocks" mode (>= 1; 1 is the per-entry check)
 
     Returns
     -------
@@ -360,16 +430,17 @@ def check_vjp(fn: Callable, vjp: Callable, inputs: Sequence, *, names: Sequence[
     ------
     TypeError, ValueError
         for settings under which the check could not fail honestly: a bare array instead of a
-        tuple of inputs, non-callable ``fn``/``vjp``, complex or non-numeric inputs, a
-        zero-size input to differentiate, negative/NaN tolerances, ``eps <= 0``,
-        ``n_directions < 1``.
+        tuple of inputs, non-callable ``fn``/``vjp``, complex or non-numeric inputs, Python
+        ints, a zero-size input to differentiate, duplicate names, negative, NaN or too loose
+        tolerances, an ``eps`` the inputs cannot resolve, ``n_directions < 1``.
     """
     if mode not in MODES:
         raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
     if vjp is None:
         raise TypeError("vjp: expected a callable vjp(cotangent, *inputs), got None")
-    _check_settings(fn, vjp, inputs, atol, rtol, eps, n_directions)
+    _check_settings(fn, vjp, inputs, atol, rtol, eps, n_directions, block_size)
     problem = _Problem(fn, vjp, inputs, names, wrt)
+    problem.check_eps(eps)
     rng = np.random.default_rng(seed)
     snapshot = tuple(map_leaves(lambda _, a: a.copy(), x) for x in problem.inputs)
 
@@ -394,13 +465,18 @@ def check_vjp(fn: Callable, vjp: Callable, inputs: Sequence, *, names: Sequence[
     n_out = sum(o.size for _, o in leaves(out) if _is_float(o))
     if mode == "auto":
         mode = ("jacobian" if n_in * n_out <= JACOBIAN_MAX_PRODUCT
-                else "vjp" if n_in <= VJP_MAX_INPUT else "direction")
+                else "vjp" if n_in <= VJP_MAX_INPUT else "blocks")
 
     rows = _jacobian_rows(problem, out) if mode == "jacobian" and problem.diff else None
     checks = []
     if n_out == 0 or not problem.diff:
         what = "the function has no float outputs" if n_out == 0 else "there are no float inputs to differentiate"
         checks.append(InputCheck("(nothing compared)", 0, None, np.inf, what))
+    for p_out, o in leaves(out):
+        if _is_float(o) and o.dtype.itemsize < 8:
+            checks.append(InputCheck(f"output {p_out or 'out'}", o.size, None, np.inf,
+                                     f"the forward returned {o.dtype} for float64 inputs; central differences "
+                                     "need float64 outputs (compute in float64 to check the gradient)"))
     for path, arr in problem.diff:
         problem_text = _structural_problem(grads.get(path), arr)
         if problem_text is not None:
@@ -412,11 +488,15 @@ def check_vjp(fn: Callable, vjp: Callable, inputs: Sequence, *, names: Sequence[
                        for idx in np.ndindex(arr.shape)]
         elif mode == "jacobian":
             entries = _jacobian_entries(problem, path, arr, rows, eps)
+        elif mode == "blocks":
+            entries = _block_entries(problem, path, arr, np.asarray(grads[path], dtype=np.float64), cot, eps, rng,
+                                     int(block_size))
         else:
             entries = _direction_entries(problem, path, arr, out, eps, rng, n_directions)
         worst, ratio = _worst(entries, atol, rtol)
         checks.append(InputCheck(path, arr.size, worst, ratio))
-    return GradCheckReport(mode, eps, atol, rtol, tuple(checks), tuple(mutated), tuple(nondet))
+    return GradCheckReport(mode, eps, atol, rtol, tuple(checks), tuple(mutated), tuple(nondet),
+                           problem.passed_through)
 
 
 def _jacobian_rows(problem: _Problem, out) -> list[tuple[str, tuple, dict]]:
@@ -454,6 +534,31 @@ def _unit(shape, k) -> np.ndarray:
     e = np.zeros(shape)
     e[k] = 1.0
     return e
+
+
+def _block_entries(problem: _Problem, path: str, arr: np.ndarray, grad: np.ndarray, cot, eps: float,
+                   rng: np.random.Generator, m: int) -> list[Entry]:
+    """Every entry in one block of a random partition into blocks of ``m``: <grad, s> against the
+    central difference along s (random signs on the block), two forwards per block."""
+    entries = []
+    order = rng.permutation(arr.size)
+    for start in range(0, arr.size, m):
+        block = np.sort(order[start:start + m])
+        signs = rng.choice((-1.0, 1.0), block.size)
+        analytic = float(np.dot(grad.ravel()[block], signs))
+        at = np.unravel_index(block, arr.shape)     # arr is the checker's own float64 copy
+        old = arr[at].copy()
+        arr[at] = old + eps * signs
+        plus = problem.objective(cot)
+        arr[at] = old - eps * signs
+        minus = problem.objective(cot)
+        arr[at] = old
+        where = [tuple(int(i) for i in np.unravel_index(j, arr.shape)) for j in block[:4]]
+        label = f"block of {block.size} entries {where}{' ...' if block.size > 4 else ''}"
+        own = grad.ravel()[block]
+        entries.append(Entry(label if block.size > 1 else where[0], analytic, (plus - minus) / (2 * eps),
+                             block=(block.size, float(np.abs(own).sum()), float(np.square(own).sum()))))
+    return entries
 
 
 def _direction_entries(problem: _Problem, path: str, arr: np.ndarray, out, eps: float,

@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from puzzles import EXPLORATIONS, identities
 from reference import cli
 
@@ -21,8 +23,11 @@ def test_puzzle_commands(capsys):
     data = json.loads(captured.out)
     assert data["ellipse"]["a"] == 2.0 and "swapped" in captured.err
     assert abs(data["ellipse"]["X"]["scipy"] - 1.5697573788407) < 1e-10
-    assert cli.main(["puzzle", "ellipse", "--a", "nan"]) == 2
+    assert cli.main(["puzzle", "ellipse", "--a", "-1"]) == 2
     assert "a: expected a finite positive semi-axis" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:            # argparse refuses a NaN before the command runs
+        cli.main(["puzzle", "ellipse", "--a", "nan"])
+    assert exc.value.code == 2 and "expected a finite number" in capsys.readouterr().err
     assert cli.main(["puzzle", "identities"]) == 0
 
 
