@@ -5,6 +5,7 @@ on stderr, never a traceback. SIGTERM is raised as :class:`Terminated` where the
 every ``with`` block that owns a temporary file or folder (atomic writes, the golden set's
 staging folder, new-word discovery's spill folders) removes it before the exit (status 143).
 """
+import os
 import signal
 import sys
 
@@ -15,7 +16,14 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread (a BaseException: ``except Exception`` does not catch it)."""
 
 
+_MAIN_PID = os.getpid()
+
+
 def _on_sigterm(signum, frame):
+    if os.getpid() != _MAIN_PID:        # a forked worker (multiprocessing ends its pool with SIGTERM): die as usual
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise Terminated
 
 

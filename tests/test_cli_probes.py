@@ -53,7 +53,7 @@ PROBES = [
     ("parse --model {tmp}/missing.npz a", 2, "no such file"),
     ("parse --model {file} a", 2, "not a readable .npz"),
     ("parse --model {npz} a", 2, "no array 'layer0.U'"),
-    ("parse --model {dir} a", 2, "not a readable .npz"),
+    ("parse --model {dir} a", 2, "is a folder; expected a file"),
     # the conformance kit
     ("verify --golden {file} --impl reference", 2, "is a file"),
     ("verify --golden {tmp}/missing --impl reference", 2, "does not exist"),

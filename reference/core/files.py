@@ -9,7 +9,11 @@
   files and 0700 folders, which other users of a shared folder could not read).
 - :func:`output_file` and :func:`output_directory` check an output path *before* long work
   starts (a training run is never lost to a typo in ``--save``): the folder exists, is
-  writable, the name is not a folder, the extension is one the writer understands.
+  writable, the name is not a folder, the extension is one the writer understands, and an
+  existing target is a regular file (a FIFO or a device such as ``/dev/null`` is never
+  replaced by a file).
+- :func:`input_file` checks a file the tools read: it exists, is a regular file (a FIFO would
+  block, a device never end) and is at most a given size, so nothing is read unbounded.
 
 Example
 -------
@@ -26,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 
 
@@ -39,6 +44,7 @@ def _umask() -> int:
 def atomic_path(path, *, suffix: str = ""):
     """Yield a temporary file name in ``path``'s folder; on success it replaces ``path``."""
     path = os.fspath(path)
+    _regular_or_absent("path", path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=os.path.dirname(os.path.abspath(path)))
     os.close(fd)
     try:
@@ -91,6 +97,41 @@ def atomic_directory(path, *, may_replace=lambda name: False):
         raise
 
 
+def _regular_or_absent(name: str, path: str) -> None:
+    """An output target must not exist or be a regular file (a symlink to one is followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):   # the folder checks that follow name the problem
+        return
+    except OSError as exc:
+        raise ValueError(f"{name}: {path!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise ValueError(f"{name}: {path!r} exists and is not a regular file (a FIFO, socket or device); "
+                         "refusing to replace it")
+
+
+def input_file(name: str, path, *, max_bytes: int) -> str:
+    """Check a file to be read: it exists, is a regular file and holds at most ``max_bytes``;
+    returns it as a str. Problems are ``ValueError`` naming the file (``name`` when it is empty)."""
+    path = os.fspath(path) if path is not None else ""
+    if not path.strip():
+        raise ValueError(f"{name}: expected a file name, got an empty one")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"{path}: is a folder; expected a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{path}: not a regular file (a FIFO, socket or device); refusing to read it")
+    if st.st_size > max_bytes:
+        raise ValueError(f"{path}: {st.st_size / 2**20:.1f} MiB, more than the {max_bytes / 2**20:.0f} MiB "
+                         "this file may hold")
+    return path
+
+
 def _writable_folder(name: str, folder: str) -> None:
     if not os.path.isdir(folder):
         what = "the folder {!r} does not exist" if not os.path.exists(folder) else "{!r} is a file, not a folder"
@@ -112,6 +153,7 @@ def output_file(name: str, path, extensions=None) -> str:
         raise ValueError(f"{name}: expected a file name, got an empty one")
     if os.path.isdir(path):
         raise ValueError(f"{name}: {path!r} is a folder; expected a file name")
+    _regular_or_absent(name, path)
     ext = os.path.splitext(path)[1].lower()
     if extensions is not None and ext not in extensions:
         raise ValueError(f"{name}: expected a file name ending in {' or '.join(extensions)}, got {path!r}")

@@ -18,7 +18,10 @@ import numpy as np
 
 
 def mask_from_lengths(lengths, max_len: int, dtype=np.float64) -> np.ndarray:
-    """The (B, T) prefix mask: ``mask[b, t] = 1`` for ``t < lengths[b]`` else 0."""
+    """The (B, T) prefix mask: ``mask[b, t] = 1`` for ``t < lengths[b]`` else 0 (``max_len`` an
+    integer >= 0)."""
+    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 0:
+        raise TypeError(f"max_len: expected an integer >= 0, got {type(max_len).__name__} {max_len!r}")
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
         raise TypeError(f"lengths: expected a 1-d array of integer lengths, got {lengths.dtype} {lengths.shape}")
@@ -33,7 +36,7 @@ def prefix_mask(name: str, mask, B: int, T: int) -> np.ndarray:
     if m.shape != (B, T):
         raise ValueError(f"{name}: expected shape (B={B}, T={T}), got {m.shape}")
     if m.dtype != bool:
-        if not np.issubdtype(m.dtype, np.number) or not np.isin(m, (0, 1)).all():
+        if m.dtype.kind not in "iuf" or not np.isin(m, (0, 1)).all():
             raise ValueError(f"{name}: expected 0/1 (or boolean) entries")
         m = m.astype(bool)
     holes = (m[:, 1:] & ~m[:, :-1]).any(axis=1)

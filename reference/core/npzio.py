@@ -2,8 +2,11 @@
 
 Files are written to a temporary file in the target's folder and renamed into place, so an
 interrupted write never leaves a half-written file under the target name; they get the
-permissions the umask asks for. Loading never
-unpickles (``allow_pickle=False``).
+permissions the umask asks for. Loading never unpickles (``allow_pickle=False``), reads only
+regular files, and bounds memory before reading anything: the file's size, the uncompressed
+sizes its zip directory declares (at most ``max_bytes`` in all, :data:`MAX_NPZ_BYTES` by
+default) and each member's ``.npy`` header (its shape times its item size must fit the
+member's declared size, so a header cannot make NumPy allocate more than the file holds).
 
 Example
 -------
@@ -21,7 +24,9 @@ import zipfile
 
 import numpy as np
 
-from .files import atomic_path
+from .files import atomic_path, input_file
+
+MAX_NPZ_BYTES = 4 << 30   # uncompressed bytes an .npz may declare (models, golden cases, checkpoints)
 
 
 def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
@@ -42,12 +47,41 @@ def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
         np.savez(fh, **clean)
 
 
-def load_npz(path) -> dict[str, np.ndarray]:
-    """Read an ``.npz`` into a plain dict; a missing, truncated or non-npz file is a ``ValueError``."""
+def _check_members(path, max_bytes: int) -> None:
+    """Every member's declared size, and its .npy header, within bounds (before any array is read)."""
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > max_bytes:
+            raise ValueError(f"{path}: its members declare {total / 2**20:.0f} MiB uncompressed, more than the "
+                             f"{max_bytes / 2**20:.0f} MiB allowed")
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                continue
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                read = {(1, 0): np.lib.format.read_array_header_1_0,
+                        (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                if read is None:
+                    raise ValueError(f"{path}: member {info.filename!r} has .npy format {version}, expected 1.0 or 2.0")
+                shape, _, dtype = read(fh)
+                need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if need > info.file_size:
+                    raise ValueError(f"{path}: member {info.filename!r} declares shape {shape} of {dtype} "
+                                     f"({need} bytes) in {info.file_size} bytes (damaged or crafted)")
+
+
+def load_npz(path, *, max_bytes: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:
+    """Read an ``.npz`` into a plain dict; a missing, truncated, oversized or non-npz file (or one
+    that is not a regular file) is a ``ValueError`` naming it."""
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as data:
+        path = input_file("path", path, max_bytes=max_bytes)
+        _check_members(path, max_bytes)
+        with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+        raise ValueError(f"{path}: not a readable .npz file ({exc})") from None
+    except ValueError as exc:
+        if str(exc).startswith(f"{path}:"):
+            raise
         raise ValueError(f"{path}: not a readable .npz file ({exc})") from None

@@ -152,3 +152,24 @@ def tolerance(name: str, value, *, cap: float) -> float:
     if not (np.isfinite(v) and 0.0 <= v <= cap):
         raise ValueError(f"{name}: expected a finite number >= 0 and <= {cap:g}, got {value!r}")
     return v
+
+
+def dense_chain(x_name: str, x, layers, *, dtype=None, x_ndim: int | None = 2) -> tuple:
+    """Validate an input ``x`` (N, d) (any number of leading axes with ``x_ndim=None``) and a
+    chain of dense layers read ``x @ W + b`` in order,
+    each given as ``(W_name, W, b_name, b)`` with the public names (``params.W1g``): every W a
+    2-d float array of x's dtype whose rows match the previous width, every b 1-d of W's
+    columns. Returns ``(x, ((W, b), ...))``; the messages name the argument at fault."""
+    x = float_array(x_name, x, ndim=x_ndim, dtype=dtype)
+    if x.ndim < 1:
+        raise ValueError(f"{x_name}: expected at least 1 axis (features last), got a 0-d array")
+    width, out = x.shape[-1], []
+    for W_name, W, b_name, b in layers:
+        W = float_array(W_name, W, ndim=2, dtype=x.dtype)
+        if W.shape[0] != width:
+            raise ValueError(f"{W_name}: expected {width} rows (the width of its input), got shape {W.shape}")
+        b = float_array(b_name, b, ndim=1, dtype=x.dtype)
+        check_shape(b_name, b, [("columns of " + W_name, W.shape[1])])
+        out.append((W, b))
+        width = W.shape[1]
+    return x, tuple(out)

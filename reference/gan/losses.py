@@ -28,7 +28,12 @@ from ..core.validate import float_array
 def logistic_loss_forward(logits, targets):
     """(0-d mean loss, cache); ``targets`` in [0, 1], broadcastable to ``logits`` (a constant)."""
     logits = float_array("logits", logits)
-    t = np.asarray(targets, dtype=logits.dtype)
+    t = np.asarray(targets)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"targets: expected real numbers in [0, 1], got dtype {t.dtype}")
+    t = t.astype(logits.dtype)
+    if not np.all(np.isfinite(t)):
+        raise ValueError("targets: expected values in [0, 1], got NaN")
     try:
         t = np.broadcast_to(t, logits.shape)
     except ValueError:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import check_shape, float_array
 
 EPS_MODES = ("sqrt_var_eps", "std_plus_eps")
 VARIANCES = ("biased", "unbiased", "keras2")
@@ -108,12 +108,22 @@ def batch_norm_eval_forward(x, gamma, beta, *, running_mean, running_var, eps: f
     """Evaluation-mode batch norm: the running statistics (keyword arguments: constants, not
     differentiated) instead of the batch's; an affine map of x."""
     x = float_array("x", x)
+    if x.ndim < 2:
+        raise ValueError(f"x: expected (B, C) or (B, H, W, C), got shape {x.shape}")
     eps = _check_mode(eps, eps_mode)
-    rv = float_array("running_var", running_var).astype(x.dtype)      # constants: cast to x's precision
+    C = x.shape[-1]
+    per_channel = {}
+    for name, value, dtype in (("gamma", gamma, x.dtype), ("beta", beta, x.dtype), ("running_mean", running_mean, None),
+                               ("running_var", running_var, None)):
+        a = float_array(name, value, ndim=1, dtype=dtype)
+        check_shape(name, a, [("C", C)])
+        per_channel[name] = a.astype(x.dtype)                          # constants: cast to x's precision
+    if np.any(per_channel["running_var"] < 0):
+        raise ValueError("running_var: expected variances >= 0")
+    rv, gamma = per_channel["running_var"], per_channel["gamma"]
     denom = np.sqrt(rv + eps) if eps_mode == "sqrt_var_eps" else np.sqrt(rv) + eps
-    gamma = float_array("gamma", gamma, dtype=x.dtype)
-    x_hat = (x - float_array("running_mean", running_mean).astype(x.dtype)) / denom
-    return x_hat * gamma + float_array("beta", beta, dtype=x.dtype), (x_hat, gamma, denom)
+    x_hat = (x - per_channel["running_mean"]) / denom
+    return x_hat * gamma + per_channel["beta"], (x_hat, gamma, denom)
 
 
 def batch_norm_eval_backward(dy, cache):
@@ -136,6 +146,9 @@ def running_update(running_mean, running_var, x, *, momentum: float = 0.99, conv
     x = float_array("x", x)
     axes = _channel_axes(x)
     n = int(np.prod([x.shape[a] for a in axes]))
+    if n == 0:
+        raise ValueError(f"x: expected at least one value per channel (a batch of zero rows has no statistics), "
+                         f"got shape {x.shape}")
     mu = x.mean(axis=axes)
     v = ((x - mu) ** 2).mean(axis=axes)
     if variance == "unbiased":

@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import dense_chain, float_array, instance
 from ..ops.affine import affine_backward, affine_forward
 from .norm import conditional_bn_backward, conditional_bn_forward
 from .resample import leaky_relu_backward, leaky_relu_forward
@@ -77,7 +77,16 @@ def selfmod_bn_forward(x, z, params: SelfModParams, *, shared: bool = False, gam
     """``x_hat (gamma(z) + offset) + beta(z)``, offset 1 in ``"offset"`` mode, else 0."""
     if gamma_mode not in GAMMA_MODES:
         raise ValueError(f"gamma_mode: expected one of {GAMMA_MODES}, got {gamma_mode!r}")
-    p = params
+    p = instance("params", params, SelfModParams)
+    for net in ("g", "b"):       # each network validated with its public names (z, params.W1g ...)
+        dense_chain("z", z, [(f"params.W1{net}", getattr(p, f"W1{net}"), f"params.b1{net}", getattr(p, f"b1{net}")),
+                             (f"params.W2{net}", getattr(p, f"W2{net}"), f"params.b2{net}", getattr(p, f"b2{net}"))])
+    x = float_array("x", x, dtype=np.asarray(z).dtype)
+    if x.ndim < 2 or x.shape[-1] != np.shape(p.W2g)[1]:
+        raise ValueError(f"x: expected (B, ..., C) with C = {np.shape(p.W2g)[1]} (the columns of params.W2g), "
+                         f"got shape {x.shape}")
+    if x.shape[0] != np.shape(z)[0]:
+        raise ValueError(f"z: expected one row per sample of x ({x.shape[0]}), got shape {np.shape(z)}")
     if shared and (p.W1b is not p.W1g and not np.array_equal(p.W1b, p.W1g)
                    or p.b1b is not p.b1g and not np.array_equal(p.b1b, p.b1g)):
         raise ValueError("params: a shared hidden layer needs W1b == W1g and b1b == b1g")
@@ -132,6 +141,13 @@ def style_mod_forward(x, w, A, a, B, b, *, eps: float = 1e-8, eps_mode: str = "s
     ``x_hat (gamma + 1) + beta`` (StyleGAN's ``style_mod``)."""
     from .norm import adain_forward
 
+    dense_chain("w", w, [("A", A, "a", a)])
+    dense_chain("w", w, [("B", B, "b", b)])
+    x = float_array("x", x, dtype=np.asarray(w).dtype)
+    if x.ndim != 4 or x.shape[0] != np.shape(w)[0] or x.shape[-1] != np.shape(A)[1]:
+        raise ValueError(f"x: expected NHWC (B={np.shape(w)[0]}, H, W, C={np.shape(A)[1]}), got shape {x.shape}")
+    if np.shape(B) != np.shape(A):
+        raise ValueError(f"B: expected the shape of A {np.shape(A)}, got {np.shape(B)}")
     gamma, cg = affine_forward(w, A, a)
     beta, cb = affine_forward(w, B, b)
     y, cn = adain_forward(x, gamma, beta, eps=eps, eps_mode=eps_mode, gamma_offset=1.0)

@@ -25,7 +25,7 @@ import dataclasses
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import check_finite, float_array
 
 SEMANTICS = ("persistent", "every_call", "article")
 
@@ -64,7 +64,12 @@ def spectral_norm_forward(W, *, semantics: str = "persistent", u=None, v=None, n
     if semantics not in SEMANTICS:
         raise ValueError(f"semantics: expected one of {SEMANTICS}, got {semantics!r}")
     W = float_array("W", W, ndim=2)
+    check_finite("W", W)
     m, n = W.shape
+    if v is not None:      # validated even when the iteration replaces it
+        v = float_array("v", v, ndim=1)
+        if v.shape != (n,):
+            raise ValueError(f"v: expected shape ({n},), got {v.shape}")
     n_iter = (5 if semantics == "article" else 1) if n_iter is None else int(n_iter)
     if n_iter < 0 or (semantics == "article" and n_iter < 1):
         raise ValueError(f"n_iter: expected a number of steps >= {1 if semantics == 'article' else 0}, got {n_iter}")
@@ -89,9 +94,13 @@ def spectral_norm_forward(W, *, semantics: str = "persistent", u=None, v=None, n
         if v is None:
             v, _ = _normalize(W.T @ u, eps)
         v = float_array("v", v, ndim=1).astype(W.dtype)
-    sigma = float(u @ W @ v)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sigma = float(u @ W @ v)
+    if not np.isfinite(sigma):
+        raise ValueError(f"W: the spectral-norm estimate overflows {W.dtype} (largest |W| entry "
+                         f"{float(np.abs(W).max()):.3g}); rescale W")
     if sigma == 0:
-        raise ValueError("sigma: the estimate is 0 (W is zero on the iteration's vectors)")
+        raise ValueError("W: the spectral-norm estimate sigma is 0 (W is zero on the iteration's vectors)")
     return W / sigma, SNCache(W, u, v, sigma, semantics, trace)
 
 

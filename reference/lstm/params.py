@@ -75,13 +75,14 @@ class LSTMParams:
         cols = slice(k * H, (k + 1) * H)
         return self.W[:, cols], self.U[:, cols], self.b[cols]
 
-    def validated(self, dtype=None) -> "LSTMParams":
-        """Return the params as arrays of one float dtype with consistent shapes, or raise."""
-        W = float_array("params.W", self.W, ndim=2, dtype=dtype)
-        U = float_array("params.U", self.U, ndim=2, dtype=W.dtype)
+    def validated(self, dtype=None, name: str = "params") -> "LSTMParams":
+        """Return the params as arrays of one float dtype with consistent shapes, or raise (messages
+        name the fields as ``{name}.W``, so a caller with two sets can say which)."""
+        W = float_array(f"{name}.W", self.W, ndim=2, dtype=dtype)
+        U = float_array(f"{name}.U", self.U, ndim=2, dtype=W.dtype)
         H = U.shape[0]
-        check_shape("params.U", U, [("H", H), ("4H", 4 * H)])       # U alone fixes H: a transposed U is blamed
-        check_shape("params.W", W, [("I", None), ("4H", 4 * H)])
-        b = float_array("params.b", self.b, ndim=1, dtype=W.dtype)
-        check_shape("params.b", b, [("4H", 4 * H)])
+        check_shape(f"{name}.U", U, [("H", H), ("4H", 4 * H)])       # U alone fixes H: a transposed U is blamed
+        check_shape(f"{name}.W", W, [("I", None), ("4H", 4 * H)])
+        b = float_array(f"{name}.b", self.b, ndim=1, dtype=W.dtype)
+        check_shape(f"{name}.b", b, [("4H", 4 * H)])
         return LSTMParams(W, U, b)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.masks import mask_from_lengths
+from ..core.validate import check_shape, float_array, instance
 from ..core.pytree import leaves, map_leaves
 from .reverse import reverse_sequence
 
@@ -50,12 +51,31 @@ def _family(cell: str, master_input: str):
     raise ValueError(f"cell: expected one of {CELLS}, got {cell!r}")
 
 
-def _check(x, lengths, method):
+def _checked(x, params_f, params_b, lengths, method, cell):
+    """x, both directions' params (validated, named params_f / params_b) and the lengths."""
     if method not in METHODS:
         raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
-    x = np.asarray(x)
+    if cell not in ("lstm", "onlstm"):
+        raise ValueError(f"cell: expected 'lstm' or 'onlstm', got {cell!r}")
+    x = float_array("x", x)
     if x.ndim != 3:
         raise ValueError(f"x: expected time-major (T, B, I), got shape {x.shape}")
+    if cell == "lstm":
+        from ..lstm.params import LSTMParams as cls
+    else:
+        from ..onlstm.params import ONLSTMParams as cls
+    pf = instance("params_f", params_f, cls).validated(x.dtype, name="params_f")
+    pb = instance("params_b", params_b, cls).validated(x.dtype, name="params_b")
+    for name, p in (("params_f", pf), ("params_b", pb)):
+        if p.W.shape[0] != x.shape[2]:
+            raise ValueError(f"{name}.W: expected {x.shape[2]} input rows (x's last axis), got {p.W.shape[0]}")
+    if pb.U.shape != pf.U.shape:
+        raise ValueError(f"params_b.U: expected the shape of params_f.U {pf.U.shape} (both directions' outputs are "
+                         f"concatenated), got {pb.U.shape}")
+    return x, pf, pb, _check_lengths(x, lengths)
+
+
+def _check_lengths(x, lengths):
     L = np.asarray(lengths)
     if L.ndim != 1 or not np.issubdtype(L.dtype, np.integer) or L.shape[0] != x.shape[1]:
         raise ValueError(f"lengths: expected {x.shape[1]} integer lengths, got {L.dtype} {L.shape}")
@@ -118,15 +138,16 @@ def birnn_states(x, params_f, params_b, lengths, h0=None, c0=None, *, cell="lstm
                  master_input="paper"):
     """(out (T, B, 2H), h_n (2, B, H), c_n (2, B, H)), cache: ``"carry"`` or ``"packed"``.
     ``h0``, ``c0``: (2, B, H) initial states of the two directions, or None for zeros."""
-    L = _check(x, lengths, method)
+    x, params_f, params_b, L = _checked(x, params_f, params_b, lengths, method, cell)
     if method not in ("carry", "packed"):
         raise ValueError(f"method: the cell states c_n come from 'carry' or 'packed', got {method!r}")
-    x = np.asarray(x, dtype=np.result_type(x, np.float32))
     _, _, cell_f, cell_b = _family(cell, master_input)
     T, B, _ = x.shape
     H = np.shape(params_f.U)[0]
-    h0 = np.zeros((2, B, H), dtype=x.dtype) if h0 is None else np.asarray(h0, dtype=x.dtype)
-    c0 = np.zeros((2, B, H), dtype=x.dtype) if c0 is None else np.asarray(c0, dtype=x.dtype)
+    h0, c0 = (np.zeros((2, B, H), dtype=x.dtype) if v is None else float_array(name, v, ndim=3, dtype=x.dtype)
+              for name, v in (("h0", h0), ("c0", c0)))
+    for name, v in (("h0", h0), ("c0", c0)):
+        check_shape(name, v, [("directions", 2), ("B", B), ("H", H)])
     active = mask_from_lengths(L, T, dtype=bool).T                      # (T, B)
     packed = method == "packed"
     yf, hf, cf, cache_f = _cells_forward(cell_f, x, params_f, h0[0], c0[0], active, range(T), packed)
@@ -166,13 +187,12 @@ def final_hidden(out, lengths) -> np.ndarray:
 
 def birnn_forward(x, params_f, params_b, lengths, *, cell="lstm", method="reverse", master_input="paper"):
     """(out (T, B, 2H), h_n (2, B, H)), cache; zero initial states. See the module docstring."""
-    L = _check(x, lengths, method)
+    x, params_f, params_b, L = _checked(x, params_f, params_b, lengths, method, cell)
     if method in ("carry", "packed"):
         (out, h_n, _), cache = birnn_states(x, params_f, params_b, L, cell=cell, method=method,
                                             master_input=master_input)
         return (out, h_n), ("states", cache, L)
     layer_f, layer_b, _, _ = _family(cell, master_input)
-    x = np.asarray(x, dtype=np.result_type(x, np.float32))
     T, B, _ = x.shape
     m = mask_from_lengths(L, T, dtype=x.dtype).T[:, :, None]           # (T, B, 1)
     rev = (lambda a: reverse_sequence(a, L, time_axis=0, batch_axis=1)) if method == "reverse" \

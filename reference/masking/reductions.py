@@ -52,23 +52,23 @@ def additive_mask(mask, dtype=np.float64) -> np.ndarray:
     return ((1 - np.asarray(mask, dtype=dtype)) * np.asarray(large_negative(dtype), dtype=dtype)).astype(dtype)
 
 
-def _prepare(x, mask, axis):
-    x = float_array("x", x)
+def _prepare(x, mask, axis, name="x"):
+    x = float_array(name, x)
     if x.ndim == 0:
-        raise ValueError("x: expected an array with the axis to reduce, got a 0-d array")
+        raise ValueError(f"{name}: expected an array with the axis to reduce, got a 0-d array")
     m = np.asarray(mask)
-    if not (m.dtype == bool or np.issubdtype(m.dtype, np.number)):
+    if m.dtype.kind not in "biuf":
         raise TypeError(f"mask: expected 0/1 or boolean entries, got dtype {m.dtype}")
     try:
         m = np.broadcast_to(m, x.shape)
     except ValueError:
-        raise ValueError(f"mask: shape {np.shape(mask)} does not broadcast to x's {x.shape}") from None
+        raise ValueError(f"mask: shape {np.shape(mask)} does not broadcast to {name}'s {x.shape}") from None
     if m.dtype != bool:
         if not np.isin(m, (0, 1)).all():
             raise ValueError("mask: expected 0/1 (or boolean) entries")
         m = m.astype(bool)
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"axis: {axis} is out of range for x with {x.ndim} dimensions")
+        raise ValueError(f"axis: {axis} is out of range for {name} with {x.ndim} dimensions")
     return x, m, axis % x.ndim
 
 
@@ -170,7 +170,7 @@ def masked_logsumexp_backward(dy, cache):
 
 def masked_loss_forward(losses, mask):
     """``sum m l / sum m`` over every entry (the article's "mask them in the loss"); 0 if nothing counts."""
-    losses, m, _ = _prepare(losses, mask, 0)
+    losses, m, _ = _prepare(losses, mask, 0, "losses")
     y, (m, _, n, dtype) = masked_mean_forward(losses.reshape(-1), m.reshape(-1), 0)
     return y, (m, n, dtype, losses.shape)
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.validate import normalise_axis
+
 
 def _order(lengths, T: int, B: int) -> np.ndarray:
     """(B, T) source index of each position."""
@@ -32,13 +34,16 @@ def _order(lengths, T: int, B: int) -> np.ndarray:
 
 
 def reverse_sequence(x, lengths, *, time_axis: int = 1, batch_axis: int = 0) -> np.ndarray:
-    """Each row's first ``lengths[b]`` steps in reverse order, the rest unchanged."""
+    """Each row's first ``lengths[b]`` steps in reverse order, the rest unchanged. ``x`` holds
+    real numbers (any real dtype: a reversal moves values, it computes none)."""
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"x: expected real numbers, got dtype {x.dtype}")
     if x.ndim < 2:
         raise ValueError(f"x: expected at least (batch, time) axes, got shape {x.shape}")
-    ta, ba = time_axis % x.ndim, batch_axis % x.ndim
+    ta, ba = normalise_axis("time_axis", time_axis, x.ndim), normalise_axis("batch_axis", batch_axis, x.ndim)
     if ta == ba:
-        raise ValueError("time_axis and batch_axis must differ")
+        raise ValueError(f"time_axis: expected an axis other than batch_axis, got {time_axis} for both")
     moved = np.moveaxis(x, (ba, ta), (0, 1))                       # (B, T, ...)
     order = _order(lengths, moved.shape[1], moved.shape[0])
     idx = order.reshape(order.shape + (1,) * (moved.ndim - 2))

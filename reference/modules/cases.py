@@ -17,6 +17,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.registry import register
+from ..core.validate import check_shape, dense_chain, float_array, instance
 from .graph import Input, Model
 from .layers import Add, Dense, Embedding, EmbeddingDense
 from .module import Sequential
@@ -47,6 +48,8 @@ def dense_reuse_forward(x, params: DenseParams, *, K: int = 2):
     """One tanh Dense layer applied ``K`` times; returns (y, cache)."""
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
         raise ValueError(f"K: expected a positive number of calls, got {K!r}")
+    p = instance("params", params, DenseParams)
+    dense_chain("x", x, [("params.W", p.W, "params.b", p.b)] * int(K), x_ndim=None)   # reused: W square when K > 1
     layer = Dense.of(params.W, params.b, activation="tanh")
     y, vjp = Sequential(*[layer] * int(K)).forward(x)
     return y, (vjp, layer)
@@ -61,6 +64,9 @@ def dense_reuse_backward(dy, cache):
 
 def tied_embedding_dense_forward(ids, E, b):
     """``E[ids] E^T + b`` through an Embedding and the EmbeddingDense tied to it."""
+    E = float_array("E", E, ndim=2)
+    b = float_array("b", b, ndim=1, dtype=E.dtype)
+    check_shape("b", b, [("V (rows of E)", E.shape[0])])
     emb = Embedding(weight=Parameter(E, name="E"))
     out = EmbeddingDense(emb, activation=None)
     out.b = Parameter(b, name="b")
@@ -76,6 +82,12 @@ def tied_embedding_dense_backward(dy, cache):
 
 
 def residual_mlp_forward(x, params: ResidualParams):
+    """``d3(d2(a) + a)`` with ``a = d1(x)`` (tanh d1, d2; linear d3); returns (y, cache)."""
+    p = instance("params", params, ResidualParams)
+    dense_chain("x", x, [("params.W1", p.W1, "params.b1", p.b1), ("params.W2", p.W2, "params.b2", p.b2),
+                         ("params.W3", p.W3, "params.b3", p.b3)], x_ndim=None)
+    if np.shape(p.W2)[0] != np.shape(p.W2)[1]:
+        raise ValueError(f"params.W2: expected a square matrix (its output is added to its input), got {np.shape(p.W2)}")
     inp = Input("x")
     d1, d2 = Dense.of(params.W1, params.b1, activation="tanh"), Dense.of(params.W2, params.b2, activation="tanh")
     d3 = Dense.of(params.W3, params.b3)

@@ -145,6 +145,10 @@ def load_module(path, module: Module) -> None:
             raise ValueError(f"{path}: entry {p!r} is a {e['kind']} in the file, not in the module")
         if e["tie"] is None:
             base, value = _base(leaf), arrays[p]
+            if value.dtype.kind not in "fiub":
+                raise ValueError(f"{path}: entry {p!r}: dtype {value.dtype}, expected real numbers")
+            if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                raise ValueError(f"{path}: entry {p!r}: holds NaN or infinity")
             if value.shape != base.value.shape or e["transpose"] != isinstance(leaf, Transposed):
                 raise ValueError(f"{path}: entry {p!r}: shape {value.shape}{' read transposed' * e['transpose']}, "
                                  f"the module expects {base.value.shape}"

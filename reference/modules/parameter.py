@@ -48,6 +48,8 @@ class _Held:
         value = np.asarray(value)
         if value.shape != self.value.shape:
             raise ValueError(f"{self!r}: expected shape {self.value.shape}, got {value.shape}")
+        if value.dtype.kind not in "fiub":   # complex would lose its imaginary part, silently
+            raise TypeError(f"{self!r}: expected real numbers, got dtype {value.dtype}")
         self.value = value.astype(self.value.dtype, copy=True)
 
 

@@ -218,16 +218,23 @@ def onlstm_stack_forward(x, params: Sequence[ONLSTMParams], h0=None, c0=None, *,
     """
     if isinstance(params, (ONLSTMParams, dict, str)) or not isinstance(params, Sequence):
         raise TypeError(f"params: expected a sequence of ONLSTMParams, one per layer, got {type(params).__name__}")
-    params = [instance(f"params[{k}]", p, ONLSTMParams) for k, p in enumerate(params)]
     if not params:
         raise ValueError("params: expected at least one layer, got an empty sequence")
+    x = float_array("x", x, ndim=3)
+    # every layer validated before any runs, each named by its index (params[1].U, h0[1] ...)
+    params = [instance(f"params[{k}]", p, ONLSTMParams).validated(x.dtype, name=f"params[{k}]")
+              for k, p in enumerate(params)]
     n = len(params)
     h0, c0, wms = _per_layer("h0", h0, n), _per_layer("c0", c0, n), _per_layer("weight_masks", weight_masks, n)
+    B = x.shape[1]
+    for k, p in enumerate(params):
+        if k and p.W.shape[0] != params[k - 1].U.shape[0]:
+            raise ValueError(f"params[{k}].W: expected {params[k - 1].U.shape[0]} input rows "
+                             f"(layer {k - 1}'s hidden size), got {p.W.shape[0]}")
+        h0[k] = None if h0[k] is None else state_array(f"h0[{k}]", h0[k], B, p.hidden_size, x.dtype)
+        c0[k] = None if c0[k] is None else state_array(f"c0[{k}]", c0[k], B, p.hidden_size, x.dtype)
     out, caches, hT, cT = x, [], [], []
     for k in range(n):
-        if k and params[k].W.shape[0] != params[k - 1].U.shape[0]:
-            raise ValueError(f"params[{k}].W: expected {params[k - 1].U.shape[0]} input rows "
-                             f"(layer {k - 1}'s hidden size), got {params[k].W.shape[0]}")
         (out, h, c), cache = onlstm_layer_forward(out, params[k], h0[k], c0[k], mask=mask, weight_mask=wms[k],
                                                   master_input=master_input)
         caches.append(cache)

@@ -19,9 +19,9 @@ import numpy as np
 
 from ..ops.affine import affine_backward, affine_forward
 from ..ops.crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-from ..ops.embedding import embedding_backward, embedding_forward
+from ..ops.embedding import check_ids, embedding_backward, embedding_forward
 from ..core.npzio import load_npz, save_npz
-from ..core.validate import generator, instance, positive_int
+from ..core.validate import dense_chain, float_array, generator, instance, positive_int
 from .layer import onlstm_stack_backward, onlstm_stack_forward
 from .params import ONLSTMParams, check_variant
 
@@ -50,11 +50,33 @@ class LMParams:
         return cls(E, layers, W, np.zeros(vocab_size, dtype=dtype))
 
 
+def _checked(params, inputs) -> None:
+    """Every array of ``params`` and the token ids, named as the caller knows them."""
+    instance("params", params, LMParams)
+    E = float_array("params.embedding", params.embedding, ndim=2)
+    if isinstance(params.layers, (ONLSTMParams, str, dict)) or not isinstance(params.layers, (tuple, list)) \
+            or not params.layers:
+        raise TypeError(f"params.layers: expected a non-empty tuple of ONLSTMParams, got {type(params.layers).__name__}")
+    width = E.shape[1]
+    for k, layer in enumerate(params.layers):
+        p = instance(f"params.layers[{k}]", layer, ONLSTMParams).validated(E.dtype, name=f"params.layers[{k}]")
+        if p.input_size != width:
+            raise ValueError(f"params.layers[{k}].W: expected {width} input rows, got {p.input_size}")
+        width = p.hidden_size
+    dense_chain("hs", np.zeros((1, width), E.dtype), [("params.W_out", params.W_out, "params.b_out", params.b_out)])
+    if np.shape(params.W_out)[1] != E.shape[0]:
+        raise ValueError(f"params.W_out: expected {E.shape[0]} columns (the vocabulary of params.embedding), "
+                         f"got shape {np.shape(params.W_out)}")
+    ids = check_ids("inputs", inputs, E.shape[0])
+    if ids.ndim != 2:
+        raise ValueError(f"inputs: expected time-major token ids (T, B), got shape {ids.shape}")
+
+
 def lm_forward(inputs, targets, params: LMParams, mask=None, *, master_input: str = "paper", weight_masks=None):
     """Mean next-token cross-entropy. Returns (0-d loss, cache); ``cache[1]`` is the StackCache
     (per-layer master gates for distances)."""
     check_variant(master_input)
-    instance("params", params, LMParams)
+    _checked(params, inputs)
     x, e_cache = embedding_forward(inputs, params.embedding)
     (hs, _, _), s_cache = onlstm_stack_forward(x, params.layers, mask=mask, weight_masks=weight_masks,
                                                master_input=master_input)
@@ -100,6 +122,10 @@ def load_lm(path):
     if data["vocab"].dtype.kind != "U" or data["vocab"].ndim != 1:
         raise ValueError(f"{path}: 'vocab' must be a 1-d array of words, got dtype {data['vocab'].dtype}")
     params = LMParams(data["embedding"], tuple(layers), data["W_out"], data["b_out"])
+    for name, value in data.items():
+        if name not in ("vocab", "master_input") and (value.dtype.kind not in "fiub"
+                                                     or not np.all(np.isfinite(value))):
+            raise ValueError(f"{path}: array {name!r} holds NaN, infinity or non-real values (dtype {value.dtype})")
     vocab = [str(w) for w in data["vocab"]]
     widths = [params.embedding.shape[-1]] + [p.hidden_size for p in layers]
     for j, p in enumerate(layers):

@@ -84,21 +84,22 @@ class ONLSTMParams:
         shapes = cls.shapes(input_size, hidden_size, hidden_size // chunk_size)
         return cls(**{name: rng.uniform(-k, k, s).astype(dtype) for name, s in shapes.items()})
 
-    def validated(self, dtype=None) -> "ONLSTMParams":
-        """Return the params as arrays of one float dtype with consistent shapes, or raise."""
-        W = float_array("params.W", self.W, ndim=2, dtype=dtype)
-        U = float_array("params.U", self.U, ndim=2, dtype=W.dtype)
+    def validated(self, dtype=None, name: str = "params") -> "ONLSTMParams":
+        """Return the params as arrays of one float dtype with consistent shapes, or raise (messages
+        name the fields as ``{name}.W``, so a stack can say which layer)."""
+        W = float_array(f"{name}.W", self.W, ndim=2, dtype=dtype)
+        U = float_array(f"{name}.U", self.U, ndim=2, dtype=W.dtype)
         H, G = U.shape
         L2 = G - 4 * H
         if L2 <= 0 or L2 % 2:
-            raise ValueError(f"params.U: expected shape (H, 4H + 2L) with L >= 1 levels, got {U.shape}")
+            raise ValueError(f"{name}.U: expected shape (H, 4H + 2L) with L >= 1 levels, got {U.shape}")
         L = L2 // 2
         if H % L:
-            raise ValueError(f"params: n_chunk L={L} does not divide the hidden size H={H} "
+            raise ValueError(f"{name}: n_chunk L={L} does not divide the hidden size H={H} "
                              f"(chunk_size must be a whole number)")
-        check_shape("params.W", W, [("I", None), ("4H+2L", G)])
-        b = float_array("params.b", self.b, ndim=1, dtype=W.dtype)
-        check_shape("params.b", b, [("4H+2L", G)])
+        check_shape(f"{name}.W", W, [("I", None), ("4H+2L", G)])
+        b = float_array(f"{name}.b", self.b, ndim=1, dtype=W.dtype)
+        check_shape(f"{name}.b", b, [("4H+2L", G)])
         return ONLSTMParams(W, U, b)
 
     def lstm_part(self) -> LSTMParams:

@@ -40,8 +40,13 @@ from ..core.validate import generator
 
 
 def build_tree(depth: Sequence[float], words: Sequence[str]):
-    """The authors' greedy top-down split (first argmax on ties)."""
-    depth = np.asarray(depth, dtype=float)
+    """The authors' greedy top-down split (first argmax on ties); ``depth`` real and finite."""
+    depth = np.asarray(depth)
+    if depth.dtype.kind not in "biuf":
+        raise TypeError(f"depth: expected real distances, got dtype {depth.dtype}")
+    depth = depth.astype(float)
+    if not np.all(np.isfinite(depth)):
+        raise ValueError("depth: expected finite distances, got NaN or infinity")
     if depth.ndim != 1 or len(depth) != len(words):
         raise ValueError(f"depth: expected one distance per word ({len(words)}), got shape {depth.shape}")
     if len(words) == 0:

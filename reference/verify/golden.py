@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import __version__
 from ..core.registry import registered_ops
-from ..core.files import atomic_directory, write_text
+from ..core.files import atomic_directory, input_file, write_text
 from ..core.npzio import load_npz, save_npz
 from ..core.validate import MAX_ATOL, MAX_RTOL
 from .adapters import port_ops, port_supports
@@ -107,22 +107,39 @@ def _cases(ops=None):
             yield op.name, "example", inputs, attrs, False, False
 
 
-def _golden_file(name: str) -> bool:
-    """Entries a golden folder may hold (what :func:`write_golden` may replace)."""
-    return name == "manifest.json" or name.endswith(".npz")
+MAX_MANIFEST_BYTES = 64 << 20   # a manifest.json larger than this is refused before it is read
+MAX_CASE_BYTES = 256 << 20      # one case's .npz, declared uncompressed size
+
+
+def _replaceable(folder: str):
+    """What :func:`write_golden` may replace in an existing ``folder``: nothing in a folder that is
+    not a golden set refspace wrote (its manifest.json names "refspace" as its generator), and
+    there only ``manifest.json`` and the case files the manifest lists: any other file (a model
+    copied in, someone's notes) makes the folder refused, never deleted."""
+    if not os.path.isdir(folder) or not os.listdir(folder):
+        return lambda name: False
+    try:
+        manifest = load_manifest(folder)
+    except ValueError:
+        return lambda name: False
+    if not str(manifest.get("generator", "")).startswith("refspace "):
+        return lambda name: False
+    listed = {entry["file"] for entry in manifest["cases"]} | {"manifest.json"}
+    return lambda name: name in listed
 
 
 def write_golden(out_dir, *, ops=None, seed: int = 0) -> dict:
     """Write the golden set for ``ops`` (all by default) as the folder ``out_dir``; returns the manifest.
 
     The set is written to a temporary folder beside ``out_dir`` and swapped in when complete: an
-    existing golden folder is replaced whole (never a mix of old and new files); a folder holding
-    anything but ``.npz`` files and ``manifest.json`` is refused. The parent folder must exist."""
+    existing golden set written by refspace is replaced whole (never a mix of old and new files);
+    a folder holding anything else (a file its manifest does not list, or no refspace manifest)
+    is refused before anything is written. The parent folder must exist."""
     impl = ReferenceImpl()
     unknown = sorted(set(ops or ()) - set(impl.ops))
     if unknown:
         raise ValueError(f"op: unknown op {unknown[0]!r}; expected one of {sorted(impl.ops)}")
-    with atomic_directory(out_dir, may_replace=_golden_file) as tmp:
+    with atomic_directory(out_dir, may_replace=_replaceable(os.fspath(out_dir))) as tmp:
         return _write_cases(tmp, ops, seed, impl)
 
 
@@ -215,6 +232,11 @@ def _check_entry(where: str, at: str, entry, allowed) -> None:
     for field in ("id", "op", "file", "sha256"):
         if not isinstance(entry.get(field), str) or not entry.get(field):
             raise _fail(where, f"{at}.{field}", "a non-empty string", entry.get(field))
+    for field in ("id", "op", "file", "label"):
+        value = entry.get(field)
+        if isinstance(value, str) and not value.isprintable():   # escape sequences never reach a terminal
+            raise ValueError(f"{where}: {at}.{field}: expected printable characters, got "
+                             f"{value.encode('unicode_escape').decode()[:80]!r}")
     for field in ("inputs", "differentiable", "array_attributes", "outputs"):
         _str_list(where, f"{at}.{field}", entry.get(field))
     _str_list(where, f"{at}.flags", entry.get("flags", []))
@@ -248,13 +270,16 @@ def load_manifest(golden_dir) -> dict:
         what = "is a file" if os.path.exists(golden_dir) else "does not exist"
         raise ValueError(f"--golden: {golden_dir!r} {what}; expected a golden folder (written by refspace golden)")
     path = os.path.join(golden_dir, "manifest.json")
+    if not os.path.lexists(path):
+        raise ValueError(f"{path}: no manifest (not a golden folder, or an interrupted write)")
+    input_file("manifest.json", path, max_bytes=MAX_MANIFEST_BYTES)
     try:
         with open(path, encoding="utf-8") as fh:
             manifest = json.load(fh)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no manifest (not a golden folder, or an interrupted write)") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: JSON nested too deeply to be a golden manifest") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not a readable text file ({exc})") from None
     if not isinstance(manifest, dict):
@@ -284,7 +309,7 @@ def load_case(golden_dir, entry, schema_version: int = SCHEMA_VERSION) -> dict:
     """The arrays of one manifest entry, checked against its hash and against the names it lists."""
     _check_entry(os.path.join(os.fspath(golden_dir), "manifest.json"), "case", entry, allowed_functions())
     path = _case_path(golden_dir, entry)
-    arrays = load_npz(path)
+    arrays = load_npz(path, max_bytes=MAX_CASE_BYTES)
     if content_hash(arrays, schema_version) != entry.get("sha256"):
         raise ValueError(f"{path}: contents do not match the manifest's sha256 (corrupted or edited)")
     wanted = ([f"input.{k}" for k in entry["inputs"]] + [f"output.{k}" for k in entry["outputs"]]

@@ -126,8 +126,13 @@ def _flat_inputs(z, codebook, layout, check_z=True):
     return z, z.reshape(-1, z.shape[-1]), E
 
 
-def _reject_non_finite(Z, rows):
+def _reject_non_finite(Z, rows, E=None):
     bad = int(rows[0])
+    if np.isfinite(Z[bad]).all():      # finite inputs whose squared distances overflow the dtype
+        big = float(np.abs(E).max()) if E is not None else float("nan")
+        raise ValueError(f"codebook, z: squared distances of vector {bad} (flattened index) overflow {Z.dtype} "
+                         f"(largest |codebook| entry {big:.3g}, largest |z| entry {float(np.abs(Z[bad]).max()):.3g}); "
+                         "rescale the inputs")
     raise ValueError(f"z: expected finite values, got NaN/inf in vector {bad} (flattened index) "
                      f"{Z[bad][~np.isfinite(Z[bad])][:3]}")
 
@@ -187,7 +192,7 @@ def nearest_codes(z, codebook, *, layout: str = "KD", max_chunk_bytes: int | Non
         at_best = row_starts[:n] + best                   # flat positions of the minima
         dmin = flat_d[at_best]
         if not np.isfinite(dmin).all():                   # a NaN/inf in z spoils its whole row
-            _reject_non_finite(Z, start + np.flatnonzero(~np.isfinite(dmin)))
+            _reject_non_finite(Z, start + np.flatnonzero(~np.isfinite(dmin)), E)
         if K > 1:                                         # runner-up within the error bound?
             flat_d[at_best] = np.inf                      # (a second argmin and a gather are
             second = flat_d[row_starts[:n] + np.argmin(d, axis=1)]   # cheaper than d.min)

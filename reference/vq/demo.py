@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.validate import generator
+from ..core.validate import dense_chain, generator, instance
 from ..modules import Dense, Parameter, ParameterOptimizer, Sequential
 from ..modules.layers import normal_init
 from ..ops.mse import mse_backward, mse_forward
@@ -51,8 +51,11 @@ class MLP:
     b2: np.ndarray
 
 
-def mlp_forward(x, p: MLP):
-    """:func:`mlp` holding ``p``'s arrays, on ``x``; returns (y, cache)."""
+def mlp_forward(x, params: MLP):
+    """:func:`mlp` holding ``params``' arrays, on ``x``; returns (y, cache)."""
+    p = instance("params", params, MLP)
+    dense_chain("x", x, [("params.W1", p.W1, "params.b1", p.b1), ("params.W2", p.W2, "params.b2", p.b2)],
+                x_ndim=None)
     net = Sequential(Dense.of(p.W1, p.b1, activation="tanh"), Dense.of(p.W2, p.b2))
     y, vjp = net.forward(x)
     return y, (net, vjp)

@@ -108,9 +108,12 @@ def ema_update(codebook, state: EMAState, z, indices, *, decay: float = 0.99, ep
     eps = float(eps)
     if not (np.isfinite(eps) and eps >= 0):
         raise ValueError(f"eps: expected a finite value >= 0, got {eps}")
-    if state.counts.shape != (K,) or state.sums.shape != (K, D):
-        raise ValueError(f"state: expected counts ({K},) and sums ({K}, {D}), got {state.counts.shape} "
-                         f"and {state.sums.shape}")
+    counts_, sums_ = float_array("state.counts", state.counts), float_array("state.sums", state.sums)
+    if counts_.shape != (K,) or sums_.shape != (K, D):
+        raise ValueError(f"state: expected counts ({K},) and sums ({K}, {D}), got {counts_.shape} "
+                         f"and {sums_.shape}")
+    check_finite("state.counts", counts_)
+    check_finite("state.sums", sums_)
     Z = z.reshape(-1, D)
     n_k = np.bincount(idx, minlength=K)
     s_k = code_sums(Z, idx, n_k)

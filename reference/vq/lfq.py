@@ -84,6 +84,9 @@ def lfq_entropy_forward(z, *, inv_temperature: float = 100.0, diversity_gamma: f
                         max_bytes: int = MAX_BYTES):
     """(0-d loss, cache); ``cache[-1]`` holds (per-sample entropy, codebook entropy)."""
     z = float_array("z", z)
+    if z.ndim == 0 or z.size == 0:
+        raise ValueError(f"z: expected at least one vector (..., d) (the entropies of an empty batch are "
+                         f"undefined), got shape {z.shape}")
     Z = z.reshape(-1, z.shape[-1])
     C = lfq_codebook(Z.shape[1]).astype(z.dtype)
     if Z.shape[0] * C.shape[0] * 8 > max_bytes:
