@@ -131,7 +131,7 @@ def register(sub) -> None:
         epilog="examples:\n  refspace golden --out golden/\n  refspace golden --out golden/ --op lstm_layer")
     golden.add_argument("--out", required=True, metavar="DIR",
                         help="output folder (created if missing, its parent must exist; an existing golden folder is "
-                        "replaced whole, any other non-empty folder refused)")
+                        "replaced whole if refspace wrote it, any other non-empty folder refused and left as it is)")
     golden.add_argument("--op", action="append", metavar="NAME", help="only this op (repeatable)")
     golden.add_argument("--seed", type=seed, default=0, help="seed of the cotangents (default 0)")
     golden.set_defaults(func=_cmd_golden)
