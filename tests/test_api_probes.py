@@ -72,6 +72,21 @@ def test_bad_arrays_are_refused_naming_the_argument(op, name, kind):
             pass                       # refused with a message (shape-polymorphic ops may accept instead)
 
 
+SUBSTITUTES = {"text": "abc", "number": 1.5, "tuple": (1, 2), "dict": {"a": 1}}
+SLOTS = [(op, k, kind) for op, tpl in TEMPLATES.items() for k in range(len(tpl.inputs)) for kind in SUBSTITUTES]
+
+
+@pytest.mark.parametrize("op, k, kind", SLOTS, ids=[f"{o}-{TEMPLATES[o].names[k]}-{kind}" for o, k, kind in SLOTS])
+def test_a_wrong_kind_of_value_is_refused_with_a_message(op, k, kind):
+    # no raw IndexError/AttributeError from deep inside: TypeError/ValueError (or acceptance)
+    tpl = TEMPLATES[op]
+    inputs = tpl.inputs[:k] + (SUBSTITUTES[kind],) + tpl.inputs[k + 1:]
+    try:
+        _call(tpl, inputs, tpl.attrs)
+    except (TypeError, ValueError) as exc:
+        assert "object is not" not in str(exc) and "could not be broadcast" not in str(exc), str(exc)
+
+
 @pytest.mark.parametrize("op", sorted(TEMPLATES))
 def test_an_empty_batch_gives_finite_values_or_an_error(op):
     tpl = TEMPLATES[op]

@@ -167,7 +167,31 @@ def test_an_npz_that_inflates_past_the_cap_is_refused_before_reading(tmp_path):
     assert os.path.getsize(path) < 1 << 20
     with pytest.raises(ValueError, match="declare 64 MiB uncompressed, more than the 16 MiB allowed"):
         load_npz(path, max_bytes=16 << 20)
-    assert load_npz(path)["z"].shape == (8 << 20,)             # within the default cap it loads
+    with pytest.raises(ValueError, match="more than 64 times the file"):
+        load_npz(path)                                          # the default: a 1000x inflation is refused
+    assert load_npz(path, max_inflation=None)["z"].shape == (8 << 20,)   # asked for, within the cap, it loads
+
+
+def test_a_missing_matplotlib_stops_demo_vq_before_training(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+
+    def never(**kw):
+        raise AssertionError("the demo ran before the missing dependency was reported")
+
+    monkeypatch.setattr("reference.vq.demo.run", never)
+    assert cli.main(["demo", "vq", "--plot", str(tmp_path / "usage.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--plot" in err and 'pip install "refspace[plot]"' in err and len(err.splitlines()) == 1
+
+
+def test_a_closed_stdin_is_a_usage_error(tmp_path):
+    script = os.path.join(os.path.dirname(sys.executable), "refspace")
+    if not os.path.exists(script):
+        pytest.skip("the refspace console script is not installed beside this Python")
+    done = subprocess.run([script, "words", "-"], stdin=None, capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: os.close(0))          # `refspace words - <&-`
+    assert done.returncode == 2, done.stderr
+    assert "standard input, which is closed" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_load_module_changes_nothing_when_a_later_entry_is_bad(tmp_path):

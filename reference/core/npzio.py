@@ -5,7 +5,9 @@ interrupted write never leaves a half-written file under the target name; they g
 permissions the umask asks for. Loading never unpickles (``allow_pickle=False``), reads only
 regular files, and bounds memory before reading anything: the file's size, the uncompressed
 sizes its zip directory declares (at most ``max_bytes`` in all, :data:`MAX_NPZ_BYTES` by
-default) and each member's ``.npy`` header (its shape times its item size must fit the
+default, and above 16 MiB at most ``max_inflation`` times the file's size, so a small file
+cannot inflate to gigabytes; what this package writes is stored uncompressed) and each
+member's ``.npy`` header (its shape times its item size must fit the
 member's declared size, so a header cannot make NumPy allocate more than the file holds).
 
 Example
@@ -26,7 +28,8 @@ import numpy as np
 
 from .files import atomic_path, input_file
 
-MAX_NPZ_BYTES = 4 << 30   # uncompressed bytes an .npz may declare (models, golden cases, checkpoints)
+MAX_NPZ_BYTES = 1 << 30   # uncompressed bytes an .npz may declare (models, golden cases, checkpoints)
+MAX_INFLATION = 64        # declared uncompressed size over file size, above 16 MiB declared (np.savez stores)
 
 
 def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
@@ -47,7 +50,7 @@ def save_npz(path, arrays: dict, *, allow_text: bool = False) -> None:
         np.savez(fh, **clean)
 
 
-def _check_members(path, max_bytes: int) -> None:
+def _check_members(path, max_bytes: int, max_inflation) -> None:
     """Every member's declared size, and its .npy header, within bounds (before any array is read)."""
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
@@ -55,6 +58,10 @@ def _check_members(path, max_bytes: int) -> None:
         if total > max_bytes:
             raise ValueError(f"{path}: its members declare {total / 2**20:.0f} MiB uncompressed, more than the "
                              f"{max_bytes / 2**20:.0f} MiB allowed")
+        size = os.path.getsize(path)
+        if max_inflation is not None and total > 16 << 20 and total > max_inflation * size:
+            raise ValueError(f"{path}: {size / 2**20:.1f} MiB that declare {total / 2**20:.0f} MiB uncompressed "
+                             f"(more than {max_inflation} times the file; pass max_inflation=None to read it anyway)")
         for info in infos:
             if not info.filename.endswith(".npy"):
                 continue
@@ -71,12 +78,12 @@ def _check_members(path, max_bytes: int) -> None:
                                      f"({need} bytes) in {info.file_size} bytes (damaged or crafted)")
 
 
-def load_npz(path, *, max_bytes: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:
+def load_npz(path, *, max_bytes: int = MAX_NPZ_BYTES, max_inflation=MAX_INFLATION) -> dict[str, np.ndarray]:
     """Read an ``.npz`` into a plain dict; a missing, truncated, oversized or non-npz file (or one
     that is not a regular file) is a ``ValueError`` naming it."""
     try:
         path = input_file("path", path, max_bytes=max_bytes)
-        _check_members(path, max_bytes)
+        _check_members(path, max_bytes, max_inflation)
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:

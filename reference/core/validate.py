@@ -18,7 +18,7 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def float_array(name: str, value, *, ndim: int | None = None, dtype=None) -> np.ndarray:
+def float_array(name: str, value, *, ndim: int | None = None, dtype=None, min_ndim: int | None = None) -> np.ndarray:
     """Return ``value`` as a float32/float64 ndarray (no copy when it already is one).
 
     Parameters
@@ -29,6 +29,8 @@ def float_array(name: str, value, *, ndim: int | None = None, dtype=None) -> np.
         Must hold float32 or float64 numbers. Python lists of floats become float64.
     ndim : int, optional
         Required number of dimensions.
+    min_ndim : int, optional
+        Least number of dimensions (e.g. 1 for ``(..., D)``).
     dtype : numpy dtype, optional
         Required dtype (used to insist that all arrays of one op share a dtype).
     """
@@ -45,6 +47,8 @@ def float_array(name: str, value, *, ndim: int | None = None, dtype=None) -> np.
         raise TypeError(f"{name}: expected dtype {np.dtype(dtype)} (the dtype of the other inputs), got {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-d array, got shape {arr.shape} ({arr.ndim}-d)")
+    if min_ndim is not None and arr.ndim < min_ndim:
+        raise ValueError(f"{name}: expected at least {min_ndim} axes, got shape {arr.shape} ({arr.ndim}-d)")
     return arr
 
 

@@ -171,7 +171,7 @@ def conditional_bn_forward(x, gamma, beta, *, eps: float = 1e-3, eps_mode: str =
     """Conditional BN: ``x_hat (gamma + gamma_offset) + beta`` with per-sample ``gamma``, ``beta``
     (B, C) computed from a condition (SELF-MOD: from z; ``gamma_offset=1`` is the article
     author's "+1", so that gamma starts near one). Batch statistics, no own affine."""
-    x = float_array("x", x)
+    x = float_array("x", x, min_ndim=2)
     B, C = x.shape[0], x.shape[-1]
     gamma, beta = float_array("gamma", gamma, dtype=x.dtype), float_array("beta", beta, dtype=x.dtype)
     if gamma.shape != (B, C) or beta.shape != (B, C):

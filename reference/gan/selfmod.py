@@ -120,6 +120,8 @@ def cgan_code_forward(z, c, E, E2):
     if E.shape != E2.shape or E.shape[1] != z.shape[1]:
         raise ValueError(f"E, E2: expected two (classes, {z.shape[1]}) tables, got {E.shape} and {E2.shape}")
     c = check_ids("c", c, E.shape[0])
+    if c.shape != (z.shape[0],):
+        raise ValueError(f"c: expected one label per row of z ({z.shape[0]},), got shape {c.shape}")
     e, e2 = E[c], E2[c]
     return z + e + e2 * z, (z, c, e2, E.shape)
 

@@ -192,6 +192,8 @@ class StackCache(NamedTuple):
 def _per_layer(name, values, n):
     if values is None:
         return [None] * n
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name}: expected a sequence with one entry per layer ({n}), got {type(values).__name__}")
     values = list(values)
     if len(values) != n:
         raise ValueError(f"{name}: expected one entry per layer ({n}), got {len(values)}")

@@ -75,7 +75,7 @@ def orthogonal_loss_backward(dloss, cache):
 
 def cosine_vq_forward(z, codebook):
     """(the unit code of largest cosine, cache); ``cache[0]`` the indices."""
-    z = float_array("z", z)
+    z = float_array("z", z, min_ndim=1)
     E = float_array("codebook", codebook, ndim=2, dtype=z.dtype)
     if E.shape[1] != z.shape[-1]:
         raise ValueError(f"codebook: expected D={z.shape[-1]} columns, got shape {E.shape}")

@@ -76,7 +76,7 @@ def rvq_forward(z, codebooks, *, levels: int | None = None, gradient: str = "tot
     """(z_q, :class:`RVQCache`); see the module docstring."""
     if gradient not in GRADIENTS:
         raise ValueError(f"gradient: expected one of {GRADIENTS}, got {gradient!r}")
-    z = float_array("z", z)
+    z = float_array("z", z, min_ndim=1)
     if z.ndim == 0:
         raise ValueError("z: expected an array (..., D), got a 0-d array")
     C, L, _ = _codebooks(codebooks, levels, z.shape[-1], z.dtype)
@@ -106,7 +106,7 @@ def rvq_loss_forward(z, codebooks, indices, *, levels: int | None = None, beta: 
                      reduction: str = "mean"):
     """Sum over levels of :func:`.losses.vq_loss_forward` on each level's residual (built from the
     fixed ``indices`` (L, ...) with stopped codes). Returns (0-d loss, cache)."""
-    z = float_array("z", z)
+    z = float_array("z", z, min_ndim=1)
     C, L, shared = _codebooks(codebooks, levels, z.shape[-1], z.dtype)
     idx = np.asarray(indices)
     if idx.shape != (L,) + z.shape[:-1]:
