@@ -33,7 +33,10 @@ def main(argv=None) -> int:
         signal.signal(signal.SIGTERM, _on_sigterm)
         from .cli import main as run
 
-        return run(argv)
+        code = run(argv)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # the work is done: a late Ctrl-C changes nothing
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        return code
     except KeyboardInterrupt:
         print("refspace: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -250,3 +250,33 @@ def test_sigterm_removes_temporary_files(tmp_path, argv):
     assert "terminated" in done.stderr and "Traceback" not in done.stderr
     assert sorted(os.listdir(tmp_path)) == ["run.py", "spill", "text.txt"]     # no .tmp-*, no output
     assert os.listdir(tmp_path / "spill") == []                               # no refspace-words-*
+
+
+def test_ctrl_c_during_parallel_counting_exits_130_and_removes_the_spill_folder(tmp_path):
+    import random
+    import time
+
+    script = os.path.join(os.path.dirname(sys.executable), "refspace")
+    if not os.path.exists(script):
+        pytest.skip("the refspace console script is not installed beside this Python")
+    rng = random.Random(0)
+    alphabet = [chr(0x4E00 + k) for k in range(400)]
+    with open(tmp_path / "big.txt", "w", encoding="utf-8") as fh:
+        for _ in range(120_000):
+            fh.write("".join(rng.choice(alphabet) for _ in range(60)) + "\n")
+    (tmp_path / "spill").mkdir()
+    p = subprocess.Popen([script, "words", str(tmp_path / "big.txt"), "--tmpdir", str(tmp_path / "spill"),
+                          "--max-memory", "4", "--workers", "2", "--out", str(tmp_path / "lex.txt")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and p.poll() is None:      # until the counting has begun
+        folders = os.listdir(tmp_path / "spill")
+        if folders and len(os.listdir(tmp_path / "spill" / folders[0])) > 1:
+            break
+        time.sleep(0.05)
+    assert p.poll() is None, "the run ended before it could be interrupted: make the corpus larger"
+    os.killpg(p.pid, signal.SIGINT)                             # what a terminal sends: the whole group
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and "ForkPoolWorker" not in err, err
+    assert os.listdir(tmp_path / "spill") == [] and not (tmp_path / "lex.txt").exists()

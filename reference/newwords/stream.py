@@ -135,6 +135,15 @@ def _count_span(span):
     return _count_chunk(_chunk_ids(sh["stream"], sh["lut"], a, b), sh["prev"], sh["n"], sh["bits"])
 
 
+def _worker_signals() -> None:
+    """In a counting worker: Ctrl-C and SIGTERM are the parent's to handle (it ends the pool and
+    removes the spill folder), so a worker neither prints a traceback nor outlives it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max_memory: int = DEFAULT_MAX_MEMORY,
                  workers: int = 1, report: CountReport | None = None, chunk_size: int | None = None,
                  on_progress=None) -> Tables:
@@ -165,7 +174,8 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
             if workers > 1 and len(spans) > 1:
                 import multiprocessing
 
-                pool = multiprocessing.get_context("fork").Pool(min(workers, len(spans)))
+                pool = multiprocessing.get_context("fork").Pool(min(workers, len(spans)),
+                                                                initializer=_worker_signals)
                 results = pool.imap(_count_span, spans)
             else:
                 results = map(_count_span, spans)
