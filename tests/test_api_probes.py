@@ -103,6 +103,27 @@ def test_an_empty_batch_gives_finite_values_or_an_error(op):
         assert o.dtype.kind != "f" or np.all(np.isfinite(o)), f"{op}: {path} is not finite on an empty batch"
 
 
+GRAD_MUTATIONS = {"complex": lambda a: a.astype(np.complex128) + 0.5j, "text": lambda a: a.astype(str),
+                  "one axis more": lambda a: a[None]}
+SHAPE_FREE = {"residual", "const_input"}     # backwards whose cache does not hold the output's shape
+BACKWARD_ROWS = [(op, kind) for op in TEMPLATES for kind in GRAD_MUTATIONS
+                 if not (kind == "one axis more" and op in SHAPE_FREE)]
+
+
+@pytest.mark.parametrize("op, kind", BACKWARD_ROWS, ids=[f"{o}-{k}" for o, k in BACKWARD_ROWS])
+def test_a_backward_refuses_a_bad_incoming_gradient_naming_it(op, kind):
+    tpl = TEMPLATES[op]
+    out, cache = _call(tpl, tpl.inputs, tpl.attrs)
+    rng = np.random.default_rng(0)
+    cot = map_leaves(lambda _, o: GRAD_MUTATIONS[kind](rng.standard_normal(o.shape)) if o.dtype.kind == "f" else None,
+                     out, "out")
+    with pytest.raises((TypeError, ValueError)) as info:
+        with np.errstate(all="ignore"):
+            tpl.backward(cot, cache)
+    assert re.match(r"^[\w.\[\]']+(, [\w.]+)?: ", str(info.value)) and "operands could not" not in str(info.value), \
+        str(info.value)
+
+
 # --- the issue's own probes -------------------------------------------------------------------
 
 def _raises(fn, error, words):
@@ -124,6 +145,7 @@ def test_every_layer_of_a_stack_is_validated():
     _raises(lambda: onlstm_stack_forward(x, layers, h0=[None, np.zeros((3, 5))]), ValueError, "h0[1]: expected shape")
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_selfmod_names_z_and_the_codebook_overflow_names_the_codebook():
     from reference.gan.selfmod import SelfModParams, selfmod_bn_forward
     from reference.vq.assign import nearest_codes

@@ -177,3 +177,20 @@ def dense_chain(x_name: str, x, layers, *, dtype=None, x_ndim: int | None = 2) -
         out.append((W, b))
         width = W.shape[1]
     return x, tuple(out)
+
+
+def gradient(name: str, value, shape, dtype=None) -> np.ndarray:
+    """The incoming gradient of a backward pass: real numbers (any real dtype, cast to ``dtype``
+    when given) of the forward output's ``shape`` (None: any shape). A complex or text gradient
+    is a TypeError and a wrong shape a ValueError, both naming ``name``."""
+    g = np.asarray(value)
+    if g.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected a real floating-point gradient, got dtype {g.dtype}")
+    if shape is not None and g.shape != tuple(shape):
+        raise ValueError(f"{name}: expected shape {tuple(shape)} (the forward output's), got {g.shape}")
+    return g if dtype is None else g.astype(dtype, copy=False)
+
+
+def scalar_gradient(name: str, value) -> float:
+    """The incoming gradient of a 0-d loss, as a float: one real number (shape ())."""
+    return float(gradient(name, value, ()))

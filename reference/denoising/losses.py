@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, scalar_gradient
 
 
 def _rows(name, a, like=None):
@@ -57,7 +57,7 @@ def dae_loss_forward(r, *, x):
 def dae_loss_backward(dloss, cache):
     """dr = 2 (r - x) / n."""
     d = cache
-    return 2.0 * d * (float(np.asarray(dloss)) / len(d))
+    return 2.0 * d * (scalar_gradient("dloss", dloss) / len(d))
 
 
 def dsm_loss_forward(s, *, noise, sigma, power: float = 2.0):
@@ -72,7 +72,7 @@ def dsm_loss_forward(s, *, noise, sigma, power: float = 2.0):
 
 def dsm_loss_backward(dloss, cache):
     res, lam = cache
-    return lam[:, None] * res * (float(np.asarray(dloss)) / len(res))
+    return lam[:, None] * res * (scalar_gradient("dloss", dloss) / len(res))
 
 
 def dsm_cv_loss_forward(s, s_clean, *, noise, sigma, power: float = 2.0):
@@ -91,7 +91,7 @@ def dsm_cv_loss_forward(s, s_clean, *, noise, sigma, power: float = 2.0):
 def dsm_cv_loss_backward(dloss, cache):
     """(ds, ds_clean)."""
     s, z, sig, lam = cache
-    k = float(np.asarray(dloss)) / len(s)
+    k = scalar_gradient("dloss", dloss) / len(s)
     return lam[:, None] * (s + z / sig[:, None]) * k, -lam[:, None] * z / sig[:, None] * k
 
 
@@ -109,7 +109,7 @@ def mdsm_loss_forward(grad_e, *, noise, sigma, sigma0: float = 0.1):
 
 def mdsm_loss_backward(dloss, cache):
     res, w = cache
-    return 2.0 * w[:, None] * res * (float(np.asarray(dloss)) / len(res))
+    return 2.0 * w[:, None] * res * (scalar_gradient("dloss", dloss) / len(res))
 
 
 def esm_loss_forward(s, *, target):
@@ -121,4 +121,4 @@ def esm_loss_forward(s, *, target):
 
 def esm_loss_backward(dloss, cache):
     d = cache
-    return d * (float(np.asarray(dloss)) / len(d))
+    return d * (scalar_gradient("dloss", dloss) / len(d))

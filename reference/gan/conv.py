@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..core.validate import float_array
+from ..core.validate import float_array, gradient
 
 PADDINGS = ("same", "valid")
 
@@ -95,7 +95,8 @@ def _input_gradient(dy, W, xp_shape, x_shape, stride, dilation, pads):
 def conv2d_backward(dy, cache):
     """(dx, dW, db) (db None without a bias)."""
     xp, x_shape, W, stride, dilation, pads, has_bias = cache
-    dy = np.asarray(dy, dtype=xp.dtype)
+    Ho, Wo = ((xp.shape[1 + a] - dilation[a] * (W.shape[a] - 1) - 1) // stride[a] + 1 for a in (0, 1))
+    dy = gradient("dy", dy, (x_shape[0], Ho, Wo, W.shape[3]), xp.dtype)
     win = _windows(xp, W.shape[0], W.shape[1], dy.shape[1], dy.shape[2], stride, dilation)
     dW = np.tensordot(win, dy, axes=([0, 1, 2], [0, 1, 2]))        # (KH, KW, Cin, Cout)
     dx = _input_gradient(dy, W, xp.shape, x_shape, stride, dilation, pads)
@@ -135,8 +136,13 @@ def conv2d_transpose_forward(y, W, b=None, *, stride=1, padding: str = "same", d
 def conv2d_transpose_backward(dz, cache):
     """(dy, dW, db): dy is the convolution of dz (the adjoint's adjoint); dW pairs dz's windows with y."""
     y, W, stride, dilation, padding, has_bias = cache
-    dz = np.asarray(dz, dtype=y.dtype)
+    dz = gradient("dz", dz, None, y.dtype)
+    if dz.ndim != 4 or dz.shape[0] != y.shape[0] or dz.shape[3] != W.shape[2]:
+        raise ValueError(f"dz: expected the forward output's shape (B={y.shape[0]}, H, W, C={W.shape[2]}), "
+                         f"got {dz.shape}")
     dy, conv_cache = conv2d_forward(dz, W, stride=stride, padding=padding, dilation=dilation)
+    if dy.shape != y.shape:
+        raise ValueError(f"dz: its convolution has shape {dy.shape}, not y's {y.shape} (not the forward output's shape)")
     xp = conv_cache[0]
     win = _windows(xp, W.shape[0], W.shape[1], y.shape[1], y.shape[2], stride, dilation)
     dW = np.tensordot(win, y, axes=([0, 1, 2], [0, 1, 2]))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, scalar_gradient
 
 
 def logistic_loss_forward(logits, targets):
@@ -50,7 +50,7 @@ def logistic_loss_backward(dloss, cache):
     """dlogits (the targets are constants)."""
     logits, t = cache
     sig = np.exp(-np.logaddexp(0, -logits))           # sigmoid without overflow
-    return (sig - t) * (float(np.asarray(dloss)) / logits.size)
+    return (sig - t) * (scalar_gradient("dloss", dloss) / logits.size)
 
 
 def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import check_shape, float_array
+from ..core.validate import check_shape, float_array, gradient
 
 EPS_MODES = ("sqrt_var_eps", "std_plus_eps")
 VARIANCES = ("biased", "unbiased", "keras2")
@@ -99,7 +99,7 @@ def batch_norm_backward(dy, cache):
     """(dx, dgamma, dbeta)."""
     norm, gamma = cache
     axes, x_hat = norm[0], norm[1]
-    dy = np.asarray(dy, dtype=x_hat.dtype)
+    dy = gradient("dy", dy, x_hat.shape, x_hat.dtype)
     return _normalize_backward(dy * gamma, norm), (dy * x_hat).sum(axis=axes), dy.sum(axis=axes)
 
 
@@ -129,7 +129,7 @@ def batch_norm_eval_forward(x, gamma, beta, *, running_mean, running_var, eps: f
 def batch_norm_eval_backward(dy, cache):
     """(dx, dgamma, dbeta)."""
     x_hat, gamma, denom = cache
-    dy = np.asarray(dy, dtype=x_hat.dtype)
+    dy = gradient("dy", dy, x_hat.shape, x_hat.dtype)
     axes = _channel_axes(x_hat)
     return dy * gamma / denom, (dy * x_hat).sum(axis=axes), dy.sum(axis=axes)
 
@@ -186,7 +186,7 @@ def conditional_bn_backward(dy, cache):
     """(dx, dgamma (B, C), dbeta (B, C))."""
     norm, g, expand = cache
     x_hat = norm[1]
-    dy = np.asarray(dy, dtype=x_hat.dtype)
+    dy = gradient("dy", dy, x_hat.shape, x_hat.dtype)
     spatial = tuple(range(1, x_hat.ndim - 1))
     return _normalize_backward(dy * g, norm), (dy * x_hat).sum(axis=spatial), dy.sum(axis=spatial)
 

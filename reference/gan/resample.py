@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, gradient
 from .conv import _pair
 
 
@@ -26,7 +26,7 @@ def upsample_nearest_forward(x, factor=2):
 def upsample_nearest_backward(dy, cache):
     """Each input pixel gets the sum of its block's gradients."""
     (B, H, W, C), fh, fw = cache
-    return np.asarray(dy).reshape(B, H, fh, W, fw, C).sum(axis=(2, 4))
+    return gradient("dy", dy, (B, H * fh, W * fw, C)).reshape(B, H, fh, W, fw, C).sum(axis=(2, 4))
 
 
 def avg_pool_forward(x, size=2):
@@ -42,7 +42,7 @@ def avg_pool_forward(x, size=2):
 def avg_pool_backward(dy, cache):
     """Each pixel gets its block's gradient divided by the block size."""
     (B, H, W, C), ph, pw = cache
-    dy = np.asarray(dy) / (ph * pw)
+    dy = gradient("dy", dy, (B, H // ph, W // pw, C)) / (ph * pw)
     return np.repeat(np.repeat(dy, ph, axis=1), pw, axis=2)
 
 
@@ -55,7 +55,8 @@ def leaky_relu_forward(x, alpha: float = 0.2):
 
 def leaky_relu_backward(dy, cache):
     pos, alpha = cache
-    return np.where(pos, dy, alpha * np.asarray(dy))
+    dy = gradient("dy", dy, pos.shape)
+    return np.where(pos, dy, alpha * dy)
 
 
 def residual_forward(x, fx, alpha: float = 1.0):
@@ -68,7 +69,7 @@ def residual_forward(x, fx, alpha: float = 1.0):
 
 
 def residual_backward(dy, alpha):
-    dy = np.asarray(dy)
+    dy = gradient("dy", dy, None)
     return dy, alpha * dy
 
 

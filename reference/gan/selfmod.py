@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from ..core.validate import dense_chain, float_array, instance
+from ..core.validate import dense_chain, float_array, gradient, instance
 from ..ops.affine import affine_backward, affine_forward
 from .norm import conditional_bn_backward, conditional_bn_forward
 from .resample import leaky_relu_backward, leaky_relu_forward
@@ -129,7 +129,7 @@ def cgan_code_forward(z, c, E, E2):
 def cgan_code_backward(dz2, cache):
     """(dz, None for c, dE, dE2) with repeated labels accumulated."""
     z, c, e2, shape = cache
-    dz2 = np.asarray(dz2, dtype=z.dtype)
+    dz2 = gradient("dz2", dz2, z.shape, z.dtype)
     dE, dE2 = np.zeros(shape, dtype=z.dtype), np.zeros(shape, dtype=z.dtype)
     np.add.at(dE, c, dz2)
     np.add.at(dE2, c, dz2 * z)
@@ -177,4 +177,7 @@ def const_input_forward(const, *, batch: int):
 
 def const_input_backward(dy, dtype):
     """The sum of the samples' gradients."""
-    return np.asarray(dy, dtype=dtype).sum(axis=0)
+    dy = gradient("dy", dy, None, dtype)
+    if dy.ndim != 4:
+        raise ValueError(f"dy: expected the forward output's (batch, H, W, C), got shape {dy.shape}")
+    return dy.sum(axis=0)

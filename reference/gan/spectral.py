@@ -25,7 +25,7 @@ import dataclasses
 
 import numpy as np
 
-from ..core.validate import check_finite, float_array
+from ..core.validate import check_finite, float_array, gradient
 
 SEMANTICS = ("persistent", "every_call", "article")
 
@@ -108,7 +108,7 @@ def spectral_norm_backward(dWsn, cache: SNCache):
     """dW. With u, v state (persistent, every_call) they are constants: ``d(W/sigma)`` with
     ``dsigma/dW = u v^T``. The article's version differentiates through every step."""
     W, u, v, sigma = cache.W, cache.u, cache.v, cache.sigma
-    G = np.asarray(dWsn, dtype=W.dtype)
+    G = gradient("dWsn", dWsn, W.shape, W.dtype)
     dsigma = -float(np.sum(G * W)) / sigma ** 2
     dW = G / sigma + dsigma * np.outer(u, v)
     if cache.semantics != "article":

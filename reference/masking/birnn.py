@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.masks import mask_from_lengths
-from ..core.validate import check_shape, float_array, instance
 from ..core.pytree import leaves, map_leaves
+from ..core.validate import check_shape, float_array, gradient, instance
 from .reverse import reverse_sequence
 
 METHODS = ("reverse", "carry", "packed", "naive")
@@ -163,9 +163,9 @@ def birnn_states_backward(grads, cache):
     cache_f, cache_b, cell_b, x_shape, H, packed, params_f, params_b = cache
     dout, dh_n, dc_n = grads
     T, B, _ = x_shape
-    dout = np.zeros((T, B, 2 * H)) if dout is None else np.asarray(dout)
-    dh_n = np.zeros((2, B, H), dtype=dout.dtype) if dh_n is None else np.asarray(dh_n)
-    dc_n = np.zeros((2, B, H), dtype=dout.dtype) if dc_n is None else np.asarray(dc_n)
+    dout = np.zeros((T, B, 2 * H)) if dout is None else gradient("dout", dout, (T, B, 2 * H))
+    dh_n = np.zeros((2, B, H), dtype=dout.dtype) if dh_n is None else gradient("dh_n", dh_n, (2, B, H))
+    dc_n = np.zeros((2, B, H), dtype=dout.dtype) if dc_n is None else gradient("dc_n", dc_n, (2, B, H))
     dxf, dpf, dh0f, dc0f = _cells_backward(cell_b, dout[..., :H], dh_n[0], dc_n[0], cache_f, x_shape, packed)
     dxb, dpb, dh0b, dc0b = _cells_backward(cell_b, dout[..., H:], dh_n[1], dc_n[1], cache_b, x_shape, packed)
     dpf = _zeros_like_params(params_f) if dpf is None else dpf
@@ -212,11 +212,13 @@ def birnn_backward(grads, cache):
         return dx, dpf, dpb
     cache_f, cache_b, layer_b, rev, m, H = inner
     T, B, _ = m.shape
-    dout = np.zeros((T, B, 2 * H), dtype=m.dtype) if dout is None else np.array(dout, dtype=m.dtype)
+    dout = np.zeros((T, B, 2 * H), dtype=m.dtype) if dout is None else \
+        np.array(gradient("dout", dout, (T, B, 2 * H), m.dtype))
     if dh_n is not None:                                   # h_n was read from out: route it back there
+        dh_n = gradient("dh_n", dh_n, (2, B, H), m.dtype)
         valid = np.flatnonzero(L > 0)                      # one (t, b) per row: no repeated index
-        dout[L[valid] - 1, valid, :H] += np.asarray(dh_n)[0][valid]
-        dout[0, valid, H:] += np.asarray(dh_n)[1][valid]
+        dout[L[valid] - 1, valid, :H] += dh_n[0][valid]
+        dout[0, valid, H:] += dh_n[1][valid]
     dout = dout * m
     dxf, dpf, _, _ = layer_b((dout[..., :H], None, None), cache_f)
     dxb_rev, dpb, _, _ = layer_b((rev(dout[..., H:]), None, None), cache_b)

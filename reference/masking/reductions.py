@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, gradient
 
 
 def large_negative(dtype) -> float:
@@ -76,6 +76,11 @@ def _expand(dy, x, axis):
     return np.expand_dims(np.asarray(dy, dtype=x.dtype), axis)
 
 
+def _reduced(name, dy, shape, axis, dtype):
+    """The gradient of a reduction: real numbers of the reduced shape (``shape`` without ``axis``)."""
+    return gradient(name, dy, shape[:axis] + shape[axis + 1:], dtype)
+
+
 def masked_sum_forward(x, mask, axis: int = -1):
     x, m, axis = _prepare(x, mask, axis)
     return np.where(m, x, 0).sum(axis=axis), (m, axis, x.dtype)
@@ -83,7 +88,7 @@ def masked_sum_forward(x, mask, axis: int = -1):
 
 def masked_sum_backward(dy, cache):
     m, axis, dtype = cache
-    return np.where(m, np.expand_dims(np.asarray(dy, dtype=dtype), axis), 0).astype(dtype)
+    return np.where(m, np.expand_dims(_reduced("dy", dy, m.shape, axis, dtype), axis), 0).astype(dtype)
 
 
 def masked_mean_forward(x, mask, axis: int = -1):
@@ -96,7 +101,7 @@ def masked_mean_forward(x, mask, axis: int = -1):
 
 def masked_mean_backward(dy, cache):
     m, axis, n, dtype = cache
-    scale = np.where(n > 0, np.asarray(dy, dtype=dtype) / np.maximum(n, 1), 0)
+    scale = np.where(n > 0, _reduced("dy", dy, m.shape, axis, dtype) / np.maximum(n, 1), 0)
     return np.where(m, np.expand_dims(scale, axis), 0).astype(dtype)
 
 
@@ -112,7 +117,7 @@ def masked_max_forward(x, mask, axis: int = -1):
 def masked_max_backward(dy, cache):
     shape, axis, k, any_valid, dtype = cache
     dx = np.zeros(shape, dtype=dtype)
-    g = np.where(any_valid, np.asarray(dy, dtype=dtype), 0)
+    g = np.where(any_valid, _reduced("dy", dy, shape, axis, dtype), 0)
     np.put_along_axis(dx, np.expand_dims(k, axis), np.expand_dims(g, axis), axis)
     return dx
 
@@ -128,7 +133,7 @@ def masked_var_forward(x, mask, axis: int = -1):
 
 def masked_var_backward(dy, cache):
     m, axis, n, d, dtype = cache
-    scale = np.where(n > 0, 2 * np.asarray(dy, dtype=dtype) / np.maximum(n, 1), 0)
+    scale = np.where(n > 0, 2 * _reduced("dy", dy, m.shape, axis, dtype) / np.maximum(n, 1), 0)
     return np.where(m, np.expand_dims(scale, axis) * d, 0).astype(dtype)     # d sums to 0: no mean term
 
 
@@ -149,7 +154,7 @@ def masked_softmax_forward(x, mask, axis: int = -1):
 
 def masked_softmax_backward(dp, cache):
     p, axis = cache
-    dp = np.asarray(dp, dtype=p.dtype)
+    dp = gradient("dp", dp, p.shape, p.dtype)
     return p * (dp - (p * dp).sum(axis=axis, keepdims=True))     # p = 0 on padding: exactly 0 there
 
 
@@ -165,7 +170,7 @@ def masked_logsumexp_forward(x, mask, axis: int = -1):
 
 def masked_logsumexp_backward(dy, cache):
     p, axis = cache
-    return (p * np.expand_dims(np.asarray(dy, dtype=p.dtype), axis)).astype(p.dtype)
+    return (p * np.expand_dims(_reduced("dy", dy, p.shape, axis, p.dtype), axis)).astype(p.dtype)
 
 
 def masked_loss_forward(losses, mask):

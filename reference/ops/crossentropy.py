@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .embedding import check_ids
-from ..core.validate import float_array
+from ..core.validate import float_array, scalar_gradient
 
 
 def softmax_cross_entropy_forward(logits, targets, *, weights=None):
@@ -48,4 +48,4 @@ def softmax_cross_entropy_backward(dloss, cache):
     log_p, targets, w, n = cache
     g = np.exp(log_p)
     np.put_along_axis(g, targets[..., None], np.take_along_axis(g, targets[..., None], axis=-1) - 1, axis=-1)
-    return g * (w[..., None] * (float(np.asarray(dloss)) / n)), None
+    return g * (w[..., None] * (scalar_gradient("dloss", dloss) / n)), None

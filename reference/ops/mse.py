@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, scalar_gradient
 
 
 def mse_forward(pred, target):
@@ -28,5 +28,5 @@ def mse_forward(pred, target):
 def mse_backward(dloss, cache):
     """(dpred, dtarget) = (+-2 (pred - target) / n) * dloss."""
     diff = cache
-    g = (2.0 * float(np.asarray(dloss)) / diff.size) * diff
+    g = (2.0 * scalar_gradient("dloss", dloss) / diff.size) * diff
     return g, -g

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, gradient, scalar_gradient
 from .assign import nearest_codes
 
 NORM_EPS = 1e-12
@@ -67,7 +67,7 @@ def orthogonal_loss_forward(codebook, *, indices=None):
 def orthogonal_loss_backward(dloss, cache):
     """dcodebook (zeros on the codes left out)."""
     shape, active, sub, U, n, S, h, k = cache
-    dU = (4.0 * float(np.asarray(dloss)) / (h * k * k)) * (S @ U)          # d||S||^2 / dU = 4 S U
+    dU = (4.0 * scalar_gradient("dloss", dloss) / (h * k * k)) * (S @ U)          # d||S||^2 / dU = 4 S U
     d3 = np.zeros((h,) + tuple(shape[-2:]), dtype=sub.dtype)
     d3[:, active] = _normalise_backward(dU, sub, n)
     return d3.reshape(shape)
@@ -88,7 +88,7 @@ def cosine_vq_forward(z, codebook):
 def cosine_vq_backward(dz_q, cache):
     """(dz through the input's normalisation, zeros to the codebook)."""
     idx, z, n, shape = cache
-    dz_q = float_array("dz_q", dz_q, dtype=z.dtype)
+    dz_q = gradient("dz_q", dz_q, z.shape, z.dtype)
     return _normalise_backward(dz_q, z, n).astype(z.dtype, copy=False), np.zeros(shape, dtype=z.dtype)
 
 
@@ -105,5 +105,5 @@ def affine_codebook_forward(raw, scale, shift):
 def affine_codebook_backward(dcodes, cache):
     """(draw, dscale, dshift)."""
     raw, scale = cache
-    d = float_array("dcodes", dcodes, dtype=raw.dtype)
+    d = gradient("dcodes", dcodes, raw.shape, raw.dtype)
     return d * scale, (d * raw).sum(axis=0), d.sum(axis=0)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from ..core.validate import float_array
+from ..core.validate import float_array, scalar_gradient
 
 MAX_DIM = 16
 MAX_BYTES = 256 * 2**20
@@ -114,7 +114,7 @@ def lfq_entropy_backward(dloss, cache):
     N = p.shape[0]
     g = _dentropy_dp(p, logp, clamp) / N - gamma * _dentropy_dp(avg, log_avg, clamp)[None] / N     # dL/dp
     dlogits = p * (g - (p * g).sum(axis=1, keepdims=True))                                       # softmax
-    return (float(np.asarray(dloss)) * 2 * tau * dlogits @ C).reshape(shape).astype(C.dtype, copy=False)
+    return (scalar_gradient("dloss", dloss) * 2 * tau * dlogits @ C).reshape(shape).astype(C.dtype, copy=False)
 
 
 def naive_entropy_fp16(p):

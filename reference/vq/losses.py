@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, scalar_gradient
 from .assign import codebook_rows
 
 REDUCTIONS = ("mean", "sum")
@@ -91,7 +91,7 @@ def vq_loss_forward(z, codebook, indices, *, beta: float = 1.0, gamma: float = 0
 def vq_loss_backward(dloss, cache):
     """Returns (dz (..., D), dcodebook in the codebook's layout, None for indices)."""
     z_shape, e_shape, layout, idx, diff, beta, gamma, scale = cache
-    g = float(np.asarray(dloss))
+    g = scalar_gradient("dloss", dloss)
     dz = (2 * gamma * scale * g) * diff                        # commitment term -> encoder
     K = e_shape[0] if layout == "KD" else e_shape[1]
     dE = np.zeros((K, diff.shape[1]), dtype=diff.dtype)
