@@ -44,13 +44,16 @@ def _check_mode(eps, eps_mode):
     if eps_mode not in EPS_MODES:
         raise ValueError(f"eps_mode: expected one of {EPS_MODES}, got {eps_mode!r}")
     eps = float(eps)
-    if not eps >= 0:
-        raise ValueError(f"eps: expected a number >= 0, got {eps}")
+    if not (np.isfinite(eps) and eps >= 0):
+        raise ValueError(f"eps: expected a finite number >= 0, got {eps}")
     return eps
 
 
 def _normalize(x, axes, eps, eps_mode):
     """(x_hat, cache) with statistics over ``axes`` (kept as size-1 axes)."""
+    if x.size == 0 or any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"x: expected at least one value per statistic (an empty batch has no mean or "
+                         f"variance), got shape {x.shape}")
     mu = x.mean(axis=axes, keepdims=True)
     d = x - mu
     var = (d * d).mean(axis=axes, keepdims=True)
