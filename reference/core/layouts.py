@@ -39,6 +39,9 @@ _LAYOUTS: dict[str, Layout] = {}
 
 
 def register_layout(layout: Layout) -> Layout:
+    """Add ``layout`` to the table (the same name twice only for the same layout)."""
+    if not isinstance(layout, Layout):
+        raise TypeError(f"layout: expected a Layout, got {type(layout).__name__}")
     if layout.name in _LAYOUTS and _LAYOUTS[layout.name] != layout:
         raise ValueError(f"name: layout {layout.name!r} is already registered")
     _LAYOUTS[layout.name] = layout

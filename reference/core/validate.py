@@ -100,12 +100,14 @@ def instance(name: str, value, cls):
     return value
 
 
-def positive_int(name: str, value) -> int:
-    """Return ``value`` as an int, raising unless it is an integer >= 1."""
+def positive_int(name: str, value, *, at_most: int | None = None) -> int:
+    """Return ``value`` as an int, raising unless it is an integer >= 1 (and <= ``at_most``)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: expected a positive integer, got {type(value).__name__} {value!r}")
     if value < 1:
         raise ValueError(f"{name}: expected a positive integer, got {value}")
+    if at_most is not None and value > at_most:
+        raise ValueError(f"{name}: expected a positive integer <= {at_most}, got {value}")
     return int(value)
 
 
@@ -194,3 +196,35 @@ def gradient(name: str, value, shape, dtype=None) -> np.ndarray:
 def scalar_gradient(name: str, value) -> float:
     """The incoming gradient of a 0-d loss, as a float: one real number (shape ())."""
     return float(gradient(name, value, ()))
+
+
+_KINDS = {"b": "booleans", "i": "integers", "u": "integers", "f": "floating-point numbers"}
+
+
+def numeric_array(name: str, value, *, kinds: str = "iuf", ndim: int | None = None) -> np.ndarray:
+    """``value`` as an ndarray whose dtype kind is one of ``kinds`` (``"iu"`` integers, ``"f"``
+    floats, ``"b"`` booleans); complex, text and object arrays are a TypeError naming ``name``."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:   # ragged lists and the like
+        raise TypeError(f"{name}: expected an array, got {type(value).__name__} ({exc})") from None
+    if arr.dtype.kind not in kinds:
+        wanted = " or ".join(dict.fromkeys(_KINDS[k] for k in kinds))
+        raise TypeError(f"{name}: expected an array of {wanted}, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-d array, got shape {arr.shape} ({arr.ndim}-d)")
+    return arr
+
+
+def text(name: str, value) -> str:
+    """``value`` if it is a str, else a TypeError naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected text (str), got {type(value).__name__}")
+    return value
+
+
+def real_array(name: str, value, dtype=np.float64, *, ndim: int | None = None) -> np.ndarray:
+    """``value`` (real numbers of any dtype: booleans, integers, floats) as an array of ``dtype``;
+    complex values are a TypeError naming ``name`` (``np.asarray(v, dtype=float)`` would drop
+    their imaginary parts with only a warning)."""
+    return numeric_array(name, value, kinds="biuf", ndim=ndim).astype(dtype)

@@ -26,7 +26,8 @@ from typing import Callable
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .exact import mixture
+from ..core.validate import generator, instance, numeric_array, positive_int
+from .exact import Mixture, mixture
 from .fit import train_score_mlp
 from .samplers import annealed_langevin, geometric_sigmas, langevin
 
@@ -40,14 +41,19 @@ def target():
 
 def small_mode_weight(x) -> float:
     """Fraction of rows nearer -5 (1, 1) than 5 (1, 1): the side of the line x + y = 0."""
-    return float((np.asarray(x).sum(axis=1) < 0).mean())
+    x = numeric_array("x", x, ndim=2)
+    if not len(x):
+        raise ValueError("x: expected at least one row (the fraction of no rows is undefined)")
+    return float((x.sum(axis=1) < 0).mean())
 
 
 def w2_distance(a, b) -> float:
     """Wasserstein-2 between two equal-size point clouds (uniform weights): the optimal assignment."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = (numeric_array(k, v, ndim=2).astype(float) for k, v in (("a", a), ("b", b)))
     if a.shape != b.shape:
         raise ValueError(f"a, b: expected equal shapes, got {a.shape} and {b.shape}")
+    if not len(a):
+        raise ValueError("a, b: expected at least one point each (the distance of empty clouds is undefined)")
     cost = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
     rows, cols = linear_sum_assignment(cost)
     return float(np.sqrt(cost[rows, cols].mean()))
@@ -56,6 +62,9 @@ def w2_distance(a, b) -> float:
 def stratified_sample(m, n: int, rng, sigma: float) -> np.ndarray:
     """n draws of the smoothed mixture with exactly round(w_k n) from each component, so the
     reference of the W2 distance carries no sampling noise in its mode weights."""
+    instance("m", m, Mixture)
+    n = positive_int("n", n)
+    generator("rng", rng)
     counts = np.round(np.asarray(m.weights) * n).astype(int)
     counts[-1] = n - counts[:-1].sum()
     parts = [mixture([1.0], [mu], [S]).sample(c, rng, sigma=sigma) for c, mu, S in zip(counts, m.means, m.covs)]

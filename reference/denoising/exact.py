@@ -41,7 +41,7 @@ import dataclasses
 import numpy as np
 from scipy.special import logsumexp
 
-from ..core.validate import float_array, generator
+from ..core.validate import float_array, generator, real_array
 
 CHUNK = 2_000_000      # numbers per intermediate (n_chunk * K * d)
 
@@ -199,10 +199,10 @@ def gaussian(mean, cov) -> Mixture:
 def mixture(weights, means, covs) -> Mixture:
     """``covs`` (K, d, d), or (K,) / scalars for isotropic components ``c_k I``."""
     means = float_array("means", means, ndim=2)
-    covs = np.asarray(covs, dtype=float)
+    covs = real_array("covs", covs)
     if covs.ndim <= 1:
         covs = np.broadcast_to(covs, (len(means),))[:, None, None] * np.eye(means.shape[1])
-    return Mixture(np.asarray(weights, dtype=float), means, covs)
+    return Mixture(real_array("weights", weights), means, covs)
 
 
 def empirical(points) -> Mixture:

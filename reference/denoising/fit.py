@@ -33,7 +33,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.validate import float_array, generator, positive_int
+from ..core.validate import float_array, generator, positive_int, real_array
 from ..modules import Dense, ParameterOptimizer, Sequential
 from ..optim import Adam
 from .losses import dsm_loss_backward, dsm_loss_forward
@@ -128,6 +128,9 @@ def fit_energy(features, y, noise) -> LinearModel:
     """Least squares for the scalar ``E(y) = phi(y) a`` with ``grad E(y) ≈ -noise`` (the
     article's E_p objective); the constant feature is unidentified and gets coefficient 0."""
     y, noise = _noisy_pair(y, noise)
+    if not callable(getattr(features, "jacobian", None)):
+        raise TypeError(f"features: expected a feature map with jacobian(y) (Polynomial, RandomFourier), "
+                        f"got {type(features).__name__}")
     J = features.jacobian(y)                                            # (n, F, d)
     A = np.swapaxes(J, 1, 2).reshape(-1, J.shape[1])                    # rows (n, i)
     return LinearModel(features, _lstsq(A, -noise.reshape(-1)))
@@ -150,7 +153,7 @@ class MLPScore:
 
     def _input(self, y, sigma):
         y = float_array("y", y, ndim=2)
-        sig = np.broadcast_to(np.asarray(sigma, dtype=float), (len(y),))
+        sig = np.broadcast_to(real_array("sigma", sigma), (len(y),))
         u = (y - self.center) / np.sqrt(sig ** 2 + self.scale ** 2)[:, None]
         return np.concatenate([u, np.log(sig)[:, None]], axis=1), sig
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array, scalar_gradient
+from ..core.validate import float_array, real_array, scalar_gradient
 
 
 def _rows(name, a, like=None):
@@ -37,7 +37,7 @@ def _rows(name, a, like=None):
 
 
 def _sigma(sigma, n, dtype):
-    s = np.asarray(sigma, dtype=dtype)
+    s = real_array("sigma", sigma, dtype)
     if s.ndim == 0:
         s = np.full(n, s)
     if s.shape != (n,):

@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from ..core.validate import generator, positive_int
+from ..core.validate import generator, positive_int, real_array
 from ..modules.layers import Activation, Dense, normal_init
 from ..modules.module import Module
 from .layers import AvgPool, BatchNorm, Conv2D, Conv2DTranspose, Flatten, LeakyReLU, Reshape, SelfModBN, UpSample
@@ -119,7 +119,7 @@ class _Generator(Module):
     """Holds ``layers`` run in order on z (SELF-MOD layers read z again); forward(z) -> (x, vjp)."""
 
     def forward(self, z):
-        z = np.asarray(z, dtype=float)
+        z = real_array("z", z)
         if z.ndim != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"z: expected shape (batch, {self.z_dim}), got {z.shape}")
         x, vjp = _chain(self.layers, z, z)

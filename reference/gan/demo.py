@@ -24,6 +24,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.validate import generator, numeric_array, positive_int
 from ..modules import Dense, ParameterOptimizer, Sequential
 from ..ops.crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from ..optim import Adam
@@ -41,14 +42,20 @@ def ring_centres(k: int = RING_MODES, radius: float = RING_RADIUS) -> np.ndarray
 
 
 def sample_ring(n: int, rng, *, k: int = RING_MODES, radius: float = RING_RADIUS, std: float = RING_STD):
+    """``n`` points of the ring of ``k`` Gaussians (std ``std``) around ``radius``."""
+    n = positive_int("n", n)
+    generator("rng", rng)
     return ring_centres(k, radius)[rng.integers(0, k, n)] + std * rng.standard_normal((n, 2))
 
 
 def mode_metrics(samples, centres, std: float, *, min_share: float = 0.01) -> dict:
     """High-quality fraction (within 3 std of the nearest centre), modes covered (at least
     ``min_share`` of all samples are high-quality ones of that mode), and the per-mode counts."""
-    x = np.asarray(samples, dtype=float)
-    d = np.linalg.norm(x[:, None, :] - np.asarray(centres)[None], axis=2)
+    x = numeric_array("samples", samples, ndim=2).astype(float)
+    c = numeric_array("centres", centres, ndim=2).astype(float)
+    if c.shape[1] != x.shape[1] or not len(c) or not len(x):
+        raise ValueError(f"samples, centres: expected (n, d) and (k, d) with n, k >= 1, got {x.shape} and {c.shape}")
+    d = np.linalg.norm(x[:, None, :] - c[None], axis=2)
     nearest, dist = d.argmin(axis=1), d.min(axis=1)
     good = dist <= 3 * std
     counts = np.bincount(nearest[good], minlength=len(centres))
@@ -165,6 +172,9 @@ def _mean(rows, norm, key):
 def summarise(ring_rows: list[dict], digit_runs: list[dict]) -> dict:
     """Means per norm, how many seeds each norm won, and a sentence saying whether SELF-MOD
     helped in *this* run (decided by the numbers, never assumed)."""
+    for name, rows in (("ring_rows", ring_rows), ("digit_runs", digit_runs)):
+        if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
+            raise TypeError(f"{name}: expected a list of result dicts, got {type(rows).__name__}")
     out = {}
     seeds = sorted({r["seed"] for r in ring_rows})
     if ring_rows:

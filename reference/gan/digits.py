@@ -20,6 +20,8 @@ import zlib
 
 import numpy as np
 
+from ..core.validate import real_array
+
 PEAK = 16.0
 RELATIVE = "sklearn/datasets/data/digits.csv.gz"
 
@@ -57,9 +59,9 @@ def load_digits(path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
 
 def to_unit(x, peak: float = PEAK) -> np.ndarray:
     """Pixels 0..peak to [-1, 1]: ``x / peak * 2 - 1``."""
-    return np.asarray(x, dtype=float) / peak * 2 - 1
+    return real_array("x", x) / peak * 2 - 1
 
 
 def from_unit(x, peak: float = PEAK) -> np.ndarray:
     """The inverse of :func:`to_unit`: ``(x + 1) / 2 * peak``."""
-    return (np.asarray(x, dtype=float) + 1) / 2 * peak
+    return (real_array("x", x) + 1) / 2 * peak

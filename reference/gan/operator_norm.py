@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.validate import float_array, numeric_array, real_array
 from .conv import conv2d_forward, conv2d_transpose_forward
 
 
@@ -30,7 +31,7 @@ def conv_operator_norm(W, input_hw, *, stride=1, padding: str = "same", dilation
                        seed: int = 0) -> float:
     """Power iteration ``x <- A^T A x / |A^T A x|`` with A the convolution on (1, H, W, Cin)
     inputs; returns ``|A x|`` for the final unit ``x`` (a lower bound converging to the norm)."""
-    W = np.asarray(W, dtype=np.float64)
+    W = real_array("W", W, ndim=4)
     H, Wd = input_hw
     x = np.random.default_rng(seed).standard_normal((1, H, Wd, W.shape[2]))
     x /= np.linalg.norm(x)
@@ -51,8 +52,10 @@ def _wrap_pads(k):
 
 def circular_conv2d(x, W):
     """Stride-1 convolution with circular (periodic) padding: output size = input size."""
+    x = numeric_array("x", x, ndim=4).astype(np.float64)
+    W = float_array("W", W, ndim=4)
     (pt, pb), (pl, pr) = _wrap_pads(W.shape[0]), _wrap_pads(W.shape[1])
-    xp = np.pad(np.asarray(x, dtype=np.float64), ((0, 0), (pt, pb), (pl, pr), (0, 0)), mode="wrap")
+    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), mode="wrap")
     return conv2d_forward(xp, W, padding="valid")[0]
 
 
@@ -71,7 +74,7 @@ def circular_conv2d_adjoint(y, W, input_hw):
 
 def circular_conv_norm_fft(W, input_hw) -> float:
     """max over frequencies (u, v) of the largest singular value of sum_ij W[i, j] e^{-2 pi i (u i/H + v j/W)}."""
-    W = np.asarray(W, dtype=np.float64)
+    W = real_array("W", W, ndim=4)
     H, Wd = input_hw
     KH, KW, Cin, Cout = W.shape
     if KH > H or KW > Wd:

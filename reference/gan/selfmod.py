@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from ..core.validate import dense_chain, float_array, gradient, instance
+from ..core.validate import dense_chain, float_array, generator, gradient, instance, positive_int
 from ..ops.affine import affine_backward, affine_forward
 from .norm import conditional_bn_backward, conditional_bn_forward
 from .resample import leaky_relu_backward, leaky_relu_forward
@@ -47,6 +47,12 @@ def init_params(z_dim: int, hidden: int, channels: int, rng, *, shared: bool = F
                 gamma_mode: str = "offset") -> SelfModParams:
     """Glorot-uniform hidden weights, zero output weights (so the start is plain BN), zero
     biases except gamma's output bias, one in ``"bias_init"`` mode."""
+    z_dim, hidden, channels = (positive_int(k, v) for k, v in (("z_dim", z_dim), ("hidden", hidden),
+                                                               ("channels", channels)))
+    generator("rng", rng)
+    if gamma_mode not in GAMMA_MODES:
+        raise ValueError(f"gamma_mode: expected one of {GAMMA_MODES}, got {gamma_mode!r}")
+
     def glorot(a, b):
         k = np.sqrt(6.0 / (a + b))
         return rng.uniform(-k, k, (a, b))

@@ -126,7 +126,7 @@ def spectral_norm_backward(dWsn, cache: SNCache):
 
 def reshape_kernel(kernel) -> np.ndarray:
     """A conv kernel (KH, KW, Cin, Cout) as the (KH KW Cin, Cout) matrix spectral norm sees."""
-    k = np.asarray(kernel)
+    k = float_array("kernel", kernel, min_ndim=2)
     return k.reshape(-1, k.shape[-1])
 
 

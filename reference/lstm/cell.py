@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.activations import sigmoid_into
-from ..core.validate import check_shape, float_array, instance, state_array
+from ..core.validate import check_shape, float_array, instance, positive_int, state_array
 from .params import LSTMParams, split_gates
 
 
@@ -77,7 +77,8 @@ FACTOR_BLOCK_BYTES = 1 << 20
 def factor_blocks(T: int, step_bytes: int):
     """The blocks [lo, hi) of time steps, last first, over which a layer's backward computes
     its gradient-independent factors in one go (:data:`FACTOR_BLOCK_BYTES` each)."""
-    k = max(1, min(T, FACTOR_BLOCK_BYTES // max(step_bytes, 1)))
+    T, step_bytes = positive_int("T", T, at_most=2**40), positive_int("step_bytes", step_bytes)
+    k = max(1, min(T, FACTOR_BLOCK_BYTES // step_bytes))
     return [(max(0, hi - k), hi) for hi in range(T, 0, -k)]
 
 

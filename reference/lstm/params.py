@@ -24,6 +24,8 @@ def split_gates(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     >>> c_hat
     array([6., 7.])
     """
+    if not isinstance(a, np.ndarray) or a.ndim == 0 or a.shape[-1] % 4:
+        raise ValueError(f"a: expected an array (..., 4H), got {type(a).__name__} {getattr(a, 'shape', '')}")
     H = a.shape[-1] // 4
     return a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
 

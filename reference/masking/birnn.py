@@ -176,9 +176,11 @@ def birnn_states_backward(grads, cache):
 def final_hidden(out, lengths) -> np.ndarray:
     """h_n (2, B, H) from ``out`` (T, B, 2H): forward half at t = L-1, backward half at t = 0
     (zeros for a row of length 0)."""
-    out = np.asarray(out)
+    out = float_array("out", out, ndim=3)
+    if out.shape[-1] % 2:
+        raise ValueError(f"out: expected (T, B, 2H), an even last axis, got shape {out.shape}")
     H = out.shape[-1] // 2
-    L = np.asarray(lengths)
+    L = _check_lengths(out, lengths)
     rows = np.arange(out.shape[1])
     fwd = np.where((L > 0)[:, None], out[np.maximum(L - 1, 0), rows, :H], 0)
     bwd = np.where((L > 0)[:, None], out[0, :, H:], 0)

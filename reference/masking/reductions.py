@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array, gradient
+from ..core.validate import float_array, gradient, real_array
 
 
 def large_negative(dtype) -> float:
@@ -49,7 +49,7 @@ def large_negative(dtype) -> float:
 
 def additive_mask(mask, dtype=np.float64) -> np.ndarray:
     """``(1 - m) * large_negative(dtype)``: the additive form of a mask, in ``dtype``."""
-    return ((1 - np.asarray(mask, dtype=dtype)) * np.asarray(large_negative(dtype), dtype=dtype)).astype(dtype)
+    return ((1 - real_array("mask", mask, dtype)) * np.asarray(large_negative(dtype), dtype=dtype)).astype(dtype)
 
 
 def _prepare(x, mask, axis, name="x"):

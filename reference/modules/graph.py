@@ -64,6 +64,9 @@ def Input(name: str | None = None) -> Tensor:
 
 
 def call_symbolic(module: Module, args) -> Tensor | tuple:
+    """A node of ``module`` applied to the symbolic tensors ``args`` (a tuple or list)."""
+    if not isinstance(args, (tuple, list)):
+        raise TypeError(f"args: expected a tuple of symbolic tensors, got {type(args).__name__}")
     if not all(isinstance(a, Tensor) for a in args):
         kinds = ", ".join(type(a).__name__ for a in args)
         raise TypeError(f"{type(module).__name__}: a symbolic call takes symbolic tensors only, got ({kinds})")

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.validate import instance
 from .counting import Tables
 
 
 def pmi(tables: Tables, n: int) -> np.ndarray:
     """The minimum PMI over the splits of every kept n-gram (aligned with ``tables.keys[n]``)."""
+    instance("tables", tables, Tables)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n > tables.order:
+        raise ValueError(f"n: expected an n-gram length in [2, {tables.order}], got {n!r}")
     if n < 2:
         raise ValueError(f"n: cohesion is defined for n >= 2, got {n}")
     keys = tables.keys[n]
@@ -32,6 +36,9 @@ def pmi(tables: Tables, n: int) -> np.ndarray:
 
 def cohesive(tables: Tables, thresholds: dict) -> dict:
     """n -> sorted keys of the n-grams in G (``pmi >= thresholds[n]``), for n = 2..order."""
+    instance("tables", tables, Tables)
+    if not isinstance(thresholds, dict):
+        raise TypeError(f"thresholds: expected a dict n -> threshold, got {type(thresholds).__name__}")
     out = {}
     for n in range(2, tables.order + 1):
         if n not in thresholds:

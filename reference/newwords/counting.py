@@ -65,9 +65,18 @@ def window_keys(ids: np.ndarray, n: int, bits: int) -> tuple[np.ndarray, np.ndar
     return keys, ok
 
 
+def _ids(ids) -> np.ndarray:
+    """Character ids: a 1-d integer array (0 is a break)."""
+    if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu" or ids.ndim != 1:
+        raise TypeError(f"ids: expected a 1-d integer array of character ids, got {type(ids).__name__} "
+                        f"{getattr(ids, 'dtype', '')}".rstrip())
+    return ids
+
+
 def all_window_keys(ids: np.ndarray, order: int, bits: int) -> dict:
     """n -> (keys, break-free) of every window length 1..order, built incrementally
     (``key_n = key_{n-1} << bits | next id``): one pass per order instead of n."""
+    ids = _ids(ids)
     u = ids.astype(np.uint64)
     real = ids != 0
     out = {1: (u, real)}
@@ -146,7 +155,7 @@ def count_all_orders(ids: np.ndarray, order: int, bits: int) -> dict:
     """n -> (sorted unique keys, counts) of every n-gram (1 <= n <= order) of ``ids``, with one
     sort: each position's window is cut at the first break and zero-padded, so the prefixes of
     the sorted keys are sorted too and every order's counts are runs in one pass."""
-    L = order
+    L, ids = order, _ids(ids)
     padded = np.concatenate([ids, np.zeros(L, ids.dtype)])
     real = padded != 0
     k, _ = window_keys(padded, L, bits)

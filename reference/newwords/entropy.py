@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.validate import instance, positive_int
 from .counting import key_bits, window_keys
-from .stream import encode_stream, workspace
+from .stream import Stream, encode_stream, workspace
 
 BOUNDARIES = ("one", "distinct")
 
@@ -44,6 +45,8 @@ def entropy_of_stream(stream, words, *, boundary: str = "one", max_order: int = 
     """word -> (left entropy, right entropy) over an encoded stream (see the module docstring)."""
     if boundary not in BOUNDARIES:
         raise ValueError(f"boundary: expected one of {BOUNDARIES}, got {boundary!r}")
+    instance("stream", stream, Stream)
+    positive_int("max_order", max_order)
     lut = stream.lut()
     ids = lut[np.asarray(stream.codepoints())]
     bits = key_bits(max(len(stream.alphabet), 1), max_order)

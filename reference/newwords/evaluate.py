@@ -55,6 +55,10 @@ def span_prf(predicted, gold) -> tuple[float, float, float]:
 def type_prf(vocab, gold_counts: Counter, min_count: int) -> tuple[float, float]:
     """(type precision, type recall) of the discovered words of length >= 2 against the target
     T: the gold words of length >= 2 seen at least ``min_count`` times (what the counts could find)."""
+    if not isinstance(gold_counts, dict):
+        raise TypeError(f"gold_counts: expected a Counter of gold words, got {type(gold_counts).__name__}")
+    if isinstance(vocab, str) or not all(isinstance(w, str) for w in vocab):
+        raise TypeError("vocab: expected a collection of words (str)")
     found = {w for w in vocab if len(w) >= 2}
     target = {w for w, c in gold_counts.items() if len(w) >= 2 and c >= min_count}
     hit = len(found & target)
@@ -80,6 +84,8 @@ def new_words(lexicon, dictionary) -> list:
 def gold_sentences(tokens) -> list[list[str]]:
     """Gold words of one tagged line (tokens already stripped of tags), split like the text:
     full-width to half-width, sentences at every non-word character (``1.5`` gives ``1``, ``5``)."""
+    if isinstance(tokens, str):
+        raise TypeError("tokens: expected a list of words, got one str")
     tokens = [q2b(t) for t in tokens]
     text = "".join(tokens)
     bounds = list(itertools.accumulate(len(t) for t in tokens))          # sorted token ends

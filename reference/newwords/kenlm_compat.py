@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from ..core.validate import positive_int, text
+
 
 def kenlm_counts(sents, *, order: int = 4, min_count: int = 1) -> tuple[dict, int]:
     """(n-gram -> count, total) as the 2019 script's loader builds them from KenLM's records."""
@@ -48,6 +50,10 @@ def kenlm_counts(sents, *, order: int = 4, min_count: int = 1) -> tuple[dict, in
 
 def kenlm_pmi(word: str, counts: dict, total: int) -> float:
     """The script's cohesion score: a missing piece counts as ``total``."""
+    text("word", word)
+    if not isinstance(counts, dict):
+        raise TypeError(f"counts: expected a dict of piece -> count, got {type(counts).__name__}")
+    positive_int("total", total)
     c = counts.get(word, 0)
     if c == 0:
         return -math.inf

@@ -20,6 +20,7 @@ from collections import Counter
 
 import numpy as np
 
+from ..core.validate import numeric_array
 from .counting import _HASH_BITS, Tables, _count_chunk, _hash, all_window_keys, count_all_orders, key_bits, merge_tables
 
 DEFAULT_MAX_MEMORY = 1 << 30
@@ -28,6 +29,8 @@ DEFAULT_MAX_MEMORY = 1 << 30
 def normalise_codepoints(text: str, to_half_width: bool = True) -> np.ndarray:
     """uint16 code points of ``text`` with every non-word character (spaces, punctuation,
     line breaks, everything outside ideographs, digits and ASCII letters) as 0."""
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
     if to_half_width:
         wide = (cps >= 0xFF01) & (cps <= 0xFF5E)
@@ -233,6 +236,7 @@ def _member(keys, table):
 def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
     """The pieces of one chunk of ids that starts and ends on breaks: ({n: (keys, counts)} for
     pieces of 1..order characters, Counter of longer pieces as id bytes)."""
+    ids = numeric_array("ids", ids, kinds="iu", ndim=1)
     windows = all_window_keys(ids, order, bits)
     diff = np.zeros(len(ids) + 1, np.int64)
     for n, table in G.items():
@@ -258,7 +262,11 @@ def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
 def merge_cuts(parts):
     """Merge :func:`cut_chunk` results (sums, exact)."""
     short, long_pieces = {}, Counter()
-    for s, lp in parts:
+    for k, part in enumerate(parts):
+        if not (isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], dict)):
+            raise TypeError(f"parts[{k}]: expected a cut_chunk result ({{n: (keys, counts)}}, Counter), "
+                            f"got {type(part).__name__}")
+        s, lp = part
         for n, kc in s.items():
             short.setdefault(n, []).append(kc)
         long_pieces.update(lp)

@@ -28,6 +28,8 @@ _Q2B = {0x3000: 0x20, **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}}
 
 def q2b(text: str) -> str:
     """Full-width to half-width (the articles' ``strQ2B``)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
     return text.translate(_Q2B)
 
 
@@ -41,7 +43,9 @@ def sentences(text: str, *, to_half_width: bool = True) -> list[str]:
 def dedup_documents(documents) -> list[str]:
     """Documents with exact duplicates (same MD5 of the UTF-8 text) dropped, first kept (4256)."""
     seen, out = set(), []
-    for doc in documents:
+    for k, doc in enumerate(documents):
+        if not isinstance(doc, str):
+            raise TypeError(f"documents[{k}]: expected a str, got {type(doc).__name__}")
         digest = hashlib.md5(doc.encode("utf-8")).digest()
         if digest not in seen:
             seen.add(digest)

@@ -47,13 +47,13 @@ import numpy as np
 from ..lstm.cell import _backward_factors as lstm_backward_factors
 from ..ops.activations import (_rev_cumsum, cumax_into, rev_cumax_into, sigmoid, sigmoid_into, softmax_backward_into,
                                softmax_into)
-from ..core.validate import check_shape, float_array, instance, state_array
+from ..core.validate import check_shape, float_array, instance, positive_int, state_array
 from .params import ONLSTMParams, check_variant
 
 
 def expand(levels: np.ndarray, chunk_size: int) -> np.ndarray:
     """(B, L) -> (B, L * chunk_size): each level repeated for the chunk_size neurons of its chunk."""
-    return np.repeat(levels, chunk_size, axis=-1)
+    return np.repeat(levels, positive_int("chunk_size", chunk_size, at_most=2**31 - 1), axis=-1)
 
 
 def combine(f, i, c_hat, c_prev, f_tilde, i_tilde):

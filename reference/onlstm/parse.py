@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.embedding import embedding_forward
 from ..core.validate import instance
+from ..ops.embedding import embedding_forward
 from .layer import LayerCache, onlstm_stack_forward
 from .lm import LMParams
 from .trees import build_tree
@@ -27,6 +27,7 @@ BOUNDARIES = ("both", "start")
 
 def distances(cache: LayerCache) -> tuple[np.ndarray, np.ndarray]:
     """(d_f, d_i), each (T, B), from one layer's forward cache."""
+    instance("cache", cache, LayerCache)
     return 1 - cache.f_tilde.mean(axis=-1), cache.i_tilde.mean(axis=-1)
 
 

@@ -33,13 +33,21 @@ def _covered(row) -> str:
     return " ".join(k for k in ("check", "golden", "live") if row[k]) or "-"
 
 
+def _rows(rows) -> list:
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
+        raise TypeError(f"rows: expected the list of dicts catalogue() returns, got {type(rows).__name__}")
+    return list(rows)
+
+
 def text_table(rows) -> str:
+    rows = _rows(rows)
     lines = [f"{'op':<18} {'kind':<18} {'covered by':<18} source"]
     lines += [f"{r['op']:<18} {r['kind']:<18} {_covered(r):<18} {r['source']}" for r in rows]
     return "\n".join(lines)
 
 
 def markdown_table(rows) -> str:
+    rows = _rows(rows)
     lines = ["| op | what | kind | source | covered by |", "| --- | --- | --- | --- | --- |"]
     cell = lambda text: text.replace("|", "&#124;")
     lines += [f"| `{r['op']}` | {cell(r['summary'])} | {r['kind']} | {cell(r['source'])} | {_covered(r)} |"
@@ -99,6 +107,8 @@ def signature(name: str) -> dict:
 
 
 def signature_text(sig: dict) -> str:
+    if not isinstance(sig, dict):
+        raise TypeError(f"sig: expected the dict signature() returns, got {type(sig).__name__}")
     fmt = lambda rows: ", ".join(f"{r['name']} {tuple(r['shape'])} {r['dtype']}" for r in rows) or "(none)"
     lines = [f"{sig['op']} ({sig['kind']}; {sig['source']})",
              f"  inputs      {fmt(sig['inputs'])}",

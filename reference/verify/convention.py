@@ -54,6 +54,8 @@ def flatten_output(out) -> dict[str, np.ndarray]:
 
 def unflatten(template, names, flat) -> tuple:
     """Rebuild the structured inputs of ``template`` (a tuple aligned with ``names``) from ``flat``."""
+    if not isinstance(flat, dict):
+        raise TypeError(f"inputs: expected a dict of flat input names -> arrays, got {type(flat).__name__}")
     missing = [p for p in flatten(template, names) if p not in flat]
     if missing:
         raise ValueError(f"inputs: missing {missing}")

@@ -33,7 +33,7 @@ import functools
 
 import numpy as np
 
-from ..core.validate import check_finite, float_array
+from ..core.validate import check_finite, float_array, positive_int, real_array
 
 LAYOUTS = ("KD", "DK")
 
@@ -86,6 +86,8 @@ def chunk_rows(N: int, D: int, K: int, itemsize: int, max_chunk_bytes: int) -> i
     """Rows per block so that the block's working set fits ``max_chunk_bytes``: the (n, K)
     distances in the input dtype, the (n, K) boolean candidate mask and the (n, D + 1)
     centred, augmented copy of the inputs."""
+    N, D, K, itemsize, max_chunk_bytes = (positive_int(k, v) for k, v in (
+        ("N", N), ("D", D), ("K", K), ("itemsize", itemsize), ("max_chunk_bytes", max_chunk_bytes)))
     per_row = K * (itemsize + 1) + (D + 1) * itemsize
     return max(1, min(N, int(max_chunk_bytes // per_row)))
 
@@ -230,7 +232,7 @@ def squared_distances64(a, b) -> np.ndarray:
 
     This one formula defines "nearest" (and its rounding decides float64 near-ties); the
     fast path's fallback and :func:`brute_force_codes` both call it."""
-    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    diff = real_array("a", a) - real_array("b", b)
     return (diff * diff).sum(axis=-1)
 
 

@@ -77,6 +77,8 @@ def code_sums(Z: np.ndarray, idx: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """
     import scipy.sparse
 
+    if not all(isinstance(a, np.ndarray) for a in (Z, idx, counts)) or Z.ndim != 2 or idx.shape != Z.shape[:1]:
+        raise TypeError("Z, idx, counts: expected arrays Z (N, D), idx (N,) and counts (K,)")
     K, N = counts.shape[0], Z.shape[0]
     keys = idx.astype(np.int16) if K <= np.iinfo(np.int16).max else idx
     order = np.argsort(keys, kind="stable")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from ..core.validate import float_array, scalar_gradient
+from ..core.validate import float_array, real_array, scalar_gradient
 
 MAX_DIM = 16
 MAX_BYTES = 256 * 2**20
@@ -119,6 +119,6 @@ def lfq_entropy_backward(dloss, cache):
 
 def naive_entropy_fp16(p):
     """``-sum p log(p + 1e-20)`` evaluated in float16: the misplaced epsilon (0 in float16)."""
-    p16 = np.asarray(p, dtype=np.float16)
+    p16 = real_array("p", p, np.float16)
     with np.errstate(divide="ignore", invalid="ignore"):
         return -(p16 * np.log(p16 + np.float16(1e-20))).sum(axis=-1)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array
+from ..core.validate import float_array, real_array
 
 
 def _unit(a):
@@ -67,7 +67,7 @@ def rotation_trick_backward(dy, cache):
 
 def rotation_matrix(z, z_q) -> np.ndarray:
     """The dense (D, D) matrix lambda R for one pair of vectors (for tests and reading)."""
-    z, z_q = np.asarray(z, dtype=np.float64), np.asarray(z_q, dtype=np.float64)
+    z, z_q = real_array("z", z), real_array("z_q", z_q)
     e, q = z / np.linalg.norm(z), z_q / np.linalg.norm(z_q)
     r = (e + q) / np.linalg.norm(e + q)
     R = np.eye(z.size) - 2 * np.outer(r, r) + 2 * np.outer(q, e)
