@@ -43,6 +43,7 @@ PROBES = [
     ("words {long_line}", 2, "line 1 is longer than"),
     # what a user can type
     ("bench conv --stride 99999999999999999999999", 2, "expected an integer of magnitude at most"),
+    ("bench conv --stride 1" + "0" * 400, 2, "expected an integer of magnitude at most"),   # beyond any float
     ("demo gan --seeds 99999999999999999999999", 2, "--seeds: expected an integer"),
     ("demo vq --plot ''", 2, "argument --plot: expected a non-empty value"),
     ("demo parse --save ''", 2, "argument --save: expected a non-empty value"),

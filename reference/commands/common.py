@@ -18,24 +18,24 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
 MAX_INT_ARG = 2**31 - 1   # counts, sizes, steps and indices typed on the command line
 
 
-def _integer(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if abs(value) > MAX_INT_ARG:
-        raise argparse.ArgumentTypeError(f"expected an integer of magnitude at most {MAX_INT_ARG}, got {text}")
-    return value
+def _bounded(convert, what: str, *, low=None, high=None, unparsable: str | None = None):
+    """An argparse type: ``convert(text)`` (int or float), finite, within [low, high]; the
+    messages say ``expected <what>`` (``unparsable`` when the text is not a number at all)."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{unparsable or 'expected ' + what}, got {text!r}") from None
+        in_range = (low is None or value >= low) and (high is None or value <= high)
+        if not ((convert is int or math.isfinite(value)) and in_range):   # ints may exceed any float
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text}")
+        return value
+    return parse
 
 
-def _finite(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    return value
+_integer = _bounded(int, f"an integer of magnitude at most {MAX_INT_ARG}", low=-MAX_INT_ARG, high=MAX_INT_ARG,
+                    unparsable="invalid int value")
+_finite = _bounded(float, "a finite number", unparsable="invalid float value")
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,43 +58,16 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
-def _capped(cap: float):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not (math.isfinite(value) and 0 <= value <= cap):
-            raise argparse.ArgumentTypeError(f"expected a finite number >= 0 and <= {cap:g}, got {text}")
-        return value
-    return parse
-
-
 #: argparse types of ``--rtol`` and ``--atol``: finite, >= 0, capped as everywhere tolerances enter
-rtol_value, atol_value = _capped(MAX_RTOL), _capped(MAX_ATOL)
+rtol_value = _bounded(float, f"a finite number >= 0 and <= {MAX_RTOL:g}", low=0, high=MAX_RTOL,
+                      unparsable="expected a number")
+atol_value = _bounded(float, f"a finite number >= 0 and <= {MAX_ATOL:g}", low=0, high=MAX_ATOL,
+                      unparsable="expected a number")
 tolerance = rtol_value   # the former name (one cap for both)
-
-
-def seconds(text: str) -> float:
-    """argparse type of ``--timeout``: a finite number of seconds >= 0 (0: none)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0 (0: none), got {text}")
-    return value
-
-
-def seed(text: str) -> int:
-    """argparse type of ``--seed``: a non-negative integer (NumPy's seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
+#: ``--timeout``: a finite number of seconds >= 0 (0: none)
+seconds = _bounded(float, "a finite number of seconds >= 0 (0: none)", low=0, unparsable="expected a number of seconds")
+#: ``--seed``: a non-negative integer (NumPy's seeds)
+seed = _bounded(int, "a non-negative integer", low=0)
 
 
 def finite_or_none(v: float):
