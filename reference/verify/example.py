@@ -74,11 +74,17 @@ _MISSING_HINT = ("; a port that does not compute some gradients declares the one
                  "impl.gradients = {op: (names...)}")
 
 
-def documented_nonfinite(op) -> tuple:
-    """The output names of ``op`` whose non-finite values the reference documents (declared)."""
-    from ..core.registry import registered_ops
+_NONFINITE: dict = {}
 
-    return next((o.nonfinite for o in registered_ops() if o.name == op), ())
+
+def documented_nonfinite(op) -> tuple:
+    """The output names of ``op`` whose non-finite values the reference documents (declared;
+    read from the registry once, and again for an op registered since)."""
+    if op not in _NONFINITE:
+        from ..core.registry import registered_ops
+
+        _NONFINITE.update({o.name: o.nonfinite for o in registered_ops()})
+    return _NONFINITE.get(op, ())
 
 
 def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol=None, at_least=None,
@@ -120,7 +126,8 @@ def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol
     if any("missing" in p for p in c.problems):
         c = dataclasses.replace(c, problems=c.problems[:-1] + (c.problems[-1] + _MISSING_HINT,))
     result.checks.append(("vjp", c))
-    result.tolerance = "; ".join(dict.fromkeys(t for _, cc in result.checks for t in [cc.tolerance_text()] if t))
+    texts = [check.tolerance_text() for _, check in result.checks]
+    result.tolerance = "; ".join(dict.fromkeys(t for t in texts if t))     # each distinct one, in order
     return result
 
 
