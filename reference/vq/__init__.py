@@ -11,7 +11,8 @@ z + sg[z_q - z] (designed grad)  :func:`~reference.vq.quantise.vq_st_forward`, a
 beta ||sg[z] - z_q||^2 +         :func:`~reference.vq.losses.vq_loss_forward` (codebook and
 gamma ||z - sg[z_q]||^2          commitment terms, the article's split)
 EMA codebook (the paper)         :func:`~reference.vq.ema.ema_update`, ``vq_ema_step``, ``restart_dead_codes``
-beyond the article               :mod:`~reference.vq.rotation` (rotation trick), :mod:`~reference.vq.fsq` (FSQ)
+beyond the article               :mod:`~reference.vq.rotation` (rotation trick), :mod:`~reference.vq.fsq` (FSQ;
+                                 its index maps ``indices_to_codes``, ``codes_to_indices``)
 ===============================  ================================================================
 
 ``refspace demo vq`` (:mod:`reference.vq.demo`) trains a small VQ-VAE with these pieces.

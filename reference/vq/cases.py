@@ -443,3 +443,34 @@ register_forward_only("kmeans_lloyd", "Lloyd's k-means iterations from given cen
                       source="k-means codebook initialisation (SoundStream) beyond kexue.fm/archives/6760",
                       inputs=("x", "start"), attributes=("n_iter",), forward=_lloyd_forward,
                       example=lambda rng: _lloyd_case(rng, 40, 2, 3, 10), live=_lloyd_live())
+
+
+def _fsq_index_case(rng, levels, n):
+    """Indices of n random codes of the grid, and the same codes (for the two index maps)."""
+    idx = rng.integers(0, int(np.prod(levels)), n)
+    return idx, fsq.indices_to_codes(idx, levels), {"levels": [int(L) for L in levels]}
+
+
+@st.composite
+def _fsq_index_live(draw, to_codes: bool):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    levels = draw(st.lists(st.integers(2, 8), min_size=1, max_size=4))
+    idx, codes, attrs = _fsq_index_case(rng, levels, draw(st.integers(1, 6)))
+    return ({"indices": idx} if to_codes else {"codes": codes}), attrs
+
+
+def _fsq_index_example(rng, to_codes: bool):
+    idx, codes, attrs = _fsq_index_case(rng, [8, 5, 5, 5], 12)
+    return ({"indices": idx} if to_codes else {"codes": codes}), attrs
+
+
+register_forward_only("fsq_indices_to_codes", "FSQ code of each mixed-radix index (digit 0 varies fastest)",
+                      source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
+                             "FSQ.indices_to_codes", inputs=("indices",), attributes=("levels",),
+                      forward=lambda inputs, attrs: {"codes": fsq.indices_to_codes(inputs["indices"], attrs["levels"])},
+                      example=lambda rng: _fsq_index_example(rng, True), live=_fsq_index_live(True))
+register_forward_only("fsq_codes_to_indices", "mixed-radix index of each FSQ code (integers, exact)",
+                      source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
+                             "FSQ.codes_to_indices", inputs=("codes",), attributes=("levels",),
+                      forward=lambda inputs, attrs: {"indices": fsq.codes_to_indices(inputs["codes"], attrs["levels"])},
+                      example=lambda rng: _fsq_index_example(rng, False), live=_fsq_index_live(False))

@@ -117,9 +117,58 @@ def fsq_backward(dcodes, cache):
     return dcodes * (half_l / half_width) * (1 - t * t)
 
 
+def _grid_levels(levels) -> np.ndarray:
+    """Level counts for the code grid alone (any count >= 2: the grid does not depend on the bound)."""
+    L = np.asarray(levels)
+    if not np.issubdtype(L.dtype, np.integer) or L.ndim != 1 or L.size == 0:
+        raise TypeError(f"levels: expected a non-empty 1-d sequence of integers, got {levels!r}"[:200])
+    if (L < 2).any():
+        raise ValueError(f"levels: expected every level count >= 2, got {L.tolist()}")
+    return L.astype(np.int64)
+
+
 def fsq_codebook(levels) -> np.ndarray:
-    """All prod(L) codes, row k being the code whose index is k (for tests and decoding)."""
-    L = _levels(levels, len(levels))
-    k = np.arange(int(np.prod(L)))
-    digits = np.stack([(k // int(np.prod(L[:i]))) % L[i] for i in range(L.size)], axis=1)
-    return (digits - L // 2) / (L // 2)
+    """All prod(L) codes, row k being the code whose index is k (for tests and decoding); every
+    level list :func:`fsq_forward` accepts, with either bound (the grid is the same)."""
+    L = _grid_levels(levels)
+    return indices_to_codes(np.arange(int(np.prod(L))), L)
+
+
+def indices_to_codes(indices, levels, *, dtype=np.float64) -> np.ndarray:
+    """Codes (..., d) of the mixed-radix ``indices`` (...): digit_i = (index // prod_{j<i} L_j) mod L_i,
+    code_i = (digit_i - L_i // 2) / (L_i // 2), the inverse of the index :func:`fsq_forward` returns
+    (vector-quantize-pytorch's ``FSQ.indices_to_codes``, same order and values)."""
+    L = _grid_levels(levels)
+    idx = np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"indices: expected integer code indices, got dtype {idx.dtype}")
+    n = int(np.prod(L))
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"indices: expected values in [0, {n - 1}] (prod(levels) codes), got range "
+                         f"[{idx.min()}, {idx.max()}]")
+    basis = np.concatenate([[1], np.cumprod(L[:-1])])
+    digits = (idx[..., None] // basis) % L
+    half_width = L // 2
+    return ((digits - half_width) / half_width).astype(dtype)
+
+
+def codes_to_indices(codes, levels) -> np.ndarray:
+    """Mixed-radix indices (...) of ``codes`` (..., d) on the FSQ grid: digit_i = code_i (L_i // 2)
+    + L_i // 2, index = sum_i digit_i prod_{j<i} L_j (vector-quantize-pytorch's
+    ``FSQ.codes_to_indices``). A value off the grid (more than 1e-6 of a step from a level) is
+    refused, naming the entry."""
+    L = _grid_levels(levels)
+    c = float_array("codes", codes)
+    if c.ndim == 0 or c.shape[-1] != L.size:
+        raise ValueError(f"codes: expected (..., {L.size}) (one value per level count), got shape {c.shape}")
+    check_finite("codes", c)
+    half_width = L // 2
+    scaled = c.astype(np.float64) * half_width + half_width
+    digits = np.round(scaled)
+    bad = (np.abs(scaled - digits) > 1e-6) | (digits < 0) | (digits >= L)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"codes{list(where)}: {c[where]} is not a level of its channel ({L[where[-1]]} levels: "
+                         f"(k - {half_width[where[-1]]}) / {half_width[where[-1]]} for k in 0..{L[where[-1]] - 1})")
+    basis = np.concatenate([[1], np.cumprod(L[:-1])])
+    return digits.astype(np.int64) @ basis

@@ -145,3 +145,50 @@ def test_fsq_float32_stays_float32_and_differs_from_float64_only_at_rounding_bou
     d32, d64 = fsq_backward(g, cache32), fsq_backward(g.astype(np.float64), cache64)
     assert d32.dtype == np.float32
     np.testing.assert_allclose(d32, d64, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("levels", [[2, 3], [3], [8, 5, 5, 5], [4, 2, 7]])
+def test_fsq_index_maps_invert_each_other_and_match_the_forward(levels):
+    from reference.vq.fsq import codes_to_indices, fsq_codebook, indices_to_codes
+
+    n = int(np.prod(levels))
+    book = fsq_codebook(levels)                       # every level list fsq_forward accepts (2 with "expand")
+    assert book.shape == (n, len(levels)) and len({tuple(r) for r in book}) == n
+    np.testing.assert_array_equal(codes_to_indices(book, levels), np.arange(n))
+    np.testing.assert_array_equal(indices_to_codes(np.arange(n), levels), book)
+    for k in range(n):                                # a scalar loop of the mixed radix, digit 0 fastest
+        rest = k
+        for i, L in enumerate(levels):
+            assert book[k, i] == (rest % L - L // 2) / (L // 2)
+            rest //= L
+    z = 3 * np.random.default_rng(len(levels)).standard_normal((50, len(levels)))
+    codes, cache = fsq_forward(z, levels, bound="expand")
+    np.testing.assert_array_equal(codes_to_indices(codes, levels), cache[0])
+    np.testing.assert_array_equal(indices_to_codes(cache[0], levels), codes)
+
+
+def test_fsq_index_maps_match_vector_quantize_pytorch():
+    torch = pytest.importorskip("torch")
+    vqp = pytest.importorskip("vector_quantize_pytorch")
+    from reference.vq.fsq import codes_to_indices, indices_to_codes
+
+    for levels in ([8, 5, 5, 5], [4, 3, 5], [7]):   # the package refuses a level count of 2 unless symmetric
+        fsq = vqp.FSQ(levels=levels)
+        idx = np.arange(int(np.prod(levels)))
+        theirs = fsq.indices_to_codes(torch.from_numpy(idx)).numpy()          # float32, the package's
+        np.testing.assert_array_equal(indices_to_codes(idx, levels, dtype=np.float32), theirs)
+        back = fsq.codes_to_indices(torch.from_numpy(theirs)).numpy()
+        np.testing.assert_array_equal(codes_to_indices(theirs, levels), back)
+
+
+def test_fsq_index_maps_refuse_what_is_not_on_the_grid():
+    from reference.vq.fsq import codes_to_indices, indices_to_codes
+
+    with pytest.raises(ValueError, match=r"codes\[0, 1\]: 0.25 is not a level"):
+        codes_to_indices(np.array([[0.0, 0.25]]), [3, 3])
+    with pytest.raises(ValueError, match=r"indices: expected values in \[0, 8\]"):
+        indices_to_codes(np.array([9]), [3, 3])
+    with pytest.raises(TypeError, match="indices: expected integer"):
+        indices_to_codes(np.array([1.0]), [3, 3])
+    with pytest.raises(ValueError, match="codes: expected \\(..., 2\\)"):
+        codes_to_indices(np.zeros((2, 3)), [3, 3])

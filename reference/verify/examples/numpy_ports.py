@@ -85,6 +85,9 @@ class Float32(Port):
                      and np.issubdtype(v.dtype, np.floating) else v) for k, v in attrs.items()}
         return self._single(inputs), attrs
 
+    def forward(self, op, inputs, attrs):   # outputs in single precision too (integer inputs give float64)
+        return self._single(super().forward(op, inputs, attrs))
+
     def vjp(self, op, inputs, attrs, cotangents):
         return self._ref.vjp(op, *self.patch(op, inputs, attrs), self._single(cotangents))
 
