@@ -84,12 +84,20 @@ def float_dtype(name: str, dtype) -> np.dtype:
 
 
 def generator(name: str, rng) -> np.random.Generator:
-    """Return ``rng`` if it is a ``numpy.random.Generator``; a seed or ``None`` is a TypeError
-    (randomness is always an explicit generator, so a run is reproducible from its caller)."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name}: expected a numpy.random.Generator (e.g. np.random.default_rng(0)), "
-                        f"got {type(rng).__name__} {rng!r}"[:200])
-    return rng
+    """``rng`` as a ``numpy.random.Generator``, the scientific-Python convention (SPEC 7): a
+    Generator is used as it is, an integer seed (or a ``SeedSequence``) becomes
+    ``np.random.default_rng(seed)`` (so ``rng=0`` and ``rng=np.random.default_rng(0)`` give the
+    same results), and ``None`` fresh entropy (a run that cannot be repeated). Anything else,
+    the legacy ``RandomState`` included, is a TypeError naming ``name``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence) or (
+            isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        if isinstance(rng, (int, np.integer)) and rng < 0:
+            raise ValueError(f"{name}: expected a seed >= 0, got {rng}")
+        return np.random.default_rng(rng)
+    raise TypeError(f"{name}: expected an int seed, a numpy.random.Generator (e.g. np.random.default_rng(0)) or "
+                    f"None, got {type(rng).__name__} {rng!r}"[:200])
 
 
 def instance(name: str, value, cls):

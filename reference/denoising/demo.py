@@ -64,7 +64,7 @@ def stratified_sample(m, n: int, rng, sigma: float) -> np.ndarray:
     reference of the W2 distance carries no sampling noise in its mode weights."""
     instance("m", m, Mixture)
     n = positive_int("n", n)
-    generator("rng", rng)
+    rng = generator("rng", rng)
     counts = np.round(np.asarray(m.weights) * n).astype(int)
     counts[-1] = n - counts[:-1].sum()
     parts = [mixture([1.0], [mu], [S]).sample(c, rng, sigma=sigma) for c, mu, S in zip(counts, m.means, m.covs)]

@@ -44,7 +44,7 @@ def ring_centres(k: int = RING_MODES, radius: float = RING_RADIUS) -> np.ndarray
 def sample_ring(n: int, rng, *, k: int = RING_MODES, radius: float = RING_RADIUS, std: float = RING_STD):
     """``n`` points of the ring of ``k`` Gaussians (std ``std``) around ``radius``."""
     n = positive_int("n", n)
-    generator("rng", rng)
+    rng = generator("rng", rng)
     return ring_centres(k, radius)[rng.integers(0, k, n)] + std * rng.standard_normal((n, 2))
 
 
@@ -66,6 +66,7 @@ def mode_metrics(samples, centres, std: float, *, min_share: float = 0.01) -> di
 def train_gan(G, D, sample_real: Callable, *, steps: int, batch: int, rng, lr: float, beta1: float = 0.5,
               on_step: Callable | None = None) -> list[tuple[float, float]]:
     """Alternating D and G Adam steps on the logistic loss; returns the (D loss, G loss) per step."""
+    rng = generator("rng", rng)
     opt_g = ParameterOptimizer(Adam(lr=lr, beta1=beta1), G.parameters())
     opt_d = ParameterOptimizer(Adam(lr=lr, beta1=beta1), D.parameters())
     ones, zeros = np.ones((batch, 1)), np.zeros((batch, 1))
@@ -120,6 +121,7 @@ def run_ring(seeds=(0, 1, 2), *, steps: int = 2000, batch: int = 256, z_dim: int
 
 def train_classifier(x, y, rng, *, hidden: int = 64, steps: int = 1500, batch: int = 128) -> Sequential:
     """The feature network of the Fréchet distance: Dense(64, hidden, tanh) -> Dense(hidden, 10)."""
+    rng = generator("rng", rng)
     net = Sequential(Dense(x.shape[1], hidden, activation="tanh", rng=rng), Dense(hidden, 10, rng=rng))
     opt = ParameterOptimizer(Adam(lr=3e-3), net.parameters())
     for _ in range(steps):

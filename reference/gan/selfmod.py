@@ -49,7 +49,7 @@ def init_params(z_dim: int, hidden: int, channels: int, rng, *, shared: bool = F
     biases except gamma's output bias, one in ``"bias_init"`` mode."""
     z_dim, hidden, channels = (positive_int(k, v) for k, v in (("z_dim", z_dim), ("hidden", hidden),
                                                                ("channels", channels)))
-    generator("rng", rng)
+    rng = generator("rng", rng)
     if gamma_mode not in GAMMA_MODES:
         raise ValueError(f"gamma_mode: expected one of {GAMMA_MODES}, got {gamma_mode!r}")
 

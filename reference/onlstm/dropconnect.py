@@ -25,7 +25,7 @@ def dropconnect_mask(shape, p: float, rng: np.random.Generator | None, *, conven
         evaluation: M = 1 (weights unchanged).
 
     Both have expectation ``(1 - p) U`` resp. ``U`` consistent between training and
-    evaluation. ``rng`` is required in training (randomness is always explicit).
+    evaluation. ``rng`` (training only): an int seed, a ``Generator`` or None (SPEC 7).
     """
     if convention not in ("authors", "inverted"):
         raise ValueError(f"convention: expected 'authors' or 'inverted', got {convention!r}")
@@ -33,6 +33,6 @@ def dropconnect_mask(shape, p: float, rng: np.random.Generator | None, *, conven
         raise ValueError(f"p: expected a drop probability in [0, 1), got {p}")
     if not training:
         return np.full(shape, 1 - p if convention == "authors" else 1.0, dtype=dtype)
-    generator("rng", rng)  # required when training: randomness is always explicit
+    rng = generator("rng", rng)  # used when training: a seed, a Generator, or None (fresh entropy)
     keep = (rng.random(shape) >= p).astype(dtype)
     return keep if convention == "authors" else keep / (1 - p)

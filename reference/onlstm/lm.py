@@ -38,7 +38,7 @@ class LMParams:
     @classmethod
     def init(cls, vocab_size: int, sizes, chunk_size: int, rng: np.random.Generator, dtype=np.float64):
         """``sizes`` = (D, H_1, ..., H_n): embedding size then each layer's hidden size."""
-        generator("rng", rng)
+        rng = generator("rng", rng)
         sizes = [positive_int(f"sizes[{k}]", s) for k, s in enumerate(sizes)]
         vocab_size = positive_int("vocab_size", vocab_size)
         if len(sizes) < 2:

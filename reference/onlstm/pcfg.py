@@ -75,12 +75,12 @@ def _vp(rng, depth):
 
 def sample_tree(rng: np.random.Generator):
     """One gold tree S = [NP, VP]."""
-    generator("rng", rng)
+    rng = generator("rng", rng)
     return [_np(rng, 1), _vp(rng, 1)]
 
 
 def generate(n: int, rng: np.random.Generator):
     """``n`` sentences (lists of words) and their gold trees, from the explicit generator."""
-    n, rng = positive_int("n", n), generator("rng", rng)
+    n, rng = positive_int("n", n, at_most=10**7), generator("rng", rng)   # a list held in memory
     trees = [sample_tree(rng) for _ in range(n)]
     return [leaves(t) for t in trees], trees

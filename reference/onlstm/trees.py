@@ -194,7 +194,7 @@ def left_branching(words):
 def random_tree(words, rng: np.random.Generator):
     """A uniformly random split point at every level (binary), from the explicit ``rng``."""
     _words(words)
-    generator("rng", rng)
+    rng = generator("rng", rng)
     if len(words) == 1:
         return words[0]
     k = int(rng.integers(1, len(words)))

@@ -72,7 +72,7 @@ MAX_CODES = N_TRAIN  # the codebook is initialised from distinct training points
 
 
 def make_data(rng, n, dim=16, n_clusters=24, noise=0.05):
-    generator("rng", rng)
+    rng = generator("rng", rng)
     centres = rng.normal(size=(n_clusters, dim))
     return centres[rng.integers(0, n_clusters, n)] + noise * rng.normal(size=(n, dim))
 

@@ -157,7 +157,7 @@ def restart_dead_codes(codebook, state: EMAState, z, rng: np.random.Generator, *
     Returns ``(new_codebook, new_state, restarted_indices)``.
     """
     instance("state", state, EMAState)
-    generator("rng", rng)
+    rng = generator("rng", rng)
     z = float_array("z", z)
     E = codebook_rows(codebook, layout, z.shape[-1] if z.ndim else None, dtype=z.dtype).copy()
     Z = z.reshape(-1, E.shape[1])

@@ -25,13 +25,11 @@ Z, E = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
 ZEROS = np.zeros((1, 4))
 
 WRONG_CONTAINERS = [  # (call, error, the message starts with)
-    (lambda: LSTMParams.init(3, 4, 0), TypeError, "rng: expected a numpy.random.Generator"),
-    (lambda: LSTMParams.init(3, 4, None), TypeError, "rng: expected a numpy.random.Generator"),
-    (lambda: ONLSTMParams.init(3, 4, 2, 42), TypeError, "rng: expected a numpy.random.Generator"),
-    (lambda: LMParams.init(5, (3, 4), 2, 7), TypeError, "rng: expected a numpy.random.Generator"),
-    (lambda: dropconnect_mask((4, 4), 0.5, 0), TypeError, "rng: expected a numpy.random.Generator"),
-    (lambda: dropconnect_mask((4, 4), 0.5, None), TypeError, "rng: expected a numpy.random.Generator"),
-    (lambda: restart_dead_codes(E, ema_init(E), Z, 3), TypeError, "rng: expected a numpy.random.Generator"),
+    (lambda: LSTMParams.init(3, 4, np.random.RandomState(0)), TypeError, "rng: expected an int seed, a numpy.random.Generator"),
+    (lambda: ONLSTMParams.init(3, 4, 2, "42"), TypeError, "rng: expected an int seed"),
+    (lambda: LMParams.init(5, (3, 4), 2, 7.5), TypeError, "rng: expected an int seed"),
+    (lambda: dropconnect_mask((4, 4), 0.5, True), TypeError, "rng: expected an int seed"),
+    (lambda: restart_dead_codes(E, ema_init(E), Z, -3), ValueError, "rng: expected a seed >= 0"),
     (lambda: LSTMParams.init(3, 4, rng, dtype=np.int64), TypeError, "dtype: expected float32 or float64"),
     (lambda: ONLSTMParams.init(3, 4, 2, rng, dtype="int32"), TypeError, "dtype: expected float32 or float64"),
     (lambda: onlstm_layer_forward(X, LP), TypeError, "params: expected ONLSTMParams, got LSTMParams"),
@@ -48,8 +46,8 @@ WRONG_CONTAINERS = [  # (call, error, the message starts with)
     (lambda: vq_ema_step(Z, E, None), TypeError, "state: expected EMAState, got NoneType"),
     (lambda: ema_update(E, (1, 2), Z, np.zeros(5, int)), TypeError, "state: expected EMAState, got tuple"),
     (lambda: restart_dead_codes(E, None, Z, rng), TypeError, "state: expected EMAState"),
-    (lambda: generate(3, 0), TypeError, "rng: expected a numpy.random.Generator"),
-    (lambda: random_tree(["a", "b"], "seed"), TypeError, "rng: expected a numpy.random.Generator"),
+    (lambda: generate(3, "0"), TypeError, "rng: expected an int seed"),
+    (lambda: random_tree(["a", "b"], "seed"), TypeError, "rng: expected an int seed"),
     (lambda: right_branching({"a": 1}), TypeError, "words: expected a sequence of words"),
     (lambda: right_branching([]), ValueError, "words: expected at least one word"),
     (lambda: from_bracketed(None), TypeError, "text: expected a string"),
@@ -87,3 +85,23 @@ def test_float_ops_propagate_non_finite_values_where_they_enter():
         clean, _ = forward(x[:, :1], params)
         assert np.all(np.isnan(hs[:, 1]))
         np.testing.assert_allclose(hs[:, 0], clean[0][:, 0], rtol=1e-12, atol=1e-15)  # the finite row is unharmed
+
+
+SEEDED = [  # (call with the rng as its one argument, what it returns)
+    ("LSTMParams.init", lambda rng: LSTMParams.init(3, 4, rng).W),
+    ("ONLSTMParams.init", lambda rng: ONLSTMParams.init(3, 4, 2, rng).U),
+    ("dropconnect_mask", lambda rng: dropconnect_mask((4, 4), 0.5, rng)),
+    ("restart_dead_codes", lambda rng: restart_dead_codes(E, ema_init(E), Z, rng)[0]),
+    ("generate", lambda rng: generate(3, rng)),
+    ("random_tree", lambda rng: random_tree(["a", "b", "c", "d"], rng)),
+]
+
+
+@pytest.mark.parametrize("name, call", SEEDED, ids=[s[0] for s in SEEDED])
+def test_rng_takes_an_int_seed_a_generator_or_none_as_spec_7_says(name, call):
+    def same(a, b):
+        return np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+
+    assert same(call(7), call(np.random.default_rng(7)))          # an int seed is default_rng(seed)
+    assert same(call(np.int64(7)), call(np.random.default_rng(np.random.SeedSequence(7))))
+    call(None)                                                   # fresh entropy: runs, not reproducible

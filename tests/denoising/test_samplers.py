@@ -93,7 +93,7 @@ def test_the_final_denoising_step_is_tweedie():
     (lambda: S.geometric_sigmas(0.1, 1.0, 5), "sigma_max > sigma_min"),
     (lambda: S.predictor_corrector(lambda v, s: v, np.zeros((2, 1)), [0.1, 1.0], rng=np.random.default_rng(0)),
      "strictly decreasing"),
-    (lambda: S.langevin(lambda v: v, np.zeros((2, 1)), n_steps=1, step=0.1, rng=0), "numpy.random.Generator"),
+    (lambda: S.langevin(lambda v: v, np.zeros((2, 1)), n_steps=1, step=0.1, rng="0"), "numpy.random.Generator"),
 ])
 def test_bad_input_is_refused(bad, message):
     with pytest.raises((ValueError, TypeError), match=message):

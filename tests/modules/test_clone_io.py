@@ -45,8 +45,10 @@ def test_fresh_draws_new_values_from_the_generator_and_keeps_ties():
     np.testing.assert_array_equal(a(_ids()), b(_ids()))                          # reproducible by the seed
     assert not np.allclose(a(_ids()), model(_ids()))                            # new values
     assert len(a.parameters()) == 4 and a.layers[-1].W.base is a.parameters()[0]
-    with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator"):
-        clone(model, "fresh")                                                   # randomness is explicit
+    c = clone(model, "fresh", rng=5)                                            # an int seed, as default_rng(5)
+    np.testing.assert_array_equal(c(_ids()), a(_ids()))
+    with pytest.raises(TypeError, match="rng: expected an int seed"):
+        clone(model, "fresh", rng="5")
 
 
 def test_share_gives_new_modules_over_the_same_parameters():

@@ -192,7 +192,7 @@ def test_bad_sizes_and_params():
         onlstm_stack_forward(x, (p, p))
     with pytest.raises(ValueError, match=r"h0: expected one entry per layer \(2\), got 1"):
         onlstm_stack_forward(x, (p, ONLSTMParams.init(6, 4, 2, rng)), h0=[h0])
-    with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator"):
-        dropconnect_mask((2, 2), 0.5, None)
+    with pytest.raises(TypeError, match="rng: expected an int seed"):
+        dropconnect_mask((2, 2), 0.5, 0.5)
     with pytest.raises(ValueError, match=r"p: expected a drop probability in \[0, 1\), got 1"):
         dropconnect_mask((2, 2), 1, rng)
