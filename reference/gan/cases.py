@@ -170,17 +170,28 @@ def _conv2d(rng, B, H, W, cin, cout, k, stride, dilation, padding):
             _nonzero(rng, cout)), {"stride": stride, "padding": padding, "dilation": dilation}
 
 
-@register("conv2d_transpose", "Conv2DTranspose as the exact adjoint of Conv2D (Keras's output sizes)",
+def _conv_t_label(s):
+    return _conv_label(s) + (f" sizes {s['sizes']}" if s.get("sizes") else "")
+
+
+@register("conv2d_transpose", "Conv2DTranspose as the exact adjoint of Conv2D (Keras's output sizes, or PyTorch's)",
           source="kexue.fm/archives/6549, DCGAN's strided deconvolutions", inputs=("y", "W", "b"),
-          attributes=("stride", "padding", "dilation"), forward=conv.conv2d_transpose_forward,
+          attributes=("stride", "padding", "dilation", "sizes"), forward=conv.conv2d_transpose_forward,
           backward=conv.conv2d_transpose_backward,
           edges=(dict(B=2, H=3, W=2, cin=3, cout=2, k=(3, 3), stride=2, dilation=1, padding="same"),
-                 dict(B=1, H=2, W=3, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid")),
-          sizes=CONV_SIZES, label=_conv_label)
-def _conv2d_t(rng, B, H, W, cin, cout, k, stride, dilation, padding):
+                 dict(B=1, H=2, W=3, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid"),
+                 # the stride beyond the kernel, where the two conventions differ (Keras 9 rows, PyTorch 8)
+                 dict(B=1, H=3, W=2, cin=2, cout=2, k=(2, 2), stride=3, dilation=1, padding="valid", sizes="keras"),
+                 dict(B=1, H=3, W=2, cin=2, cout=2, k=(2, 2), stride=3, dilation=1, padding="valid", sizes="torch")),
+          sizes=st.tuples(CONV_SIZES, st.sampled_from([None, "keras", "torch"])).map(lambda t: {**t[0], "sizes": t[1]}),
+          label=_conv_t_label)
+def _conv2d_t(rng, B, H, W, cin, cout, k, stride, dilation, padding, sizes=None):
     """y (B, H, W, cout) -> (B, ~H s, ~W s, cin); the kernel (KH, KW, cin, cout) is the convolution's."""
+    attrs = {"stride": stride, "padding": padding, "dilation": dilation}
+    if sizes is not None:
+        attrs["sizes"] = sizes
     return (rng.standard_normal((B, H, W, cout)), rng.standard_normal(k + (cin, cout)) / np.sqrt(k[0] * k[1] * cout),
-            _nonzero(rng, cin)), {"stride": stride, "padding": padding, "dilation": dilation}
+            _nonzero(rng, cin)), attrs
 
 
 @register("upsample_nearest", "nearest-neighbour upsampling, NHWC", source="kexue.fm/archives/6549, ResNet G's upsampling",

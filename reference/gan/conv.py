@@ -8,10 +8,23 @@ view of the padded input (no copy) and the product one ``tensordot``.
 
 ``conv2d_transpose_forward(y, W, ...)`` is the adjoint of the convolution that maps an
 ``output_size`` input to y's size: ``<conv(x), y> = <x, conv_transpose(y)>`` exactly (the
-gradient of the convolution with respect to its input). By default the output size is
-``n s`` for "same" and ``(n - 1) s + (k - 1) d + 1`` for "valid", as Keras's
-Conv2DTranspose. The kernel keeps the convolution's layout (KH, KW, C_out_of_transpose,
-C_in_of_transpose), as TensorFlow's ``conv2d_transpose``.
+gradient of the convolution with respect to its input). Without ``output_size`` the size
+per axis (input n, kernel k, stride s, dilation d, k_eff = (k - 1) d + 1) follows ``sizes``:
+
+============  =========================  ==============================================
+``sizes``     "same"                     "valid"
+============  =========================  ==============================================
+"keras"       n s                        n s + max(k_eff - s, 0)   (Keras 3's Conv2DTranspose)
+"torch"       n s                        (n - 1) s + k_eff         (PyTorch's ConvTranspose2d,
+                                                                    padding 0, output_padding 0)
+============  =========================  ==============================================
+
+The two agree unless the stride exceeds the dilated kernel (n = 3, k = 2, s = 3: Keras 9,
+PyTorch 8); the larger Keras output's extra rows are ones no window reads (zero before the
+bias). PyTorch's ConvTranspose2d has no "same"; n s is what its ``padding`` and
+``output_padding`` give a port that reproduces TensorFlow's "same". The kernel keeps the
+convolution's layout (KH, KW, C_out_of_transpose, C_in_of_transpose), as TensorFlow's
+``conv2d_transpose``.
 """
 from __future__ import annotations
 
@@ -103,13 +116,23 @@ def conv2d_backward(dy, cache):
     return dx, dW, (dy.sum(axis=(0, 1, 2)) if has_bias else None)
 
 
-def transpose_output_size(n: int, k: int, s: int, d: int, padding: str) -> int:
-    """Keras's Conv2DTranspose output size along one axis."""
-    return n * s if padding == "same" else (n - 1) * s + (k - 1) * d + 1
+SIZES = ("keras", "torch")
 
 
-def conv2d_transpose_forward(y, W, b=None, *, stride=1, padding: str = "same", dilation=1, output_size=None):
-    """z (B, H, W, C) = the adjoint of ``conv2d`` (input size ``output_size``) applied to y, plus b."""
+def transpose_output_size(n: int, k: int, s: int, d: int, padding: str, sizes: str = "keras") -> int:
+    """A transposed convolution's output size along one axis (the table in the module docstring)."""
+    if sizes not in SIZES:
+        raise ValueError(f"sizes: expected one of {SIZES}, got {sizes!r}")
+    if padding == "same":
+        return n * s
+    k_eff = (k - 1) * d + 1
+    return n * s + max(k_eff - s, 0) if sizes == "keras" else (n - 1) * s + k_eff
+
+
+def conv2d_transpose_forward(y, W, b=None, *, stride=1, padding: str = "same", dilation=1, output_size=None,
+                             sizes: str = "keras"):
+    """z (B, H, W, C) = the adjoint of ``conv2d`` (input size ``output_size``) applied to y, plus b;
+    without ``output_size``, the size ``sizes`` names: "keras" (default) or "torch"."""
     y = float_array("y", y, ndim=4)
     W = float_array("W", W, ndim=4, dtype=y.dtype)
     if W.shape[3] != y.shape[3]:
@@ -117,8 +140,11 @@ def conv2d_transpose_forward(y, W, b=None, *, stride=1, padding: str = "same", d
     s, d = _pair("stride", stride), _pair("dilation", dilation)
     if padding not in PADDINGS:
         raise ValueError(f"padding: expected one of {PADDINGS}, got {padding!r}")
+    if sizes not in SIZES:
+        raise ValueError(f"sizes: expected one of {SIZES}, got {sizes!r}")
     if output_size is None:
-        output_size = tuple(transpose_output_size(y.shape[1 + a], W.shape[a], s[a], d[a], padding) for a in (0, 1))
+        output_size = tuple(transpose_output_size(y.shape[1 + a], W.shape[a], s[a], d[a], padding, sizes)
+                            for a in (0, 1))
     x_shape = (y.shape[0], int(output_size[0]), int(output_size[1]), W.shape[2])
     stride, dilation, out_hw, pads = _setup(x_shape, W, s, padding, d)
     if out_hw != y.shape[1:3]:

@@ -57,19 +57,22 @@ class Conv2D(Module):
 
 
 class Conv2DTranspose(Module):
-    """The adjoint of a Conv2D from ``out_channels`` to ``in_channels``: kernel (k, k, out, in)."""
+    """The adjoint of a Conv2D from ``out_channels`` to ``in_channels``: kernel (k, k, out, in);
+    ``sizes`` names the output-size convention ("keras", default, or "torch"; see :mod:`.conv`)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, stride=1, padding: str = "same",
-                 bias: bool = True, rng=None, init=None, name: str = "deconv"):
+                 sizes: str = "keras", bias: bool = True, rng=None, init=None, name: str = "deconv"):
         i, o, k = (positive_int(n, v) for n, v in (("in_channels", in_channels), ("out_channels", out_channels),
                                                     ("kernel_size", kernel_size)))
+        if sizes not in conv.SIZES:
+            raise ValueError(f"sizes: expected one of {conv.SIZES}, got {sizes!r}")
         self.W = new_parameter((k, k, o, i), init or DCGAN_INIT, rng, f"{name}.W")
         self.b = Parameter(np.zeros(o), name=f"{name}.b", init=zeros_init) if bias else None
-        self.stride, self.padding = stride, padding
+        self.stride, self.padding, self.sizes = stride, padding, sizes
 
     def forward(self, y):
         z, cache = conv.conv2d_transpose_forward(y, self.W.value, None if self.b is None else self.b.value,
-                                                 stride=self.stride, padding=self.padding)
+                                                 stride=self.stride, padding=self.padding, sizes=self.sizes)
 
         def vjp(dz):
             dy, dW, db = conv.conv2d_transpose_backward(dz, cache)

@@ -52,10 +52,49 @@ def test_conv2d_transpose_equals_pytorchs_for_valid_padding():
     rng = np.random.default_rng(1)
     y, W = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((3, 3, 2, 5))   # kernel (KH, KW, Cout_t, Cin_t)
     z, _ = conv2d_transpose_forward(y, W, stride=2, padding="valid")
-    assert z.shape == (2, 7, 9, 2)                                              # (n - 1) s + k, Keras's size
+    assert z.shape == (2, 7, 9, 2)                             # (n - 1) s + k: Keras's and PyTorch's size agree here
     tz = torch.nn.functional.conv_transpose2d(torch.from_numpy(np.moveaxis(y, -1, 1)),
                                               torch.from_numpy(np.transpose(W, (3, 2, 0, 1))), stride=2)
     np.testing.assert_allclose(z, np.moveaxis(tz.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n, k, s, d", [(3, 2, 3, 1), (4, 1, 2, 1), (2, 2, 4, 2), (3, 3, 2, 1), (5, 2, 2, 3)])
+def test_transpose_output_sizes_follow_keras_or_pytorch(n, k, s, d):
+    # Keras 3's deconv_output_length ("valid", no output_padding): n s + max(k_eff - s, 0), recorded in the
+    # issue as 9 for n=3, k=2, s=3; PyTorch's ConvTranspose2d (padding 0): (n - 1) s + k_eff, 8 there
+    from reference.gan.conv import transpose_output_size
+
+    k_eff = (k - 1) * d + 1
+    assert transpose_output_size(n, k, s, d, "valid", "keras") == n * s + max(k_eff - s, 0)
+    assert transpose_output_size(n, k, s, d, "valid", "torch") == (n - 1) * s + k_eff
+    assert transpose_output_size(n, k, s, d, "same", "keras") == transpose_output_size(n, k, s, d, "same", "torch") \
+        == n * s
+    if (n, k, s, d) == (3, 2, 3, 1):
+        assert (transpose_output_size(n, k, s, d, "valid", "keras"), transpose_output_size(n, k, s, d, "valid", "torch")) \
+            == (9, 8)
+
+
+def test_transpose_with_the_stride_beyond_the_kernel_in_both_conventions():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    y, W, b = rng.standard_normal((2, 3, 2, 4)), rng.standard_normal((2, 2, 3, 4)), rng.standard_normal(3)
+    zt, _ = conv2d_transpose_forward(y, W, b, stride=3, padding="valid", sizes="torch")
+    tz = torch.nn.functional.conv_transpose2d(torch.from_numpy(np.moveaxis(y, -1, 1)),
+                                              torch.from_numpy(np.transpose(W, (3, 2, 0, 1))), torch.from_numpy(b),
+                                              stride=3)
+    assert zt.shape == (2, 8, 5, 3)
+    np.testing.assert_allclose(zt, np.moveaxis(tz.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+    zk, _ = conv2d_transpose_forward(y, W, b, stride=3, padding="valid")             # Keras's, the default
+    assert zk.shape == (2, 9, 6, 3)
+    np.testing.assert_allclose(zk[:, :8, :5], zt, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(zk[:, 8], np.broadcast_to(b, zk[:, 8].shape))    # rows no window reads
+    np.testing.assert_array_equal(zk[:, :, 5], np.broadcast_to(b, zk[:, :, 5].shape))
+    x = rng.standard_normal((2, 9, 6, 3))                                           # and it is the adjoint
+    cy, _ = conv2d_forward(x, W, stride=3, padding="valid")
+    z0, _ = conv2d_transpose_forward(y, W, stride=3, padding="valid")
+    assert cy.shape == y.shape and np.sum(cy * y) == pytest.approx(np.sum(x * z0), rel=1e-12)
+    with pytest.raises(ValueError, match="sizes: expected one of"):
+        conv2d_transpose_forward(y, W, stride=3, padding="valid", sizes="tf")
 
 
 def test_bad_geometry_is_refused_clearly():
