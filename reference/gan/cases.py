@@ -111,15 +111,18 @@ def _sn_surrogate(W0, semantics, u=None, v=None, n_iter=None, training=True, eps
     return lambda W: W / float(c.u @ W @ c.v)
 
 
-@register("spectral_norm", "W / sigma with u, v state (persistent: no update in evaluation; every_call)",
-          source="kexue.fm/archives/6051; Miyato et al. 2018, compare_gan", inputs=("W",),
-          attributes=("semantics", "u", "v", "n_iter", "training", "eps"),
+@register("spectral_norm", "W / sigma with u, v state (persistent: no update in evaluation; every_call; "
+          "parametrization: each step from the stored v)",
+          source="kexue.fm/archives/6051; Miyato et al. 2018, compare_gan, torch.nn.utils.parametrizations",
+          inputs=("W",), attributes=("semantics", "u", "v", "n_iter", "training", "eps"),
           forward=spectral.spectral_norm_forward, backward=spectral.spectral_norm_backward,
           edges=(dict(m=6, n=4, semantics="persistent", training=True),
                  dict(m=3, n=5, semantics="persistent", training=False),
-                 dict(m=4, n=4, semantics="every_call", training=False)),
+                 dict(m=4, n=4, semantics="every_call", training=False),
+                 dict(m=5, n=3, semantics="parametrization", training=True),
+                 dict(m=3, n=4, semantics="parametrization", training=False)),
           sizes=st.fixed_dictionaries({"m": st.integers(1, 6), "n": st.integers(1, 6),
-                                       "semantics": st.sampled_from(["persistent", "every_call"]),
+                                       "semantics": st.sampled_from(["persistent", "every_call", "parametrization"]),
                                        "training": st.booleans()}),
           surrogate=_sn_surrogate,
           label=lambda s: f"({s['m']}, {s['n']}) {s['semantics']} {'training' if s['training'] else 'evaluation'}")

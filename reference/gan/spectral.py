@@ -1,18 +1,30 @@
-"""Spectral normalisation ``W / sigma(W)`` (kexue.fm/archives/6051) in the three semantics found
+"""Spectral normalisation ``W / sigma(W)`` (kexue.fm/archives/6051) in the four semantics found
 in the wild, with the power iteration ``v = W^T u / |W^T u|``, ``u = W v / |W v|``,
 ``sigma = u^T W v`` on a 2-d ``W`` (m, n): a conv kernel (KH, KW, Cin, Cout) is reshaped to
 (KH KW Cin, Cout), as Keras and compare_gan do (PyTorch's (Cout, ...) is the transpose).
 
-``"persistent"`` (Miyato et al., PyTorch)
+``"persistent"`` (Miyato et al.; PyTorch's legacy hook)
     the vectors ``u``, ``v`` are state; in training ``n_iter`` steps (default 1) update them
     with no gradient through them; in evaluation nothing is updated (the stored ``u``, ``v``
     are used as they are);
+    this is the legacy ``torch.nn.utils.spectral_norm`` (each step ``v`` from ``u``, then ``u``);
+``"parametrization"`` (the current ``torch.nn.utils.parametrizations.spectral_norm``)
+    the same state, but each training step starts from the stored ``v``: ``u = W v / |W v|``,
+    then ``v = W^T u / |W^T u|``, and ``sigma = u^T W v`` (half a step apart from "persistent";
+    in evaluation the two are identical). PyTorch also runs 15 steps when the parametrization
+    is registered: pass the ``u``, ``v`` it holds, or run 15 steps yourself;
 ``"every_call"`` (compare_gan)
-    the same steps on every call, training or not;
+    the same steps as "persistent" on every call, training or not;
 ``"article"`` (the article's Keras ``spectral_norm(w, r=5)``)
     stateless: ``u`` starts at all ones on every call, ``n_iter`` steps (default 5) and the
-    gradient flows through every step. It fails when every column of ``W`` sums to zero
-    (then ``W^T 1 = 0``): that is refused with a clear error.
+    gradient flows through every step. It fails when the columns of ``W`` sum to zero (then
+    ``W^T 1 = 0``), and starts from round-off when they nearly do (a mean-centred kernel's
+    sums are ~1e-16 of its entries, so implementations then disagree): ``|W^T 1|`` at most
+    :data:`ARTICLE_START_TOLERANCE` times ``eps(dtype) sqrt(m) |W|_F`` is refused with a clear error.
+
+For a PyTorch ``weight`` (out, in), pass ``W = weight`` (u in R^out, v in R^in), as PyTorch's
+own ``weight_mat``; a conv kernel in refspace's (KH, KW, Cin, Cout) layout reshapes to the
+transpose of PyTorch's (Cout, Cin KH KW) matrix, so there u and v swap roles.
 
 Vectors are normalised as ``a / max(|a|, eps)`` (PyTorch's ``F.normalize``, eps 1e-12).
 ``spectral_norm_forward`` returns ``(W / sigma, cache)``; ``cache.u``, ``cache.v`` and
@@ -27,7 +39,8 @@ import numpy as np
 
 from ..core.validate import check_finite, float_array, gradient
 
-SEMANTICS = ("persistent", "every_call", "article")
+SEMANTICS = ("persistent", "parametrization", "every_call", "article")
+ARTICLE_START_TOLERANCE = 1e3   # times eps(dtype) sqrt(m) |W|_F: the all-ones start's least usable |W^T 1|
 
 
 @dataclasses.dataclass
@@ -76,9 +89,12 @@ def spectral_norm_forward(W, *, semantics: str = "persistent", u=None, v=None, n
     trace = []
     if semantics == "article":
         ones = np.ones(m, dtype=W.dtype)
-        if not np.any(W.T @ ones):
-            raise ValueError("W: every column sums to zero, so the article's all-ones start gives W^T 1 = 0 and the "
-                             "power iteration has no direction; start from a random u (semantics 'persistent')")
+        start, floor = float(np.linalg.norm(W.T @ ones)), \
+            ARTICLE_START_TOLERANCE * float(np.finfo(W.dtype).eps) * np.sqrt(m) * float(np.linalg.norm(W))
+        if start <= floor:
+            raise ValueError(f"W: its columns sum to (nearly) zero (|W^T 1| = {start:.3g}, at most {floor:.3g}, "
+                             f"{ARTICLE_START_TOLERANCE:g} eps sqrt(m) |W|), so the article's all-ones start has no "
+                             "direction beyond round-off; start from a random u (semantics 'persistent')")
         u, v, trace = _iterate(W, ones, n_iter, eps, keep=True)
     else:
         if u is None:
@@ -86,7 +102,16 @@ def spectral_norm_forward(W, *, semantics: str = "persistent", u=None, v=None, n
         u = float_array("u", u, ndim=1).astype(W.dtype)            # state: in W's precision
         if u.shape != (m,):
             raise ValueError(f"u: expected shape ({m},), got {u.shape}")
-        if semantics == "every_call" or training:
+        if semantics == "parametrization":
+            if v is None:
+                raise ValueError("v: the 'parametrization' semantics keeps v as state and starts each step from it; "
+                                 "pass v (n,)")
+            v = v.astype(W.dtype)
+            if training:
+                for _ in range(n_iter):           # from the stored v: u first, then v (PyTorch's _power_method)
+                    u, _ = _normalize(W @ v, eps)
+                    v, _ = _normalize(W.T @ u, eps)
+        elif semantics == "every_call" or training:
             if n_iter == 0 and v is None:
                 raise ValueError("n_iter 0 needs the stored v")
             if n_iter > 0:
@@ -105,7 +130,7 @@ def spectral_norm_forward(W, *, semantics: str = "persistent", u=None, v=None, n
 
 
 def spectral_norm_backward(dWsn, cache: SNCache):
-    """dW. With u, v state (persistent, every_call) they are constants: ``d(W/sigma)`` with
+    """dW. With u, v state (persistent, parametrization, every_call) they are constants: ``d(W/sigma)`` with
     ``dsigma/dW = u v^T``. The article's version differentiates through every step."""
     W, u, v, sigma = cache.W, cache.u, cache.v, cache.sigma
     G = gradient("dWsn", dWsn, W.shape, W.dtype)

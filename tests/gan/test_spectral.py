@@ -36,7 +36,19 @@ def test_persistent_state_is_not_updated_in_evaluation_and_every_call_always_is(
 
 def test_the_articles_all_ones_start_fails_when_every_column_sums_to_zero():
     W = np.array([[1.0, -2.0], [-1.0, 2.0]])                                # column sums 0, 0; sigma 3.16
-    with pytest.raises(ValueError, match="every column sums to zero"):
+    with pytest.raises(ValueError, match=r"columns sum to \(nearly\) zero"):
         spectral_norm_forward(W, semantics="article")
     _, c = spectral_norm_forward(W, semantics="persistent", u=np.array([1.0, 0.3]), n_iter=30)
     assert c.sigma == pytest.approx(np.linalg.svd(W, compute_uv=False)[0], rel=1e-12)
+
+
+def test_the_articles_start_refuses_near_zero_column_sums_and_keeps_small_real_ones():
+    rng = np.random.default_rng(6)
+    K = rng.standard_normal((3, 3, 2, 4)).reshape(-1, 4)
+    centred = K - K.mean(axis=0)                                           # sums ~1e-16: round-off only
+    assert 0 < np.abs(centred.sum(axis=0)).max() < 1e-14
+    with pytest.raises(ValueError, match=r"columns sum to \(nearly\) zero \(\|W\^T 1\| = "):
+        spectral_norm_forward(centred, semantics="article")
+    tilted = centred + 1e-6                                                # sums 1.8e-5: a real direction
+    _, c = spectral_norm_forward(tilted, semantics="article", n_iter=200)
+    assert c.sigma == pytest.approx(np.linalg.svd(tilted, compute_uv=False)[0], rel=1e-8)
