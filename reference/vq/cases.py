@@ -319,38 +319,49 @@ def _rvq(rng, L, K, D, N, shared, gradient):
     return (z, E), {"levels": L if shared else None, "gradient": gradient}
 
 
-def _rvq_loss_surrogate(z0, E0, k, levels=None, **kw):
+def _rvq_loss_surrogate(z0, E0, k, levels=None, gradient="total", level_losses=False, **kw):
     """Codebook terms on the frozen residuals of (z0, E0); commitment terms on the residuals of z
-    with the earlier codes frozen at E0 (the stop-gradients of the loss)."""
+    with the earlier codes frozen at E0 (the stop-gradients of the loss): every level's in the
+    "per_level" chain, level 0's alone in the "total" chain (the later residuals frozen too)."""
     C0 = residual._codebooks(E0, levels, z0.shape[-1], z0.dtype)[0]
 
     def fn(z_, E_, k_):
         C = residual._codebooks(E_, levels, z0.shape[-1], z0.dtype)[0]
-        total, r0, r = 0.0, z0, z_
+        out, r0, r = [], z0, z_
         for level in range(len(C0)):
-            total = total + losses.vq_loss_forward(r0, C[level], k_[level], **{**kw, "gamma": 0.0})[0] \
-                + losses.vq_loss_forward(r, C0[level], k_[level], **{**kw, "beta": 0.0})[0]
+            live = r if (gradient == "per_level" or level == 0) else r0
+            out.append(losses.vq_loss_forward(r0, C[level], k_[level], **{**kw, "gamma": 0.0})[0]
+                       + losses.vq_loss_forward(live, C0[level], k_[level], **{**kw, "beta": 0.0})[0])
             r0, r = r0 - C0[level][k_[level]], r - C0[level][k_[level]]
-        return total
+        return np.stack(out) if level_losses else sum(out)
     return fn
 
 
-@register("rvq_loss", "residual VQ's per-level codebook and commitment losses, residuals from stopped codes",
+@register("rvq_loss", "residual VQ's per-level codebook and commitment losses, in the 'total' or 'per_level' chain",
           source="residual VQ beyond kexue.fm/archives/6760 (the VQ-VAE loss per level)",
-          inputs=("z", "codebooks", "indices"), attributes=("levels", "beta", "gamma", "reduction"),
+          inputs=("z", "codebooks", "indices"),
+          attributes=("levels", "beta", "gamma", "reduction", "gradient", "level_losses"),
           forward=residual.rvq_loss_forward, backward=residual.rvq_loss_backward,
-          edges=(dict(L=3, K=5, D=2, N=4, shared=False, reduction="mean"),
-                 dict(L=2, K=4, D=3, N=3, shared=True, reduction="sum")),
+          edges=(dict(L=3, K=5, D=2, N=4, shared=False, reduction="mean", gradient="per_level"),
+                 dict(L=2, K=4, D=3, N=3, shared=True, reduction="sum", gradient="per_level"),
+                 dict(L=3, K=5, D=2, N=4, shared=False, reduction="mean", gradient="total"),
+                 dict(L=3, K=4, D=3, N=3, shared=True, reduction="mean", gradient="total", level_losses=True)),
           sizes=st.fixed_dictionaries({"L": st.integers(1, 3), "K": st.integers(1, 4), "D": st.integers(1, 3),
                                        "N": st.integers(1, 4), "shared": st.booleans(),
-                                       "reduction": st.sampled_from(["mean", "sum"])}),
+                                       "reduction": st.sampled_from(["mean", "sum"]),
+                                       "gradient": st.sampled_from(["total", "per_level"]),
+                                       "level_losses": st.booleans()}),
           surrogate=_rvq_loss_surrogate,
           label=lambda s: f"L={s['L']} K={s['K']} D={s['D']} {'shared' if s['shared'] else 'per level'} "
-                          f"{s['reduction']}")
-def _rvq_loss(rng, L, K, D, N, shared, reduction):
+                          f"{s['reduction']}" + ("" if s["gradient"] == "per_level" else f" {s['gradient']}")
+                          + (" level losses" if s.get("level_losses") else ""))
+def _rvq_loss(rng, L, K, D, N, shared, reduction, gradient, level_losses=False):
     z, E = _rvq_inputs(rng, L, K, D, N, shared)
     k = residual.rvq_forward(z, E, levels=L if shared else None)[1].indices
-    return (z, E, k), {"levels": L if shared else None, "beta": 0.8, "gamma": 0.3, "reduction": reduction}
+    attrs = {"levels": L if shared else None, "beta": 0.8, "gamma": 0.3, "reduction": reduction, "gradient": gradient}
+    if level_losses:
+        attrs["level_losses"] = True
+    return (z, E, k), attrs
 
 
 @register("lfq_st", "lookup-free quantisation: value scale sign(z) (0 to -scale), straight-through gradient",

@@ -18,10 +18,19 @@ The gradient to z is a convention, and the two implementations in the wild diffe
     Multiply by 1/L (or scale the learning rate) to convert.
 
 The codebooks get no gradient from the straight-through path. They learn from the per-level
-losses (:func:`rvq_loss_forward`): ``sum_l beta ||sg[r_l] - q_l||^2 + gamma ||r_l - sg[q_l]||^2``
-with the residuals built from stopped codes, so the commitment term of every level reaches z
-(``dr_l / dz = I``) and each codebook is moved by its own level's term only (a shared codebook
-sums them). :func:`level_usage` gives counts, perplexity and usage per level.
+losses (:func:`rvq_loss_forward`): ``sum_l beta ||sg[r_l] - q_l||^2 + gamma ||r_l - sg[q_l]||^2``,
+each codebook moved by its own level's term only (a shared codebook sums them). The loss takes
+the same ``gradient=`` as :func:`rvq_forward` and differentiates through the same chain:
+
+``"total"`` (default, as :func:`rvq_forward`): ``r_{l+1} = r_l - ST(q_l)`` with ``ST(q) = r +
+    sg[q - r]`` has ``dr_{l+1} / dr_l = 0``, so only level 0's commitment term reaches z (EnCodec,
+    and vector-quantize-pytorch's ``ResidualVQ(quant_grad_frac=1)``);
+``"per_level"``: ``r_{l+1} = r_l - sg[q_l]``, ``dr_l / dz = I``, so every level's commitment
+    term reaches z (vector-quantize-pytorch's default ``ResidualVQ``).
+
+The values are the same in both; ``level_losses=True`` returns the (L,) losses of the levels
+instead of their sum (what ``ResidualVQ`` reports). :func:`level_usage` gives counts,
+perplexity and usage per level.
 
 >>> E = np.array([[[0.0], [4.0]], [[-1.0], [1.0]]])        # level 0: 0, 4; level 1: -1, +1
 >>> z_q, cache = rvq_forward(np.array([[3.2], [0.6]]), E)
@@ -35,6 +44,7 @@ import dataclasses
 import numpy as np
 
 from ..core.validate import float_array, positive_int
+from ..core.validate import gradient as _gradient   # the name 'gradient' is this module's keyword
 from .losses import vq_loss_backward, vq_loss_forward
 from .quantise import code_statistics, quantise
 
@@ -103,31 +113,46 @@ def rvq_backward(dz_q, cache: RVQCache):
 
 
 def rvq_loss_forward(z, codebooks, indices, *, levels: int | None = None, beta: float = 1.0, gamma: float = 0.25,
-                     reduction: str = "mean"):
-    """Sum over levels of :func:`.losses.vq_loss_forward` on each level's residual (built from the
-    fixed ``indices`` (L, ...) with stopped codes). Returns (0-d loss, cache)."""
+                     reduction: str = "mean", gradient: str = "total", level_losses: bool = False):
+    """The levels' :func:`.losses.vq_loss_forward` on each level's residual (built from the fixed
+    ``indices`` (L, ...)); ``gradient`` names the chain z's gradient follows (module docstring).
+    Returns (0-d sum, or the (L,) losses with ``level_losses=True``; cache)."""
+    if gradient not in GRADIENTS:
+        raise ValueError(f"gradient: expected one of {GRADIENTS}, got {gradient!r}")
+    if not isinstance(level_losses, (bool, np.bool_)):
+        raise TypeError(f"level_losses: expected True or False, got {level_losses!r}")
     z = float_array("z", z, min_ndim=1)
     C, L, shared = _codebooks(codebooks, levels, z.shape[-1], z.dtype)
     idx = np.asarray(indices)
     if idx.shape != (L,) + z.shape[:-1]:
         raise ValueError(f"indices: expected shape {(L,) + z.shape[:-1]} (levels, then z without its last axis), "
                          f"got {idx.shape}")
-    r, total, caches = z, np.zeros((), dtype=z.dtype), []
+    r, per_level, caches = z, [], []
     for level in range(L):
         loss, c = vq_loss_forward(r, C[level], idx[level], beta=beta, gamma=gamma, reduction=reduction)
-        total = total + loss
+        per_level.append(loss)
         caches.append(c)
         r = r - C[level][idx[level]]
-    return np.asarray(total, dtype=z.dtype), (caches, np.shape(codebooks), shared)
+    if level_losses:
+        out = np.asarray(per_level, dtype=z.dtype)
+    else:
+        out = np.zeros((), dtype=z.dtype)
+        for loss in per_level:               # accumulated level by level (the sum's bits as before)
+            out = out + loss
+    return np.asarray(out, dtype=z.dtype), (caches, np.shape(codebooks), shared, gradient, bool(level_losses))
 
 
 def rvq_loss_backward(dloss, cache):
-    """(dz, dcodebooks in the given shape, None for the indices)."""
-    caches, shape, shared = cache
+    """(dz, dcodebooks in the given shape, None for the indices); ``dloss`` 0-d, or (L,) for
+    ``level_losses=True``."""
+    caches, shape, shared, gradient, level_losses = cache
+    L = len(caches)
+    g = _gradient("dloss", dloss, (L,) if level_losses else ())
     dz, dEs = None, []
-    for c in caches:
-        d, dE, _ = vq_loss_backward(dloss, c)
-        dz = d if dz is None else dz + d                 # dr_l / dz = I: the codes in r_l are stopped
+    for level, c in enumerate(caches):
+        d, dE, _ = vq_loss_backward(g[level] if level_losses else g, c)
+        if gradient == "per_level" or level == 0:     # "total": dr_l / dz = 0 for l >= 1
+            dz = d if dz is None else dz + d          # "per_level": dr_l / dz = I (stopped codes)
         dEs.append(dE)
     dE = np.sum(dEs, axis=0) if shared else np.stack(dEs)
     return dz, dE.reshape(shape), None

@@ -68,7 +68,8 @@ def test_the_per_level_losses_equal_autograd_with_their_stop_gradients(shared):
     books = E[0] if shared else E
     kw = {"levels": 3} if shared else {}
     _, cache = rvq_forward(z, books, **kw)
-    loss, lc = rvq_loss_forward(z, books, cache.indices, beta=0.7, gamma=0.3, reduction="mean", **kw)
+    loss, lc = rvq_loss_forward(z, books, cache.indices, beta=0.7, gamma=0.3, reduction="mean", gradient="per_level",
+                                **kw)
     tz, tE = torch.tensor(z, requires_grad=True), torch.tensor(books, requires_grad=True)
     residual, total = tz, 0
     for level in range(3):
@@ -81,6 +82,71 @@ def test_the_per_level_losses_equal_autograd_with_their_stop_gradients(shared):
     np.testing.assert_allclose(dz, tz.grad.numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(dE, tE.grad.numpy(), rtol=1e-12, atol=1e-15)
     assert none is None
+
+
+@pytest.mark.parametrize("gradient", ["total", "per_level"])
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_losses_follow_the_chain_their_gradient_names(gradient, shared):
+    # autograd of the chain itself: r_{l+1} = r_l - ST(q_l) ("total": ST(q) = r + sg[q - r], so
+    # dr_{l+1}/dr_l = 0) or r_l - sg[q_l] ("per_level"); the losses per level, a random (L,) cotangent
+    torch = pytest.importorskip("torch")
+    rng, E, z = _setup(8)
+    books = E[0] if shared else E
+    kw = {"levels": 3} if shared else {}
+    _, cache = rvq_forward(z, books, **kw)
+    losses, lc = rvq_loss_forward(z, books, cache.indices, beta=0.7, gamma=0.3, gradient=gradient,
+                                  level_losses=True, **kw)
+    total, _ = rvq_loss_forward(z, books, cache.indices, beta=0.7, gamma=0.3, gradient=gradient, **kw)
+    tz, tE = torch.tensor(z, requires_grad=True), torch.tensor(books, requires_grad=True)
+    residual, per_level = tz, []
+    for level in range(3):
+        code = (tE if shared else tE[level])[torch.tensor(cache.indices[level])]
+        per_level.append(0.7 * ((residual.detach() - code) ** 2).mean() + 0.3 * ((residual - code.detach()) ** 2).mean())
+        st = residual + (code - residual).detach()
+        residual = residual - (st if gradient == "total" else code.detach())
+    per_level = torch.stack(per_level)
+    np.testing.assert_allclose(losses, per_level.detach().numpy(), rtol=1e-13)
+    assert float(total) == pytest.approx(float(per_level.detach().sum()), rel=1e-13)
+    g = rng.standard_normal(3)
+    per_level.backward(torch.tensor(g))
+    dz, dE, _ = rvq_loss_backward(g, lc)
+    np.testing.assert_allclose(dz, tz.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(dE, tE.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("gradient, frac", [("total", 1.0), ("per_level", 0.0)])
+def test_the_commitment_gradient_equals_residual_vq_in_both_chains(gradient, frac):
+    """vector-quantize-pytorch's ResidualVQ: quant_grad_frac=1 subtracts each level's
+    straight-through output (the "total" chain: only level 0's commitment reaches z), the default
+    0 its detached code ("per_level"). Its commitment losses' gradient to z against
+    rvq_loss_backward with beta=0, gamma=1."""
+    torch = pytest.importorskip("torch")
+    vqp = pytest.importorskip("vector_quantize_pytorch")
+    rng, E, z = _setup(9)
+    torch.manual_seed(0)
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        rvq = vqp.ResidualVQ(dim=4, num_quantizers=3, codebook_size=6, kmeans_init=False, rotation_trick=False,
+                             quant_grad_frac=frac)
+        rvq.train()
+        for level, layer in enumerate(rvq.layers):
+            with torch.no_grad():
+                layer._codebook.embed.copy_(torch.tensor(E[level])[None])
+        tz = torch.tensor(z, requires_grad=True)
+        _, indices, commit = rvq(tz, freeze_codebook=True)
+        commit.sum().backward()
+    finally:
+        torch.set_default_dtype(old)
+    k = np.moveaxis(indices.numpy(), -1, 0)
+    losses, lc = rvq_loss_forward(z, E, k, beta=0.0, gamma=1.0, gradient=gradient, level_losses=True)
+    np.testing.assert_allclose(losses, commit.detach().numpy(), rtol=1e-6)   # its codes in float32
+    dz = rvq_loss_backward(np.ones(3), lc)[0]
+    np.testing.assert_allclose(dz, tz.grad.numpy(), rtol=1e-5, atol=1e-7)
+    if gradient == "total":                       # only the first level's term: not the per_level sum
+        other = rvq_loss_backward(np.ones(3), rvq_loss_forward(z, E, k, beta=0.0, gamma=1.0, gradient="per_level",
+                                                                level_losses=True)[1])[0]
+        assert np.abs(other - tz.grad.numpy()).max() > 1e-3 * np.abs(other).max()
 
 
 def test_usage_per_level():
