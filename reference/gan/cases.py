@@ -73,7 +73,7 @@ _modulated("adain", "AdaIN: per-sample, per-channel statistics over the spatial 
 
 def _running_forward(inputs, attrs):
     """``running_update`` over flat inputs ``running_mean``, ``running_var``, ``x``; attrs
-    ``momentum``, ``convention``, ``variance``, ``eps``; outputs ``mean`` and ``var``."""
+    ``momentum``, ``convention``, ``variance``, ``eps`` (or a ``preset``); outputs ``mean`` and ``var``."""
     m, v = norm.running_update(inputs["running_mean"], inputs["running_var"], inputs["x"], **attrs)
     return {"mean": m, "var": v}
 
@@ -92,6 +92,8 @@ def _running_live(draw):
     convention = draw(st.sampled_from(list(norm.CONVENTIONS)))
     attrs = {"momentum": draw(st.sampled_from([0.0, 0.1, 0.9, 0.99, 1.0])), "convention": convention,
              "variance": draw(st.sampled_from(list(norm.VARIANCES))), "eps": draw(st.sampled_from([1e-3, 1e-5]))}
+    if draw(st.booleans()):                                 # or a library's four settings by name
+        attrs = {"preset": draw(st.sampled_from(sorted(norm.PRESETS)))}
     return {"running_mean": rng.standard_normal(C), "running_var": rng.uniform(0.5, 2, C),
             "x": rng.standard_normal(shape)}, attrs
 
@@ -99,7 +101,7 @@ def _running_live(draw):
 register_forward_only("bn_running_update", "the running mean and variance after one batch, in every convention",
                       source="kexue.fm/archives/6549; Keras and PyTorch conventions",
                       inputs=("running_mean", "running_var", "x"),
-                      attributes=("momentum", "convention", "variance", "eps"),
+                      attributes=("momentum", "convention", "variance", "eps", "preset"),
                       forward=_running_forward, example=_running_example, live=_running_live())
 
 
@@ -208,14 +210,20 @@ def _up(rng, shape, factor):
     return (rng.standard_normal(shape),), {"factor": factor}
 
 
-@register("avg_pool", "non-overlapping average pooling, NHWC", source="kexue.fm/archives/6549, ResNet D's downsampling",
-          inputs=("x",), attributes=("size",), forward=resample.avg_pool_forward, backward=resample.avg_pool_backward,
-          edges=(dict(shape=(2, 4, 6, 2), size=2), dict(shape=(1, 3, 4, 1), size=(3, 2))),
-          sizes=st.fixed_dictionaries({"shape": st.sampled_from([(1, 4, 4, 1), (2, 2, 6, 2), (1, 6, 6, 3)]),
-                                       "size": st.sampled_from([1, 2])}),
-          label=lambda s: f"{s['shape']} /{s['size']}")
-def _pool(rng, shape, size):
-    return (rng.standard_normal(shape),), {"size": size}
+@register("avg_pool", "non-overlapping average pooling, NHWC (a remainder refused, or dropped as PyTorch/Keras)",
+          source="kexue.fm/archives/6549, ResNet D's downsampling",
+          inputs=("x",), attributes=("size", "remainder"), forward=resample.avg_pool_forward,
+          backward=resample.avg_pool_backward,
+          edges=(dict(shape=(2, 4, 6, 2), size=2), dict(shape=(1, 3, 4, 1), size=(3, 2)),
+                 dict(shape=(2, 5, 7, 2), size=(2, 3), remainder="drop")),
+          sizes=st.one_of(
+              st.fixed_dictionaries({"shape": st.sampled_from([(1, 4, 4, 1), (2, 2, 6, 2), (1, 6, 6, 3)]),
+                                     "size": st.sampled_from([1, 2])}),
+              st.fixed_dictionaries({"shape": st.sampled_from([(1, 5, 4, 1), (2, 3, 7, 2), (1, 6, 5, 3)]),
+                                     "size": st.sampled_from([2, 3, (2, 3)]), "remainder": st.just("drop")})),
+          label=lambda s: f"{s['shape']} /{s['size']}" + (f" {s['remainder']}" if s.get("remainder") else ""))
+def _pool(rng, shape, size, remainder=None):
+    return (rng.standard_normal(shape),), ({"size": size} if remainder is None else {"size": size, "remainder": remainder})
 
 
 @register("leaky_relu", "x where positive, alpha x elsewhere", source="kexue.fm/archives/6549, DCGAN's discriminator",

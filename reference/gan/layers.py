@@ -85,11 +85,14 @@ class Conv2DTranspose(Module):
 
 
 class _Normalisation(Module):
-    """Running statistics shared by the two BN modules (Keras's defaults: momentum 0.99 in the
-    Keras convention, eps 1e-3, biased variance; every :func:`.norm.running_update` option)."""
+    """Running statistics shared by the two BN modules: ``preset`` ("keras", default: momentum 0.99
+    in the Keras convention, eps 1e-3, biased variance; or "torch": PyTorch's BatchNorm, momentum
+    0.1, eps 1e-5, unbiased variance) fills every :func:`.norm.running_update` setting not given."""
 
-    def _setup(self, channels, eps, eps_mode, momentum, convention, variance, name):
+    def _setup(self, channels, eps, eps_mode, momentum, convention, variance, name, preset="keras"):
         C = positive_int("channels", channels)
+        settings = norm.preset_settings(preset, momentum=momentum, convention=convention, variance=variance, eps=eps)
+        momentum, convention, variance, eps = (settings[k] for k in ("momentum", "convention", "variance", "eps"))
         norm._check_mode(eps, eps_mode)
         norm.running_update(np.zeros(C), np.ones(C), np.zeros((2, C)), momentum=momentum, convention=convention,
                             variance=variance, eps=eps)       # validates the options now, not at the first call
@@ -114,9 +117,10 @@ class _Normalisation(Module):
 
 
 class BatchNorm(_Normalisation):
-    def __init__(self, channels: int, *, eps: float = 1e-3, eps_mode: str = "sqrt_var_eps", momentum: float = 0.99,
-                 convention: str = "keras", variance: str = "biased", name: str = "bn"):
-        self._setup(channels, eps, eps_mode, momentum, convention, variance, name)
+    def __init__(self, channels: int, *, eps: float | None = None, eps_mode: str = "sqrt_var_eps",
+                 momentum: float | None = None, convention: str | None = None, variance: str | None = None,
+                 preset: str = "keras", name: str = "bn"):
+        self._setup(channels, eps, eps_mode, momentum, convention, variance, name, preset)
         C = self.running_mean.value.shape[0]
         self.gamma = Parameter(np.ones(C), name=f"{name}.gamma", init=_ones)
         self.beta = Parameter(np.zeros(C), name=f"{name}.beta", init=zeros_init)
@@ -153,12 +157,12 @@ class SelfModBN(_Normalisation):
     _FIELDS = ("W1g", "b1g", "W2g", "b2g", "W1b", "b1b", "W2b", "b2b")
 
     def __init__(self, channels: int, z_dim: int, hidden: int = 32, *, shared: bool = False,
-                 gamma_mode: str = "offset", eps: float = 1e-3, eps_mode: str = "sqrt_var_eps",
-                 momentum: float = 0.99, convention: str = "keras", variance: str = "biased", rng=None,
-                 name: str = "smbn"):
+                 gamma_mode: str = "offset", eps: float | None = None, eps_mode: str = "sqrt_var_eps",
+                 momentum: float | None = None, convention: str | None = None, variance: str | None = None,
+                 preset: str = "keras", rng=None, name: str = "smbn"):
         if gamma_mode not in selfmod.GAMMA_MODES:
             raise ValueError(f"gamma_mode: expected one of {selfmod.GAMMA_MODES}, got {gamma_mode!r}")
-        self._setup(channels, eps, eps_mode, momentum, convention, variance, name)
+        self._setup(channels, eps, eps_mode, momentum, convention, variance, name, preset)
         C, zd, h = self.running_mean.value.shape[0], positive_int("z_dim", z_dim), positive_int("hidden", hidden)
         p = selfmod.init_params(zd, h, C, generator("rng", rng), shared=shared, gamma_mode=gamma_mode)
         self.shared, self.gamma_mode = shared, gamma_mode
@@ -233,13 +237,15 @@ class UpSample(Module):
 
 
 class AvgPool(Module):
-    """Non-overlapping average pooling (AvgPooling2D)."""
+    """Non-overlapping average pooling (AvgPooling2D); ``remainder="drop"`` as PyTorch and Keras."""
 
-    def __init__(self, size: int = 2):
-        self.size = size
+    def __init__(self, size: int = 2, *, remainder: str = "error"):
+        if remainder not in resample.REMAINDERS:
+            raise ValueError(f"remainder: expected one of {resample.REMAINDERS}, got {remainder!r}")
+        self.size, self.remainder = size, remainder
 
     def forward(self, x):
-        y, cache = resample.avg_pool_forward(x, self.size)
+        y, cache = resample.avg_pool_forward(x, self.size, remainder=self.remainder)
         return y, lambda dy: (resample.avg_pool_backward(dy, cache),)
 
 

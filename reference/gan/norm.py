@@ -12,7 +12,8 @@ axis; AdaIN over the spatial axes of each sample and channel (no running statist
 Variances of a batch are biased (divided by n), as every anchor normalises; the *running*
 variance estimator is a separate choice (:func:`running_update`).
 
-Running statistics (:func:`running_update`): ``momentum`` in either convention, Keras's
+Running statistics (:func:`running_update`, and ``preset="keras"`` or ``"torch"`` for each
+library's four defaults at once, :data:`PRESETS`): ``momentum`` in either convention, Keras's
 (``new = m old + (1 - m) batch``, default 0.99) or PyTorch's (``new = (1 - m) old + m batch``,
 default 0.1; :func:`momentum_keras_to_torch` converts); the batch variance that enters is
 ``"biased"`` (v), ``"unbiased"`` (v n / (n - 1), PyTorch) or ``"keras2"`` (v n / (n - 1 - eps),
@@ -38,6 +39,21 @@ from ..core.validate import check_shape, float_array, gradient
 EPS_MODES = ("sqrt_var_eps", "std_plus_eps")
 VARIANCES = ("biased", "unbiased", "keras2")
 CONVENTIONS = ("keras", "torch")
+#: the running-statistics settings of each library's batch norm, all four at once: Keras's
+#: BatchNormalization and PyTorch's BatchNorm{1,2}d with their default arguments
+PRESETS = {"keras": dict(momentum=0.99, convention="keras", variance="biased", eps=1e-3),
+           "torch": dict(momentum=0.1, convention="torch", variance="unbiased", eps=1e-5)}
+
+
+def preset_settings(preset: str, **given) -> dict:
+    """``momentum``, ``convention``, ``variance`` and ``eps`` of ``preset`` ("keras" or "torch"),
+    each replaced by the one in ``given`` that is not None (a preset fills what is not given)."""
+    if preset not in PRESETS:
+        raise ValueError(f"preset: expected one of {sorted(PRESETS)}, got {preset!r}")
+    unknown = sorted(set(given) - set(PRESETS[preset]))
+    if unknown:
+        raise TypeError(f"{unknown[0]}: not a batch-norm preset setting")
+    return {k: (v if given.get(k) is None else given[k]) for k, v in PRESETS[preset].items()}
 
 
 def _check_mode(eps, eps_mode):
@@ -137,9 +153,14 @@ def batch_norm_eval_backward(dy, cache):
     return dy * gamma / denom, (dy * x_hat).sum(axis=axes), dy.sum(axis=axes)
 
 
-def running_update(running_mean, running_var, x, *, momentum: float = 0.99, convention: str = "keras",
-                   variance: str = "biased", eps: float = 1e-3):
-    """(new running mean, new running variance) after one training batch ``x`` (see the module docstring)."""
+def running_update(running_mean, running_var, x, *, momentum: float | None = None, convention: str | None = None,
+                   variance: str | None = None, eps: float | None = None, preset: str = "keras"):
+    """(new running mean, new running variance) after one training batch ``x`` (see the module
+    docstring). ``preset`` ("keras", default, or "torch": :data:`PRESETS`) fills every setting not
+    given: ``preset="torch"`` is PyTorch's BatchNorm (momentum 0.1 in its convention, eps 1e-5,
+    unbiased variance), which a port otherwise has to assemble from four arguments."""
+    settings = preset_settings(preset, momentum=momentum, convention=convention, variance=variance, eps=eps)
+    momentum, convention, variance, eps = (settings[k] for k in ("momentum", "convention", "variance", "eps"))
     if convention not in CONVENTIONS:
         raise ValueError(f"convention: expected one of {CONVENTIONS}, got {convention!r}")
     if variance not in VARIANCES:

@@ -29,21 +29,40 @@ def upsample_nearest_backward(dy, cache):
     return gradient("dy", dy, (B, H * fh, W * fw, C)).reshape(B, H, fh, W, fw, C).sum(axis=(2, 4))
 
 
-def avg_pool_forward(x, size=2):
-    """Non-overlapping average pooling over ``size`` blocks (H and W divisible by it)."""
+REMAINDERS = ("error", "drop")
+
+
+def avg_pool_forward(x, size=2, *, remainder: str = "error"):
+    """Non-overlapping average pooling over ``size`` blocks. ``remainder`` says what happens to
+    rows and columns the size does not divide: ``"error"`` (default) refuses them, ``"drop"``
+    leaves them out, as PyTorch's ``avg_pool2d(x, size)`` and Keras's ``AveragePooling2D``
+    ("valid") do (their gradient is zero)."""
     x = float_array("x", x, ndim=4)
     ph, pw = _pair("size", size)
+    if remainder not in REMAINDERS:
+        raise ValueError(f"remainder: expected one of {REMAINDERS}, got {remainder!r}")
     B, H, W, C = x.shape
-    if H % ph or W % pw:
-        raise ValueError(f"x: H={H}, W={W} are not divisible by the pool size ({ph}, {pw})")
-    return x.reshape(B, H // ph, ph, W // pw, pw, C).mean(axis=(2, 4)), (x.shape, ph, pw)
+    if remainder == "error" and (H % ph or W % pw):
+        raise ValueError(f"x: H={H}, W={W} are not divisible by the pool size ({ph}, {pw}); pass remainder='drop' "
+                         "to leave the rest out, as PyTorch and Keras do")
+    Ho, Wo = H // ph, W // pw
+    if Ho == 0 or Wo == 0:
+        raise ValueError(f"x: H={H}, W={W} are smaller than the pool size ({ph}, {pw})")
+    blocks = x[:, :Ho * ph, :Wo * pw].reshape(B, Ho, ph, Wo, pw, C)
+    return blocks.mean(axis=(2, 4)), (x.shape, ph, pw)
 
 
 def avg_pool_backward(dy, cache):
-    """Each pixel gets its block's gradient divided by the block size."""
+    """Each pixel gets its block's gradient divided by the block size (zero where dropped)."""
     (B, H, W, C), ph, pw = cache
-    dy = gradient("dy", dy, (B, H // ph, W // pw, C)) / (ph * pw)
-    return np.repeat(np.repeat(dy, ph, axis=1), pw, axis=2)
+    Ho, Wo = H // ph, W // pw
+    dy = gradient("dy", dy, (B, Ho, Wo, C)) / (ph * pw)
+    blocks = np.repeat(np.repeat(dy, ph, axis=1), pw, axis=2)
+    if blocks.shape[1:3] == (H, W):
+        return blocks
+    dx = np.zeros((B, H, W, C), dtype=blocks.dtype)
+    dx[:, :Ho * ph, :Wo * pw] = blocks
+    return dx
 
 
 def leaky_relu_forward(x, alpha: float = 0.2):

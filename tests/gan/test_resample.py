@@ -52,3 +52,23 @@ def test_the_residual_merge_written_out():
     np.testing.assert_allclose(dfx, 0.3 * dy, rtol=1e-15)
     with pytest.raises(ValueError, match="fx: expected x's shape"):
         resample.residual_forward(x, fx[:1], 1.0)
+
+
+@pytest.mark.parametrize("shape, size", [((2, 5, 7, 3), 2), ((1, 7, 8, 2), (3, 2)), ((1, 4, 4, 1), 3)])
+def test_avg_pool_drops_the_remainder_as_pytorch_does(shape, size):
+    torch = pytest.importorskip("torch")
+    from reference.gan.resample import avg_pool_backward, avg_pool_forward
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape)
+    y, cache = avg_pool_forward(x, size, remainder="drop")
+    tx = torch.tensor(np.moveaxis(x, -1, 1), requires_grad=True)
+    ty = torch.nn.functional.avg_pool2d(tx, size)                       # kernel = stride, floor mode
+    np.testing.assert_allclose(y, np.moveaxis(ty.detach().numpy(), 1, -1), rtol=1e-13, atol=1e-15)
+    dy = rng.standard_normal(y.shape)
+    ty.backward(torch.tensor(np.moveaxis(dy, -1, 1)))
+    np.testing.assert_allclose(avg_pool_backward(dy, cache), np.moveaxis(tx.grad.numpy(), 1, -1), rtol=1e-13,
+                               atol=1e-15)
+    if shape[1] % np.atleast_1d(size)[0]:
+        with pytest.raises(ValueError, match="remainder='drop'"):
+            avg_pool_forward(x, size)                                    # the default still refuses
