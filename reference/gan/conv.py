@@ -119,6 +119,22 @@ def conv2d_backward(dy, cache):
 SIZES = ("keras", "torch")
 
 
+def to_torch_kernel(W) -> np.ndarray:
+    """A kernel in this module's layout (KH, KW, Cin, Cout) as PyTorch's (Cout, Cin, KH, KW): the
+    ``weight`` of ``nn.Conv2d`` for :func:`conv2d_forward`, and of ``nn.ConvTranspose2d`` (whose
+    (in, out, KH, KW) is y's channels first) for :func:`conv2d_transpose_forward` with the same W.
+    PyTorch is NCHW: move x's channels with ``np.moveaxis(x, -1, 1)``, and flatten NHWC maps in
+    (H, W, C) order to match a refspace Flatten."""
+    W = float_array("W", W, ndim=4)
+    return np.ascontiguousarray(np.transpose(W, (3, 2, 0, 1)))
+
+
+def from_torch_kernel(weight) -> np.ndarray:
+    """The inverse of :func:`to_torch_kernel`: PyTorch's (Cout, Cin, KH, KW) as (KH, KW, Cin, Cout)."""
+    w = float_array("weight", weight, ndim=4)
+    return np.ascontiguousarray(np.transpose(w, (2, 3, 1, 0)))
+
+
 def transpose_output_size(n: int, k: int, s: int, d: int, padding: str, sizes: str = "keras") -> int:
     """A transposed convolution's output size along one axis (the table in the module docstring)."""
     if sizes not in SIZES:

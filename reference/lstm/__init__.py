@@ -6,7 +6,8 @@ Article index: https://kexue.fm/archives/6621 (Chinese original), first equation
 eq. "lstm" (one step)  :func:`~reference.lstm.cell.lstm_cell_forward` / ``_backward``
 eq. "lstm" over time   :func:`~reference.lstm.layer.lstm_layer_forward` / ``_backward``
 gate blocks f,i,o,c    :class:`~reference.lstm.params.LSTMParams`, :func:`split_gates`
-PyTorch layout         :func:`~reference.lstm.layouts.to_torch_layout`, ``from_torch_layout``
+PyTorch layout         :func:`~reference.lstm.layouts.to_torch_layout`, ``from_torch_layout`` (both directions)
+Keras layout           :func:`~reference.lstm.layouts.to_keras_layout`, ``from_keras_layout``
 =====================  =========================================================
 
 The equations, in row-vector form, head :mod:`reference.lstm.cell`.
@@ -38,8 +39,8 @@ Example
 """
 from .cell import lstm_cell_backward, lstm_cell_forward
 from .layer import lstm_layer_backward, lstm_layer_forward
-from .layouts import from_torch_layout, to_torch_layout
+from .layouts import from_keras_layout, from_torch_layout, to_keras_layout, to_torch_layout
 from .params import GATES, LSTMParams, split_gates
 
 __all__ = ["GATES", "LSTMParams", "split_gates", "lstm_cell_forward", "lstm_cell_backward", "lstm_layer_forward",
-           "lstm_layer_backward", "to_torch_layout", "from_torch_layout"]
+           "lstm_layer_backward", "to_torch_layout", "from_torch_layout", "to_keras_layout", "from_keras_layout"]

@@ -97,6 +97,31 @@ def test_transpose_with_the_stride_beyond_the_kernel_in_both_conventions():
         conv2d_transpose_forward(y, W, stride=3, padding="valid", sizes="tf")
 
 
+def test_torch_kernel_layout_round_trips_and_loads_into_torch_conv_modules():
+    torch = pytest.importorskip("torch")
+    from reference.gan.conv import from_torch_kernel, to_torch_kernel
+
+    rng = np.random.default_rng(8)
+    W, b = rng.standard_normal((3, 2, 4, 5)), rng.standard_normal(5)              # (KH, KW, Cin, Cout)
+    assert to_torch_kernel(W).shape == (5, 4, 3, 2)
+    np.testing.assert_array_equal(from_torch_kernel(to_torch_kernel(W)), W)
+    conv = torch.nn.Conv2d(4, 5, (3, 2)).double()
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(to_torch_kernel(W)))
+        conv.bias.copy_(torch.from_numpy(b))
+    x = rng.standard_normal((2, 6, 5, 4))
+    y, _ = conv2d_forward(x, W, b, padding="valid")
+    np.testing.assert_allclose(y, np.moveaxis(conv(torch.from_numpy(np.moveaxis(x, -1, 1))).detach().numpy(), 1, -1),
+                               rtol=1e-12, atol=1e-12)
+    deconv = torch.nn.ConvTranspose2d(5, 4, (3, 2), stride=2, bias=False).double()   # the adjoint: y's 5 channels in
+    with torch.no_grad():
+        deconv.weight.copy_(torch.from_numpy(to_torch_kernel(W)))
+    yy = rng.standard_normal((2, 3, 4, 5))
+    z, _ = conv2d_transpose_forward(yy, W, stride=2, padding="valid", sizes="torch")
+    np.testing.assert_allclose(z, np.moveaxis(deconv(torch.from_numpy(np.moveaxis(yy, -1, 1))).detach().numpy(), 1, -1),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_bad_geometry_is_refused_clearly():
     with pytest.raises(ValueError, match="fewer than the dilated kernel"):
         conv2d_forward(np.zeros((1, 2, 2, 1)), np.zeros((3, 3, 1, 1)), padding="valid")
