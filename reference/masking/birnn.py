@@ -135,9 +135,28 @@ def _zeros_like_params(p):
 
 
 def birnn_states(x, params_f, params_b, lengths, h0=None, c0=None, *, cell="lstm", method="carry",
-                 master_input="paper"):
+                 master_input="paper", time_major=True):
     """(out (T, B, 2H), h_n (2, B, H), c_n (2, B, H)), cache: ``"carry"`` or ``"packed"``.
-    ``h0``, ``c0``: (2, B, H) initial states of the two directions, or None for zeros."""
+    ``h0``, ``c0``: (2, B, H) initial states of the two directions, or None for zeros.
+    ``time_major=False``: x (B, T, I) and out (B, T, 2H) (the states keep (2, B, H))."""
+    time_major = _major(time_major)
+    (out, h_n, c_n), cache = _birnn_states_time_major(_to_time_major(x, time_major), params_f, params_b, lengths,
+                                                      h0, c0, cell=cell, method=method, master_input=master_input)
+    return (_out_major(out, time_major), h_n, c_n), (cache, time_major)
+
+
+def birnn_states_backward(grads, cache):
+    """(dx, dparams_f, dparams_b, dh0 (2, B, H), dc0 (2, B, H)) from (dout, dh_n, dc_n) (None: zero);
+    dout and dx batch-major when the forward was."""
+    inner, time_major = cache
+    dout, dh_n, dc_n = grads
+    if not time_major and dout is not None:
+        dout = np.moveaxis(gradient("dout", dout, None), 0, 1)
+    dx, dpf, dpb, dh0, dc0 = _birnn_states_backward_time_major((dout, dh_n, dc_n), inner)
+    return _out_major(dx, time_major), dpf, dpb, dh0, dc0
+
+
+def _birnn_states_time_major(x, params_f, params_b, lengths, h0, c0, *, cell, method, master_input):
     x, params_f, params_b, L = _checked(x, params_f, params_b, lengths, method, cell)
     if method not in ("carry", "packed"):
         raise ValueError(f"method: the cell states c_n come from 'carry' or 'packed', got {method!r}")
@@ -158,8 +177,7 @@ def birnn_states(x, params_f, params_b, lengths, h0=None, c0=None, *, cell="lstm
                                                            params_f, params_b)
 
 
-def birnn_states_backward(grads, cache):
-    """(dx, dparams_f, dparams_b, dh0 (2, B, H), dc0 (2, B, H)) from (dout, dh_n, dc_n) (None: zero)."""
+def _birnn_states_backward_time_major(grads, cache):
     cache_f, cache_b, cell_b, x_shape, H, packed, params_f, params_b = cache
     dout, dh_n, dc_n = grads
     T, B, _ = x_shape
@@ -187,12 +205,30 @@ def final_hidden(out, lengths) -> np.ndarray:
     return np.stack([fwd, bwd])
 
 
-def birnn_forward(x, params_f, params_b, lengths, *, cell="lstm", method="reverse", master_input="paper"):
-    """(out (T, B, 2H), h_n (2, B, H)), cache; zero initial states. See the module docstring."""
+def _major(time_major) -> bool:
+    if not isinstance(time_major, (bool, np.bool_)):
+        raise TypeError(f"time_major: expected True (x is (T, B, I)) or False ((B, T, I)), got {time_major!r}")
+    return bool(time_major)
+
+
+def _to_time_major(x, time_major):
+    """x as (T, B, I): batch-major input (B, T, I) is transposed (a copy)."""
+    if time_major:
+        return x
+    x = float_array("x", x, ndim=3)
+    return np.ascontiguousarray(np.moveaxis(x, 0, 1))
+
+
+def _out_major(a, time_major):
+    return a if time_major else np.ascontiguousarray(np.moveaxis(a, 0, 1))
+
+
+def _birnn_forward_time_major(x, params_f, params_b, lengths, *, cell, method, master_input):
+    """:func:`birnn_forward` on time-major x (T, B, I)."""
     x, params_f, params_b, L = _checked(x, params_f, params_b, lengths, method, cell)
     if method in ("carry", "packed"):
-        (out, h_n, _), cache = birnn_states(x, params_f, params_b, L, cell=cell, method=method,
-                                            master_input=master_input)
+        (out, h_n, _), cache = _birnn_states_time_major(x, params_f, params_b, L, None, None, cell=cell,
+                                                        method=method, master_input=master_input)
         return (out, h_n), ("states", cache, L)
     layer_f, layer_b, _, _ = _family(cell, master_input)
     T, B, _ = x.shape
@@ -205,12 +241,33 @@ def birnn_forward(x, params_f, params_b, lengths, *, cell="lstm", method="revers
     return (out, final_hidden(out, L)), ("layers", (cache_f, cache_b, layer_b, rev, m, yf.shape[-1]), L)
 
 
+def birnn_forward(x, params_f, params_b, lengths, *, cell="lstm", method="reverse", master_input="paper",
+                  time_major=True):
+    """(out (T, B, 2H), h_n (2, B, H)), cache; zero initial states. See the module docstring.
+    ``time_major=False`` takes x (B, T, I) and returns out (B, T, 2H), as ``sequence_mask`` and
+    ``reverse_sequence`` default to (h_n stays (2, B, H), as PyTorch's)."""
+    time_major = _major(time_major)
+    (out, h_n), cache = _birnn_forward_time_major(_to_time_major(x, time_major), params_f, params_b, lengths,
+                                                  cell=cell, method=method, master_input=master_input)
+    return (_out_major(out, time_major), h_n), cache + (time_major,)
+
+
 def birnn_backward(grads, cache):
-    """(dx, dparams_f, dparams_b) from (dout, dh_n); either may be None (zero)."""
+    """(dx, dparams_f, dparams_b) from (dout, dh_n); either may be None (zero). With a batch-major
+    forward, dout is (B, T, 2H) and dx (B, T, I)."""
+    kind, inner, L, time_major = cache
+    dout, dh_n = grads
+    if not time_major and dout is not None:
+        dout = np.moveaxis(gradient("dout", dout, None), 0, 1)
+    dx, dpf, dpb = _birnn_backward_time_major((dout, dh_n), (kind, inner, L))
+    return _out_major(dx, time_major), dpf, dpb
+
+
+def _birnn_backward_time_major(grads, cache):
     kind, inner, L = cache
     dout, dh_n = grads
     if kind == "states":
-        dx, dpf, dpb, _, _ = birnn_states_backward((dout, dh_n, None), inner)
+        dx, dpf, dpb, _, _ = _birnn_states_backward_time_major((dout, dh_n, None), inner)
         return dx, dpf, dpb
     cache_f, cache_b, layer_b, rev, m, H = inner
     T, B, _ = m.shape

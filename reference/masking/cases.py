@@ -101,17 +101,23 @@ def _rnn_params(rng, cell, I, H):
 
 @register("birnn", "the aligned bidirectional LSTM/ON-LSTM: [y_f | rev(RNN_b(rev(x, L)), L)] masked, and h_n",
           source="kexue.fm/archives/6810, the aligned bidirectional RNN", inputs=("x", "params_f", "params_b"),
-          attributes=("lengths", "cell", "method", "master_input"), forward=birnn_forward, backward=birnn_backward,
+          attributes=("lengths", "cell", "method", "master_input", "time_major"), forward=birnn_forward,
+          backward=birnn_backward,
           edges=tuple(dict(cell=c, method=m, T=4, B=3, I=2, H=4) for c in ("lstm", "onlstm")
-                      for m in ("reverse", "carry", "packed")),
+                      for m in ("reverse", "carry", "packed"))
+          + (dict(cell="lstm", method="reverse", T=4, B=3, I=2, H=4, time_major=False),
+             dict(cell="onlstm", method="packed", T=3, B=2, I=3, H=4, time_major=False)),
           sizes=st.fixed_dictionaries({"cell": st.sampled_from(["lstm", "onlstm"]),
                                        "method": st.sampled_from(["reverse", "carry", "packed"]),
                                        "T": st.integers(1, 4), "B": st.integers(1, 3), "I": st.integers(1, 3),
-                                       "H": st.sampled_from([2, 4])}),
-          label=lambda s: f"{s['cell']} {s['method']} T={s['T']} B={s['B']} I={s['I']} H={s['H']}")
-def _birnn(rng, cell, method, T, B, I, H):
+                                       "H": st.sampled_from([2, 4]), "time_major": st.booleans()}),
+          label=lambda s: f"{s['cell']} {s['method']} T={s['T']} B={s['B']} I={s['I']} H={s['H']}"
+                          + ("" if s.get("time_major", True) else " batch-major"))
+def _birnn(rng, cell, method, T, B, I, H, time_major=True):
     L = _lengths(rng, B, T)
     x = rng.standard_normal((T, B, I))
     x = np.where(mask_from_lengths(L, T).T[:, :, None] > 0, x, 3.0 * rng.standard_normal((T, B, I)))
-    return (x, _rnn_params(rng, cell, I, H), _rnn_params(rng, cell, I, H)), \
-        {"lengths": L, "cell": cell, "method": method, "master_input": "paper"}
+    attrs = {"lengths": L, "cell": cell, "method": method, "master_input": "paper"}
+    if not time_major:
+        x, attrs["time_major"] = np.ascontiguousarray(np.moveaxis(x, 0, 1)), False
+    return (x, _rnn_params(rng, cell, I, H), _rnn_params(rng, cell, I, H)), attrs

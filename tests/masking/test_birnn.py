@@ -170,3 +170,28 @@ def test_the_bidirectional_module_clones_a_fresh_backward_direction_and_accumula
         num = param_numerical_grads(bi, lambda: bi.forward(x, L)[0], cot)
         for p, n in zip(bi.parameters(), num):
             np.testing.assert_allclose(p.grad, n, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["reverse", "carry", "packed"])
+def test_batch_major_input_is_the_time_major_computation_transposed(method):
+    rng = np.random.default_rng(12)
+    from reference.lstm.params import LSTMParams
+
+    pf, pb = LSTMParams.init(3, 4, rng), LSTMParams.init(3, 4, rng)
+    x, L = rng.standard_normal((5, 2, 3)), np.array([5, 3])
+    (out_t, h_t), cache_t = birnn_forward(x, pf, pb, L, method=method)
+    (out_b, h_b), cache_b = birnn_forward(np.moveaxis(x, 0, 1), pf, pb, L, method=method, time_major=False)
+    np.testing.assert_array_equal(out_b, np.moveaxis(out_t, 0, 1))
+    np.testing.assert_array_equal(h_b, h_t)
+    dout = rng.standard_normal(out_t.shape)
+    dx_t, dpf_t, _ = birnn_backward((dout, None), cache_t)
+    dx_b, dpf_b, _ = birnn_backward((np.moveaxis(dout, 0, 1), None), cache_b)
+    np.testing.assert_array_equal(dx_b, np.moveaxis(dx_t, 0, 1))
+    np.testing.assert_array_equal(dpf_b.W, dpf_t.W)
+    if method != "reverse":
+        (o, h, c), sc = birnn_states(np.moveaxis(x, 0, 1), pf, pb, L, method=method, time_major=False)
+        np.testing.assert_array_equal(o, out_b)
+        dx = birnn_states_backward((np.moveaxis(dout, 0, 1), None, None), sc)[0]
+        np.testing.assert_array_equal(dx, dx_b)
+    with pytest.raises(TypeError, match="time_major: expected True"):
+        birnn_forward(x, pf, pb, L, time_major="yes")
