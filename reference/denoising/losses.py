@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import float_array, real_array, scalar_gradient
+from ..core.validate import float_array, gradient, real_array, scalar_gradient
 
 
 def _rows(name, a, like=None):
@@ -47,36 +47,70 @@ def _sigma(sigma, n, dtype):
     return s
 
 
-def dae_loss_forward(r, *, x):
-    """``mean_n ||r_n - x_n||^2`` with the clean ``x`` a constant; (0-d loss, cache)."""
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
+def _reduce(per, total, n, reduction, dtype):
+    """The loss for ``reduction``: ``total / n`` ("mean", the batch mean), ``total`` ("sum"), or the
+    per-sample losses ``per`` (N,) ("none", PyTorch's name); ``total`` is the sum computed as the
+    mean has always been (so "mean" keeps its bits)."""
+    if reduction == "none":
+        return np.asarray(per, dtype=dtype)
+    return np.asarray(total / n if reduction == "mean" else total, dtype=dtype)
+
+
+def _weight(dloss, reduction, n):
+    """The factor each row's gradient is scaled by: dloss / n, dloss, or dloss_n (as a column)."""
+    if reduction == "none":
+        return gradient("dloss", dloss, (n,))[:, None]
+    g = scalar_gradient("dloss", dloss)
+    return g / n if reduction == "mean" else g
+
+
+def dae_loss_forward(r, *, x, reduction: str = "mean"):
+    """``mean_n ||r_n - x_n||^2`` with the clean ``x`` a constant; (loss, cache). ``reduction``:
+    "mean" (default), "sum", or "none" for the per-sample (N,) losses."""
+    reduction = _check_reduction(reduction)
     r = _rows("r", r)
     d = r - _rows("x", x, r).astype(r.dtype)
-    return np.asarray((d * d).sum() / len(r), dtype=r.dtype), d
+    sq = d * d
+    return _reduce(sq.sum(axis=1), sq.sum(), len(r), reduction, r.dtype), (d, reduction)
 
 
 def dae_loss_backward(dloss, cache):
-    """dr = 2 (r - x) / n."""
-    d = cache
-    return 2.0 * d * (scalar_gradient("dloss", dloss) / len(d))
+    """dr = 2 (r - x) / n (times dloss, per row for reduction "none")."""
+    d, reduction = cache
+    return 2.0 * d * _weight(dloss, reduction, len(d))
 
 
-def dsm_loss_forward(s, *, noise, sigma, power: float = 2.0):
-    """``mean_n 1/2 sigma_n^power ||s_n + noise_n / sigma_n^2||^2``; (0-d loss, cache)."""
+def dsm_loss_forward(s, *, noise, sigma, power: float = 2.0, reduction: str = "mean"):
+    """``mean_n 1/2 sigma_n^power ||s_n + noise_n / sigma_n^2||^2``; (loss, cache); ``reduction`` as
+    :func:`dae_loss_forward`."""
+    reduction = _check_reduction(reduction)
     s = _rows("s", s)
     noise = _rows("noise", noise, s).astype(s.dtype)
     sig = _sigma(sigma, len(s), s.dtype)
     lam = sig ** float(power)
     res = s + noise / (sig ** 2)[:, None]
-    return np.asarray(0.5 * (lam * (res * res).sum(axis=1)).sum() / len(s), dtype=s.dtype), (res, lam)
+    weighted = lam * (res * res).sum(axis=1)
+    return _reduce(0.5 * weighted, 0.5 * weighted.sum(), len(s), reduction, s.dtype), (res, lam, reduction)
 
 
 def dsm_loss_backward(dloss, cache):
-    res, lam = cache
-    return lam[:, None] * res * (scalar_gradient("dloss", dloss) / len(res))
+    res, lam, reduction = cache
+    return lam[:, None] * res * _weight(dloss, reduction, len(res))
 
 
-def dsm_cv_loss_forward(s, s_clean, *, noise, sigma, power: float = 2.0):
-    """The control-variate DSM (module docstring); inputs the model at y and at the clean x."""
+def dsm_cv_loss_forward(s, s_clean, *, noise, sigma, power: float = 2.0, reduction: str = "mean"):
+    """The control-variate DSM (module docstring); inputs the model at y and at the clean x;
+    ``reduction`` as :func:`dae_loss_forward`."""
+    reduction = _check_reduction(reduction)
     s = _rows("s", s)
     s_clean = _rows("s_clean", s_clean, s)
     noise = _rows("noise", noise, s).astype(s.dtype)
@@ -85,18 +119,20 @@ def dsm_cv_loss_forward(s, s_clean, *, noise, sigma, power: float = 2.0):
     z = noise / sig[:, None]
     d = s.shape[1]
     per = (s * s).sum(axis=1) + 2 * ((s - s_clean) * z).sum(axis=1) / sig + d / sig ** 2
-    return np.asarray(0.5 * (lam * per).sum() / len(s), dtype=s.dtype), (s, z, sig, lam)
+    return _reduce(0.5 * lam * per, 0.5 * (lam * per).sum(), len(s), reduction, s.dtype), (s, z, sig, lam, reduction)
 
 
 def dsm_cv_loss_backward(dloss, cache):
     """(ds, ds_clean)."""
-    s, z, sig, lam = cache
-    k = scalar_gradient("dloss", dloss) / len(s)
+    s, z, sig, lam, reduction = cache
+    k = _weight(dloss, reduction, len(s))
     return lam[:, None] * (s + z / sig[:, None]) * k, -lam[:, None] * z / sig[:, None] * k
 
 
-def mdsm_loss_forward(grad_e, *, noise, sigma, sigma0: float = 0.1):
-    """``mean_n 1/sigma_n^2 ||grad_E_n - noise_n / sigma0^2||^2`` (energy convention p ∝ exp(-E))."""
+def mdsm_loss_forward(grad_e, *, noise, sigma, sigma0: float = 0.1, reduction: str = "mean"):
+    """``mean_n 1/sigma_n^2 ||grad_E_n - noise_n / sigma0^2||^2`` (energy convention p ∝ exp(-E));
+    ``reduction`` as :func:`dae_loss_forward`."""
+    reduction = _check_reduction(reduction)
     g = _rows("grad_e", grad_e)
     noise = _rows("noise", noise, g).astype(g.dtype)
     sig = _sigma(sigma, len(g), g.dtype)
@@ -104,21 +140,25 @@ def mdsm_loss_forward(grad_e, *, noise, sigma, sigma0: float = 0.1):
         raise ValueError(f"sigma0: expected a number > 0, got {sigma0}")
     res = g - noise / float(sigma0) ** 2
     w = 1.0 / sig ** 2
-    return np.asarray((w * (res * res).sum(axis=1)).sum() / len(g), dtype=g.dtype), (res, w)
+    per = w * (res * res).sum(axis=1)
+    return _reduce(per, per.sum(), len(g), reduction, g.dtype), (res, w, reduction)
 
 
 def mdsm_loss_backward(dloss, cache):
-    res, w = cache
-    return 2.0 * w[:, None] * res * (scalar_gradient("dloss", dloss) / len(res))
+    res, w, reduction = cache
+    return 2.0 * w[:, None] * res * _weight(dloss, reduction, len(res))
 
 
-def esm_loss_forward(s, *, target):
-    """``mean_n 1/2 ||s_n - target_n||^2`` against a known score ``target`` (a constant)."""
+def esm_loss_forward(s, *, target, reduction: str = "mean"):
+    """``mean_n 1/2 ||s_n - target_n||^2`` against a known score ``target`` (a constant);
+    ``reduction`` as :func:`dae_loss_forward`."""
+    reduction = _check_reduction(reduction)
     s = _rows("s", s)
     d = s - _rows("target", target, s).astype(s.dtype)
-    return np.asarray(0.5 * (d * d).sum() / len(s), dtype=s.dtype), d
+    sq = d * d
+    return _reduce(0.5 * sq.sum(axis=1), 0.5 * sq.sum(), len(s), reduction, s.dtype), (d, reduction)
 
 
 def esm_loss_backward(dloss, cache):
-    d = cache
-    return d * (scalar_gradient("dloss", dloss) / len(d))
+    d, reduction = cache
+    return d * _weight(dloss, reduction, len(d))

@@ -47,12 +47,19 @@ def alpha_to_eta(alpha: float) -> float:
     return 2.0 * float(alpha)
 
 
-def ula_stationary_variance(s2: float, eta: float, temperature: float = 1.0) -> float:
+def ula_stationary_variance(s2: float, eta: float, temperature: float = 1.0, *, convention: str = "eta") -> float:
     """Stationary variance of ``x + (eta/2) s(x) + sqrt(T eta) z`` for N(mu, s2) with the exact
-    score: the fixed point of ``v = (1 - a)^2 v + T eta``, a = eta / (2 s2)."""
-    s2, eta = float(s2), float(eta)
+    score: the fixed point of ``v = (1 - a)^2 v + T eta``, a = eta / (2 s2). ``eta`` is the step in
+    ``convention`` (as :func:`langevin`): "eta" (default), or "alpha" for ``x + alpha s(x) +
+    sqrt(2 T alpha) z`` (NCSN's), i.e. eta = 2 alpha."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention: expected one of {CONVENTIONS}, got {convention!r}")
+    s2, eta = float(s2), float(eta) if convention == "eta" else alpha_to_eta(eta)
     if not 0 < eta < 4 * s2:
-        raise ValueError(f"eta: the chain is stable for 0 < eta < 4 s^2 = {4 * s2}, got {eta}")
+        name = "eta" if convention == "eta" else "alpha"
+        bound = 4 * s2 if convention == "eta" else 2 * s2
+        raise ValueError(f"{name}: the chain is stable for 0 < {name} < {bound} in the {convention!r} convention, "
+                         f"got {eta if convention == 'eta' else eta / 2}")
     return float(temperature) * s2 / (1 - eta / (4 * s2))
 
 

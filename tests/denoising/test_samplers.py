@@ -32,6 +32,18 @@ def test_the_two_step_conventions_are_one_chain():
     assert S.alpha_to_eta(S.eta_to_alpha(0.3)) == 0.3
 
 
+def test_the_stationary_variance_in_the_alpha_convention():
+    # alpha = eta / 2: the chain x + alpha s + sqrt(2 alpha) z simulated, and the closed form s2 / (1 - alpha / (2 s2))
+    rng = np.random.default_rng(4)
+    s2, alpha = 1.0, 0.1
+    x = S.langevin(lambda v: -v / s2, np.zeros((100_000, 1)), n_steps=150, step=alpha, rng=rng, convention="alpha")
+    v = S.ula_stationary_variance(s2, alpha, convention="alpha")
+    assert v == pytest.approx(s2 / (1 - alpha / (2 * s2)), rel=1e-15) == S.ula_stationary_variance(s2, 2 * alpha)
+    assert abs(x.var() / v - 1) < 0.015
+    with pytest.raises(ValueError, match="alpha: the chain is stable for 0 < alpha < 2"):
+        S.ula_stationary_variance(1.0, 2.5, convention="alpha")
+
+
 def test_temperature_scales_the_variance():
     rng = np.random.default_rng(3)
     x = S.langevin(lambda v: -v, np.zeros((100_000, 1)), n_steps=150, step=0.1, rng=rng, temperature=2.5)
