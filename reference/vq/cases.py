@@ -379,14 +379,18 @@ def _lfq(rng, N, d, scale):
 
 @register("lfq_entropy", "LFQ's entropy loss mean H(p_n) - gamma H(mean p_n), p_n = softmax(2 tau C z_n)",
           source="LFQ (MAGVIT-v2) beyond kexue.fm/archives/6760", inputs=("z",),
-          attributes=("inv_temperature", "diversity_gamma", "clamp"),
+          attributes=("inv_temperature", "diversity_gamma", "clamp", "scale"),
           forward=lfq.lfq_entropy_forward, backward=lfq.lfq_entropy_backward,
-          edges=(dict(N=5, d=3, clamp=None), dict(N=4, d=2, clamp=1e-5)),
+          edges=(dict(N=5, d=3, clamp=None), dict(N=4, d=2, clamp=1e-5), dict(N=4, d=3, clamp=None, scale=0.5)),
           sizes=st.fixed_dictionaries({"N": st.integers(1, 5), "d": st.integers(1, 4),
-                                       "clamp": st.sampled_from([None, 1e-5])}),
-          label=lambda s: f"({s['N']}, {s['d']}) clamp {s['clamp']}")
-def _lfq_entropy(rng, N, d, clamp):
-    return (0.1 * rng.standard_normal((N, d)),), {"inv_temperature": 5.0, "diversity_gamma": 1.0, "clamp": clamp}
+                                       "clamp": st.sampled_from([None, 1e-5]), "scale": st.sampled_from([1.0, 0.5])}),
+          label=lambda s: f"({s['N']}, {s['d']}) clamp {s['clamp']}"
+                          + (f" scale {s['scale']}" if s.get("scale", 1.0) != 1.0 else ""))
+def _lfq_entropy(rng, N, d, clamp, scale=1.0):
+    attrs = {"inv_temperature": 5.0, "diversity_gamma": 1.0, "clamp": clamp}
+    if scale != 1.0:
+        attrs["scale"] = scale
+    return (0.1 * rng.standard_normal((N, d)),), attrs
 
 
 @register("orthogonal_loss", "orthogonal codebook regularisation ||S||^2 / (h n^2) - 1/n on the (active) codes",

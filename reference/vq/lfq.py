@@ -81,14 +81,19 @@ def _dentropy_dp(p, logp, clamp):
 
 
 def lfq_entropy_forward(z, *, inv_temperature: float = 100.0, diversity_gamma: float = 1.0, clamp=None,
-                        max_bytes: int = MAX_BYTES):
-    """(0-d loss, cache); ``cache[-1]`` holds (per-sample entropy, codebook entropy)."""
+                        scale: float = 1.0, max_bytes: int = MAX_BYTES):
+    """(0-d loss, cache); ``cache[-1]`` holds (per-sample entropy, codebook entropy). ``scale`` is the
+    codebook's value (the corners ``{-scale, +scale}^d``, vector-quantize-pytorch's
+    ``codebook_scale``, as :func:`lfq_forward`'s): the logits are ``2 tau scale C z``."""
     z = float_array("z", z)
     if z.ndim == 0 or z.size == 0:
         raise ValueError(f"z: expected at least one vector (..., d) (the entropies of an empty batch are "
                          f"undefined), got shape {z.shape}")
     Z = z.reshape(-1, z.shape[-1])
-    C = lfq_codebook(Z.shape[1]).astype(z.dtype)
+    scale = float(scale)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale: expected a finite number > 0, got {scale}")
+    C = (scale * lfq_codebook(Z.shape[1])).astype(z.dtype)
     if Z.shape[0] * C.shape[0] * 8 > max_bytes:
         raise ValueError(f"z: {Z.shape[0]} vectors x {C.shape[0]} codes exceed max_bytes={max_bytes}; "
                          "pass fewer vectors or a larger bound")

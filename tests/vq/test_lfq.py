@@ -53,7 +53,8 @@ def test_a_saturated_softmax_is_finite_here_and_nan_with_the_misplaced_epsilon_i
     assert np.isnan(naive_entropy_fp16(cache[2])).all()           # 0 * log(0 + 1e-20 -> 0) = nan
 
 
-def test_vector_quantize_pytorch_lfq_agrees_to_its_float32():
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_vector_quantize_pytorch_lfq_agrees_to_its_float32(scale):
     torch = pytest.importorskip("torch")
     vqp = pytest.importorskip("vector_quantize_pytorch")
     rng = np.random.default_rng(4)
@@ -62,17 +63,17 @@ def test_vector_quantize_pytorch_lfq_agrees_to_its_float32():
     torch.set_default_dtype(torch.float64)
     try:
         lfq = vqp.LFQ(dim=4, codebook_size=16, entropy_loss_weight=1.0, diversity_gamma=1.0,
-                      commitment_loss_weight=0.0)
+                      commitment_loss_weight=0.0, codebook_scale=scale)
         lfq.train()
         tx = torch.tensor(x, requires_grad=True)
         out, indices, aux = lfq(tx)
         aux.backward()
     finally:
         torch.set_default_dtype(old)
-    q, (idx, _) = lfq_forward(x)
+    q, (idx, _) = lfq_forward(x, scale=scale)
     np.testing.assert_array_equal(out.detach().numpy(), q)
     np.testing.assert_array_equal(indices.numpy(), idx)
-    loss, cache = lfq_entropy_forward(x, clamp=1e-5)          # the package clamps p at 1e-5 in its log
+    loss, cache = lfq_entropy_forward(x, clamp=1e-5, scale=scale)   # the package clamps p at 1e-5 in its log
     assert float(loss) == pytest.approx(aux.item(), rel=1e-6)
     np.testing.assert_allclose(lfq_entropy_backward(1.0, cache), tx.grad.numpy(), rtol=1e-5, atol=1e-5)
 
