@@ -114,6 +114,27 @@ def test_the_losses_follow_the_chain_their_gradient_names(gradient, shared):
     np.testing.assert_allclose(dE, tE.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
+def _residual_vq(E, z, **options):
+    """vector-quantize-pytorch's ResidualVQ in float64 with the codebooks E (frozen, no rotation
+    trick), run on z: (the torch z, its (out, indices, commitment losses))."""
+    torch = pytest.importorskip("torch")
+    vqp = pytest.importorskip("vector_quantize_pytorch")
+    torch.manual_seed(0)
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        rvq = vqp.ResidualVQ(dim=E.shape[-1], num_quantizers=len(E), codebook_size=E.shape[1], kmeans_init=False,
+                             rotation_trick=False, **options)
+        rvq.train()
+        for level, layer in enumerate(rvq.layers):
+            with torch.no_grad():
+                layer._codebook.embed.copy_(torch.tensor(E[level])[None])
+        tz = torch.tensor(z, requires_grad=True)
+        return tz, rvq(tz, freeze_codebook=True)
+    finally:
+        torch.set_default_dtype(old)
+
+
 @pytest.mark.parametrize("gradient, frac", [("total", 1.0), ("per_level", 0.0)])
 def test_the_commitment_gradient_equals_residual_vq_in_both_chains(gradient, frac):
     """vector-quantize-pytorch's ResidualVQ: quant_grad_frac=1 subtracts each level's
@@ -121,23 +142,9 @@ def test_the_commitment_gradient_equals_residual_vq_in_both_chains(gradient, fra
     0 its detached code ("per_level"). Its commitment losses' gradient to z against
     rvq_loss_backward with beta=0, gamma=1."""
     torch = pytest.importorskip("torch")
-    vqp = pytest.importorskip("vector_quantize_pytorch")
     rng, E, z = _setup(9)
-    torch.manual_seed(0)
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        rvq = vqp.ResidualVQ(dim=4, num_quantizers=3, codebook_size=6, kmeans_init=False, rotation_trick=False,
-                             quant_grad_frac=frac)
-        rvq.train()
-        for level, layer in enumerate(rvq.layers):
-            with torch.no_grad():
-                layer._codebook.embed.copy_(torch.tensor(E[level])[None])
-        tz = torch.tensor(z, requires_grad=True)
-        _, indices, commit = rvq(tz, freeze_codebook=True)
-        commit.sum().backward()
-    finally:
-        torch.set_default_dtype(old)
+    tz, (_, indices, commit) = _residual_vq(E, z, quant_grad_frac=frac)
+    commit.sum().backward()
     k = np.moveaxis(indices.numpy(), -1, 0)
     losses, lc = rvq_loss_forward(z, E, k, beta=0.0, gamma=1.0, gradient=gradient, level_losses=True)
     np.testing.assert_allclose(losses, commit.detach().numpy(), rtol=1e-6)   # its codes in float32
@@ -163,21 +170,8 @@ def test_vector_quantize_pytorch_residual_vq_is_the_per_level_convention():
     indices and gradients agree exactly. With its default rotation_trick=True the gradient is each
     level's rotation instead (reference.vq.rotation)."""
     torch = pytest.importorskip("torch")
-    vqp = pytest.importorskip("vector_quantize_pytorch")
     rng, E, z = _setup(5)
-    torch.manual_seed(0)
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        rvq = vqp.ResidualVQ(dim=4, num_quantizers=3, codebook_size=6, kmeans_init=False, rotation_trick=False)
-        rvq.train()
-        for level, layer in enumerate(rvq.layers):
-            with torch.no_grad():
-                layer._codebook.embed.copy_(torch.tensor(E[level])[None])
-        tz = torch.tensor(z, requires_grad=True)
-        out, indices, commit = rvq(tz, freeze_codebook=True)
-    finally:
-        torch.set_default_dtype(old)
+    tz, (out, indices, commit) = _residual_vq(E, z)
     zq, cache = rvq_forward(z, E, gradient="per_level")
     np.testing.assert_array_equal(indices.numpy(), np.moveaxis(cache.indices, 0, -1))
     np.testing.assert_allclose(out.detach().numpy(), zq, rtol=0, atol=4 * np.finfo(np.float32).eps * np.abs(E).max())
