@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core.validate import check_shape, float_array, sequence_inputs, state_array
 from .cell import _backward_factors, _gates, _step_backward, factor_blocks
-from .params import LSTMParams, gate_views
+from .params import LSTMParams, _gate_views
 
 
 def lstm_layer_forward(x, params: LSTMParams, h0=None, c0=None):
@@ -37,7 +37,7 @@ def lstm_layer_forward(x, params: LSTMParams, h0=None, c0=None):
     h, c = h0, c0
     for t in range(T):
         acts[t] += np.matmul(h, p.U, out=hU)                     # + h_{t-1} U
-        f, i, o, c_hat = gate_views(_gates(acts[t]))
+        f, i, o, c_hat = _gate_views(_gates(acts[t]))
         c = np.multiply(f, c, out=cs[t])                          # c_t = f c_{t-1} + i c_hat
         c += np.multiply(i, c_hat, out=ic)
         h = np.multiply(o, np.tanh(c, out=tanh_cs[t]), out=hs[t])  # h_t = o tanh(c_t)

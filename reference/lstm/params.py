@@ -26,10 +26,10 @@ def split_gates(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     """
     if not isinstance(a, np.ndarray) or a.ndim == 0 or a.shape[-1] % 4:
         raise ValueError(f"a: expected an array (..., 4H), got {type(a).__name__} {getattr(a, 'shape', '')}")
-    return gate_views(a)
+    return _gate_views(a)
 
 
-def gate_views(a: np.ndarray):
+def _gate_views(a: np.ndarray):
     """:func:`split_gates` without its check, for the layers' time loops (``a`` is theirs)."""
     H = a.shape[-1] // 4
     return a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
