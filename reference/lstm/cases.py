@@ -11,7 +11,7 @@ from ..core.layouts import params_layout, register_layout
 from ..core.registry import register
 from .cell import lstm_cell_backward, lstm_cell_forward
 from .layer import lstm_layer_backward, lstm_layer_forward
-from .layouts import to_torch_layout
+from .layouts import to_keras_layout, to_torch_layout
 from .params import LSTMParams
 
 SIZES = {"B": st.integers(1, 3), "I": st.integers(1, 3), "H": st.integers(1, 4)}
@@ -42,6 +42,10 @@ def _layer(rng, T, B, I, H):
     return (x, _params(rng, I, H), h0, c0), {}
 
 
+register_layout(params_layout(
+    "keras_lstm", ("lstm_cell", "lstm_layer"), LSTMParams, to_keras_layout,
+    doc="params.W/U/b become params.kernel (I, 4H), params.recurrent_kernel (H, 4H) and params.bias (4H,), gate "
+        "order i, f, c, o, as Keras's LSTM stores them (in, out); 'keras' is the ON-LSTM author's layout"))
 register_layout(params_layout(
     "torch", ("lstm_cell", "lstm_layer"), LSTMParams, to_torch_layout, biases=("bias_ih_l0", "bias_hh_l0"),
     doc="params.W/U/b become params.weight_ih_l0 (4H, I), params.weight_hh_l0 (4H, H), params.bias_ih_l0 and "

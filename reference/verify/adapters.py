@@ -6,8 +6,8 @@ Loading problems are ``ValueError`` with one clear sentence.
 
 Layouts an implementation may declare per op (``impl.layouts = {"lstm_layer": "torch"}``) are
 registered by the areas next to their converters (:mod:`reference.core.layouts`); each one's
-``doc`` says what it converts. Today: ``"torch"`` (LSTM), ``"authors"`` and ``"keras"``
-(ON-LSTM), ``"DK"`` (codebooks). Inputs and layout-dependent attributes (weight masks) go to
+``doc`` says what it converts. Today: ``"torch"`` and ``"keras_lstm"`` (LSTM), ``"authors"``
+and ``"keras"`` (ON-LSTM), ``"DK"`` (codebooks). Inputs and layout-dependent attributes (weight masks) go to
 the port converted; its gradients are compared as it returns them, against the reference's
 converted to its layout (every foreign parameter, both biases included, has its own).
 """

@@ -14,7 +14,7 @@ An implementation under test is any object with
     input, keyed like the inputs;
 ``layouts`` (optional dict op -> layout name)
     parameter layout the implementation expects for that op instead of this project's
-    (``"torch"`` for ``lstm_*``, ``"authors"`` or ``"keras"`` for ``onlstm_*``, ``"DK"`` for
+    (``"torch"`` or ``"keras_lstm"`` for ``lstm_*``, ``"authors"`` or ``"keras"`` for ``onlstm_*``, ``"DK"`` for
     codebooks); the kit converts inputs and layout-dependent attributes (weight masks) before
     calling, and compares the port's gradients in its own names and shapes, every foreign
     parameter on its own (registered by the areas, :mod:`reference.core.layouts`);

@@ -75,3 +75,37 @@ def test_keras_layout_round_trips_and_matches_keras_cell_equations():
     assert not no_bias.b.any()
     with pytest.raises(ValueError, match="missing key 'kernel'"):
         from_keras_layout({"recurrent_kernel": keras["lstm/recurrent_kernel"]})
+
+
+class _KerasLSTMPort:
+    """An LSTM written as Keras computes it, reading the Keras arrays the kit hands a port that
+    declares layouts={"lstm_layer": "keras_lstm"} (gate order i, f, c, o; (in, out) weights)."""
+
+    ops = ("lstm_layer",)
+    layouts = {"lstm_layer": "keras_lstm"}
+
+    def __init__(self, gate_order=(0, 1, 2, 3)):
+        self.gate_order = gate_order
+
+    def forward(self, op, inputs, attrs):
+        x, K, R, b = (np.asarray(inputs[k]) for k in ("x", "params.kernel", "params.recurrent_kernel", "params.bias"))
+        H = R.shape[0]
+        zeros = np.zeros((x.shape[1], H))
+        h, c = np.asarray(inputs.get("h0", zeros)), np.asarray(inputs.get("c0", zeros))
+        sig = lambda a: 1 / (1 + np.exp(-a))                                  # noqa: E731
+        hs = []
+        for t in range(x.shape[0]):
+            z = x[t] @ K + h @ R + b
+            i, f, g, o = (z[:, k * H:(k + 1) * H] for k in self.gate_order)
+            c = sig(f) * c + sig(i) * np.tanh(g)
+            h = sig(o) * np.tanh(c)
+            hs.append(h)
+        return {"out[0]": np.stack(hs), "out[1]": h, "out[2]": c}
+
+
+def test_a_keras_layout_port_is_verified_by_the_kit_and_a_gate_order_bug_is_caught():
+    from reference.verify.live import verify_live
+
+    assert verify_live(_KerasLSTMPort(), "lstm_layer", max_examples=25).passed
+    wrong = verify_live(_KerasLSTMPort(gate_order=(1, 0, 2, 3)), "lstm_layer", max_examples=25)   # f and i swapped
+    assert not wrong.passed and wrong.failure.startswith("forward: worst out[")

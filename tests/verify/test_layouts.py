@@ -7,6 +7,7 @@ import pytest
 
 from reference.core.layouts import get_layout, registered_layouts
 from reference.lstm import LSTMParams, from_torch_layout, to_torch_layout
+from reference.lstm import from_keras_layout as lstm_from_keras, to_keras_layout as lstm_to_keras
 from reference.onlstm.layouts import from_authors_layout, from_keras_layout, to_authors_layout, to_keras_layout
 from reference.onlstm.params import ONLSTMParams
 from reference.verify.convention import ReferenceImpl, flatten, templates
@@ -19,6 +20,7 @@ PARAMS_LAYOUTS = {
     "authors": (("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_authors_layout, from_authors_layout,
                 "cells.0.hh.weight"),
     "keras": (("onlstm_cell", "onlstm_layer"), ONLSTMParams, to_keras_layout, from_keras_layout, "recurrent_kernel"),
+    "keras_lstm": (("lstm_cell", "lstm_layer"), LSTMParams, lstm_to_keras, lstm_from_keras, "recurrent_kernel"),
 }
 BIASES = {"torch": ("bias_ih_l0", "bias_hh_l0"), "authors": ("cells.0.ih.0.bias", "cells.0.hh.bias")}
 
