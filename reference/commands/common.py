@@ -63,7 +63,6 @@ rtol_value = _bounded(float, f"a finite number >= 0 and <= {MAX_RTOL:g}", low=0,
                       unparsable="expected a number")
 atol_value = _bounded(float, f"a finite number >= 0 and <= {MAX_ATOL:g}", low=0, high=MAX_ATOL,
                       unparsable="expected a number")
-tolerance = rtol_value   # the former name (one cap for both)
 #: ``--timeout``: a finite number of seconds >= 0 (0: none)
 seconds = _bounded(float, "a finite number of seconds >= 0 (0: none)", low=0, unparsable="expected a number of seconds")
 #: ``--seed``: a non-negative integer (NumPy's seeds)
