@@ -1,16 +1,24 @@
-"""Foreign parameter layouts a port may declare (``impl.layouts = {"lstm_layer": "torch"}``).
+"""Foreign layouts a port may declare (``impl.layouts = {"lstm_layer": "torch", "conv2d": "torch"}``).
 
 Each area registers its layouts next to its converters (in its ``cases`` module); the
-conformance kit looks them up by name and knows none of them. A layout has two maps:
+conformance kit looks them up by name and op and knows none of them. One name (``"torch"``)
+may be registered for several op families, each with its own maps. A layout has:
 
 ``to_foreign(inputs, attrs) -> (inputs, attrs)``
-    the flat named inputs (``params.W``, ``codebook`` ...) and the attributes that depend on
-    the layout (a DropConnect ``weight_mask`` shaped like ``params.U``) in the foreign form;
+    the flat named inputs (``params.W``, ``codebook``, ``x`` ...) and the attributes that
+    depend on the layout (a DropConnect ``weight_mask`` shaped like ``params.U``) in the
+    foreign form;
 ``grads_to_foreign(grads, attrs) -> grads``
     the reference's gradients as gradients of the foreign inputs: the adjoint of the map from
-    the foreign parameters back to this project's. Every foreign parameter gets its own
-    gradient, so the port's gradients are compared entry by entry in the port's own names and
-    shapes; two biases the model adds both get the bias's gradient.
+    the foreign inputs back to this project's. Every foreign parameter gets its own gradient,
+    so the port's gradients are compared entry by entry in the port's own names and shapes;
+    two biases the model adds both get the bias's gradient;
+``outputs_to_foreign(outputs, attrs) -> outputs`` (optional)
+    the reference's outputs in the foreign form (NCHW maps). It must only permute or transpose
+    entries, so the port's cotangents are the reference's converted by the same map;
+``applies(attrs) -> bool`` (optional)
+    False for the examples the foreign form cannot express (PyTorch has no ON-LSTM cell): the
+    kit counts them as declined, as if the port's ``supports`` had said no.
 
 Where the foreign form has two biases whose sum is this project's bias, the bias is split
 unevenly between them (both non-zero, never equal), so a port that ignores either bias, or
@@ -33,24 +41,32 @@ class Layout:
     to_foreign: Callable         # (inputs, attrs) -> (inputs, attrs) in the foreign layout
     grads_to_foreign: Callable   # (reference gradients, attrs) -> gradients of the foreign inputs
     doc: str = ""
+    outputs_to_foreign: Callable | None = None   # (reference outputs, attrs) -> outputs; a permutation
+    applies: Callable | None = None              # attrs -> bool; None: every example
 
 
-_LAYOUTS: dict[str, Layout] = {}
+_LAYOUTS: dict[str, list[Layout]] = {}
 
 
 def register_layout(layout: Layout) -> Layout:
-    """Add ``layout`` to the table (the same name twice only for the same layout)."""
+    """Add ``layout`` to the table. A name may be registered again for other ops (one layout per
+    (name, op)); the same layout twice is a no-op."""
     if not isinstance(layout, Layout):
         raise TypeError(f"layout: expected a Layout, got {type(layout).__name__}")
-    if layout.name in _LAYOUTS and _LAYOUTS[layout.name] != layout:
-        raise ValueError(f"name: layout {layout.name!r} is already registered")
-    _LAYOUTS[layout.name] = layout
+    same = _LAYOUTS.setdefault(layout.name, [])
+    if layout in same:
+        return layout
+    taken = [op for other in same for op in other.ops if op in layout.ops]
+    if taken:
+        raise ValueError(f"name: layout {layout.name!r} is already registered for {', '.join(taken)}")
+    same.append(layout)
     return layout
 
 
-def registered_layouts() -> dict[str, Layout]:
+def registered_layouts() -> dict[str, tuple[Layout, ...]]:
+    """Every layout name and the layouts registered under it (one per op family)."""
     discover()
-    return dict(_LAYOUTS)
+    return {name: tuple(layouts) for name, layouts in _LAYOUTS.items()}
 
 
 def get_layout(name: str, op: str) -> Layout:
@@ -58,9 +74,16 @@ def get_layout(name: str, op: str) -> Layout:
     known = registered_layouts()
     if not isinstance(name, str) or name not in known:
         raise ValueError(f"layouts: unknown layout {name!r} for {op!r} (known: {', '.join(sorted(known))})")
-    if op not in known[name].ops:
-        raise ValueError(f"layouts: {name!r} does not apply to {op!r} (it applies to {', '.join(known[name].ops)})")
-    return known[name]
+    for layout in known[name]:
+        if op in layout.ops:
+            return layout
+    ops = [o for layout in known[name] for o in layout.ops]
+    raise ValueError(f"layouts: {name!r} does not apply to {op!r} (it applies to {', '.join(ops)})")
+
+
+def layouts_for(op: str) -> tuple[Layout, ...]:
+    """The layouts that apply to ``op``, in registration order."""
+    return tuple(layout for layouts in registered_layouts().values() for layout in layouts if op in layout.ops)
 
 
 def bias_share(bias: np.ndarray) -> np.ndarray:
@@ -70,45 +93,94 @@ def bias_share(bias: np.ndarray) -> np.ndarray:
     return 0.3 * b + 0.1 * np.sin(np.arange(1, b.size + 1)).reshape(b.shape).astype(b.dtype)
 
 
-def params_layout(name: str, ops, cls, to_foreign, *, biases=(), masks=None, doc: str = "") -> Layout:
-    """A layout for ops whose inputs hold one ``cls(W, U, b)`` as ``params.W/U/b``.
+def _checked_name_ops(name, ops):
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name: expected a non-empty string, got {name!r}"[:200])
+    if isinstance(ops, str):
+        ops = (ops,)
+    if not isinstance(ops, (list, tuple)) or not ops or not all(isinstance(o, str) and o for o in ops):
+        raise TypeError(f"ops: expected a tuple of op names, got {ops!r}"[:200])
+    return name, tuple(ops)
 
-    ``to_foreign(params) -> {key: array}`` must be a permutation/transposition of the entries
-    (so it is its own adjoint's inverse) that puts the whole bias in ``biases[0]`` and zeros in
-    ``biases[1]`` when the foreign form has two biases. ``masks`` maps an attribute shaped like
-    one parameter to ``(own field, foreign key)``, e.g. ``{"weight_mask": ("U", "hh.weight")}``:
-    it is converted exactly as that parameter is."""
-    masks = dict(masks or {})
 
-    def foreign_params(inputs):
-        return to_foreign(cls(inputs["params.W"], inputs["params.U"], inputs["params.b"]))
+@dataclasses.dataclass(frozen=True)
+class ParamSet:
+    """One parameter dataclass among an op's inputs and its foreign form.
+
+    ``own``: its input prefix here (``"params"``, ``"params_f"``); ``to_foreign(params) ->
+    {key: array}``, a permutation/transposition of the entries that puts the whole bias in
+    ``biases[0]`` and zeros in ``biases[1]`` when the foreign form has two biases; ``masks``:
+    ``((attribute, own field, foreign key), ...)`` for attributes shaped like one parameter,
+    converted exactly as that parameter is. Foreign keys are prefixed ``params.``."""
+    own: str
+    cls: type
+    to_foreign: Callable
+    biases: tuple[str, ...] = ()
+    masks: tuple[tuple[str, str, str], ...] = ()
+
+    def foreign(self, values) -> dict:
+        p = self.cls(*(values[f"{self.own}.{k}"] for k in "WUb"))
+        return self.to_foreign(p)
+
+    def has(self, values) -> bool:
+        return all(f"{self.own}.{k}" in values for k in "WUb")
+
+
+def param_sets_layout(name: str, ops, sets, *, doc: str = "", applies=None) -> Layout:
+    """A layout for ops whose inputs hold parameter dataclasses ``cls(W, U, b)`` (one
+    :class:`ParamSet` each, e.g. the two directions of a bidirectional RNN); every other input
+    passes through."""
+    name, ops = _checked_name_ops(name, ops)
+    if isinstance(sets, (str, bytes)) or not hasattr(sets, "__iter__"):
+        raise TypeError(f"sets: expected a sequence of ParamSet, got {type(sets).__name__}")
+    sets = tuple(sets)
+    if not sets or not all(isinstance(s, ParamSet) for s in sets):
+        raise TypeError(f"sets: expected one or more ParamSet, got {[type(s).__name__ for s in sets]}")
+    if applies is not None and not callable(applies):
+        raise TypeError(f"applies: expected None or a function of the attributes, got {type(applies).__name__}")
+    prefixes = tuple(f"{s.own}." for s in sets)
 
     def rest(values):
-        return {k: v for k, v in values.items() if not k.startswith("params.")}
+        return {k: v for k, v in values.items() if not k.startswith(prefixes)}
 
     def to(inputs, attrs):
-        f = foreign_params(inputs)
-        if biases:
-            first, second = biases
-            share = bias_share(f[first])
-            f[first], f[second] = f[first] - share, share
-        attrs = dict(attrs)
-        for attr, (field, key) in masks.items():
-            if attrs.get(attr) is not None:
-                m = np.asarray(attrs[attr])
-                own = {"W": np.zeros_like(inputs["params.W"]), "U": np.zeros_like(inputs["params.U"]),
-                       "b": np.zeros_like(inputs["params.b"])}
-                own[field] = m.astype(own[field].dtype)
-                attrs[attr] = to_foreign(cls(**own))[key].astype(m.dtype)
-        return {**rest(inputs), **{f"params.{k}": v for k, v in f.items()}}, attrs
+        out, attrs = rest(inputs), dict(attrs)
+        for s in sets:
+            f = s.foreign(inputs)
+            if s.biases:
+                first, second = s.biases
+                share = bias_share(f[first])
+                f[first], f[second] = f[first] - share, share
+            for attr, field, key in s.masks:
+                if attrs.get(attr) is not None:
+                    m = np.asarray(attrs[attr])
+                    own = {k: np.zeros_like(inputs[f"{s.own}.{k}"]) for k in "WUb"}
+                    own[field] = m.astype(own[field].dtype)
+                    attrs[attr] = s.to_foreign(s.cls(**own))[key].astype(m.dtype)
+            out.update({f"params.{k}": v for k, v in f.items()})
+        return out, attrs
 
     def grads(own_grads, attrs):
         out = rest(own_grads)
-        if all(f"params.{k}" in own_grads for k in "WUb"):
-            f = foreign_params(own_grads)
-            if biases:
-                f[biases[1]] = f[biases[0]].copy()    # both biases enter as their sum
-            out.update({f"params.{k}": v for k, v in f.items()})
+        for s in sets:
+            if s.has(own_grads):
+                f = s.foreign(own_grads)
+                if s.biases:
+                    f[s.biases[1]] = f[s.biases[0]].copy()    # both biases enter as their sum
+                out.update({f"params.{k}": v for k, v in f.items()})
         return out
 
-    return Layout(name, tuple(ops), to, grads, doc)
+    return Layout(name, tuple(ops), to, grads, doc, applies=applies)
+
+
+def params_layout(name: str, ops, cls, to_foreign, *, biases=(), masks=None, doc: str = "") -> Layout:
+    """A layout for ops whose inputs hold one ``cls(W, U, b)`` as ``params.W/U/b`` (see
+    :class:`ParamSet`; ``masks`` maps an attribute to ``(own field, foreign key)``, e.g.
+    ``{"weight_mask": ("U", "hh.weight")}``)."""
+    if masks is not None and not isinstance(masks, dict):
+        raise TypeError(f"masks: expected None or a dict attribute -> (own field, foreign key), got {type(masks).__name__}")
+    if not isinstance(cls, type) or not callable(to_foreign):
+        raise TypeError(f"cls, to_foreign: expected a parameter class and a function, got {type(cls).__name__}, "
+                        f"{type(to_foreign).__name__}")
+    masks = tuple((attr, field, key) for attr, (field, key) in dict(masks or {}).items())
+    return param_sets_layout(name, ops, [ParamSet("params", cls, to_foreign, tuple(biases), masks)], doc=doc)

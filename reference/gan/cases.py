@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from ..core.layouts import Layout, register_layout
 from ..core.registry import register, register_forward_only
 from . import conv, losses, norm, resample, selfmod, spectral
 
@@ -197,6 +198,37 @@ def _conv2d_t(rng, B, H, W, cin, cout, k, stride, dilation, padding, sizes=None)
         attrs["sizes"] = sizes
     return (rng.standard_normal((B, H, W, cout)), rng.standard_normal(k + (cin, cout)) / np.sqrt(k[0] * k[1] * cout),
             _nonzero(rng, cin)), attrs
+
+
+def _nchw(a):
+    return np.ascontiguousarray(np.moveaxis(a, -1, 1))
+
+
+def _torch_conv_layout(first, doc):
+    """x or y (NHWC) -> NCHW, W -> weight (PyTorch's (Cout, Cin, KH, KW), :func:`conv.to_torch_kernel`),
+    b -> bias, out -> NCHW. Only transpositions, so gradients and cotangents convert as the values."""
+    def inputs(values):
+        out = {k: v for k, v in values.items() if k not in (first, "W", "b")}
+        if first in values:
+            out[first] = _nchw(values[first])
+        if "W" in values:
+            out["weight"] = conv.to_torch_kernel(values["W"])
+        if "b" in values:
+            out["bias"] = values["b"]
+        return out
+
+    return Layout("torch", (("conv2d",) if first == "x" else ("conv2d_transpose",)),
+                  lambda values, attrs: (inputs(values), dict(attrs)), lambda grads, attrs: inputs(grads), doc,
+                  outputs_to_foreign=lambda outs, attrs: {k: _nchw(v) for k, v in outs.items()})
+
+
+register_layout(_torch_conv_layout(
+    "x", "PyTorch's F.conv2d: x (B, C, H, W), weight (Cout, Cin, KH, KW), bias; out (B, Cout, Ho, Wo); 'same' is "
+         "TensorFlow's split (the odd pixel at the bottom/right: F.pad(x, (left, right, top, bottom)) then padding=0, "
+         "which PyTorch's padding='same' gives only for stride 1)"))
+register_layout(_torch_conv_layout(
+    "y", "PyTorch's F.conv_transpose2d: y (B, Cout, H, W), weight (Cout, Cin, KH, KW) (y's channels first, the "
+         "convolution's kernel), bias (Cin,); out (B, Cin, Ho, Wo); sizes='torch' for (n-1)s+k on 'valid'"))
 
 
 @register("upsample_nearest", "nearest-neighbour upsampling, NHWC", source="kexue.fm/archives/6549, ResNet G's upsampling",

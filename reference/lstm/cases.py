@@ -42,10 +42,12 @@ def _layer(rng, T, B, I, H):
     return (x, _params(rng, I, H), h0, c0), {}
 
 
-register_layout(params_layout(
-    "keras_lstm", ("lstm_cell", "lstm_layer"), LSTMParams, to_keras_layout,
-    doc="params.W/U/b become params.kernel (I, 4H), params.recurrent_kernel (H, 4H) and params.bias (4H,), gate "
-        "order i, f, c, o, as Keras's LSTM stores them (in, out); 'keras' is the ON-LSTM author's layout"))
+_KERAS_DOC = ("params.W/U/b become params.kernel (I, 4H), params.recurrent_kernel (H, 4H) and params.bias (4H,), gate "
+              "order i, f, c, o, as Keras's LSTM stores them (in, out)")
+register_layout(params_layout("keras", ("lstm_cell", "lstm_layer"), LSTMParams, to_keras_layout, doc=_KERAS_DOC))
+# the name it had before a layout name could be registered for several op families; kept for a release
+register_layout(params_layout("keras_lstm", ("lstm_cell", "lstm_layer"), LSTMParams, to_keras_layout,
+                              doc=_KERAS_DOC + " (deprecated name of 'keras' for the LSTM ops)"))
 register_layout(params_layout(
     "torch", ("lstm_cell", "lstm_layer"), LSTMParams, to_torch_layout, biases=("bias_ih_l0", "bias_hh_l0"),
     doc="params.W/U/b become params.weight_ih_l0 (4H, I), params.weight_hh_l0 (4H, H), params.bias_ih_l0 and "

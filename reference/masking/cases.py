@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from ..core.layouts import register_layout
 from ..core.masks import mask_from_lengths
 from ..core.registry import register
 from . import reductions as r
@@ -121,3 +122,28 @@ def _birnn(rng, cell, method, T, B, I, H, time_major=True):
     if not time_major:
         x, attrs["time_major"] = np.ascontiguousarray(np.moveaxis(x, 0, 1)), False
     return (x, _rnn_params(rng, cell, I, H), _rnn_params(rng, cell, I, H)), attrs
+
+
+def _torch_direction(direction):
+    from ..lstm.layouts import to_torch_layout
+
+    return lambda p: to_torch_layout(p, direction=direction)
+
+
+def _birnn_torch_layout():
+    from ..core.layouts import ParamSet, param_sets_layout
+    from ..lstm.params import LSTMParams
+
+    return param_sets_layout(
+        "torch", ("birnn",),
+        [ParamSet("params_f", LSTMParams, _torch_direction("forward"), ("bias_ih_l0", "bias_hh_l0")),
+         ParamSet("params_b", LSTMParams, _torch_direction("reverse"), ("bias_ih_l0_reverse", "bias_hh_l0_reverse"))],
+        applies=lambda attrs: attrs.get("cell") == "lstm",
+        doc="a bidirectional torch.nn.LSTM's arrays: params_f becomes params.weight_ih_l0 (4H, I), "
+            "params.weight_hh_l0 (4H, H), params.bias_ih_l0, params.bias_hh_l0, and params_b the same keys ending "
+            "_reverse (gate order i, f, g, o; each bias split unevenly between its two, each with its own gradient); "
+            "outputs as nn.LSTM over a packed sequence gives them (out zero on padding, h_n (2, B, H)); cell='lstm' "
+            "only (PyTorch has no ON-LSTM: those examples are declined)")
+
+
+register_layout(_birnn_torch_layout())

@@ -6,10 +6,11 @@ Loading problems are ``ValueError`` with one clear sentence.
 
 Layouts an implementation may declare per op (``impl.layouts = {"lstm_layer": "torch"}``) are
 registered by the areas next to their converters (:mod:`reference.core.layouts`); each one's
-``doc`` says what it converts. Today: ``"torch"`` and ``"keras_lstm"`` (LSTM), ``"authors"``
-and ``"keras"`` (ON-LSTM), ``"DK"`` (codebooks). Inputs and layout-dependent attributes (weight masks) go to
-the port converted; its gradients are compared as it returns them, against the reference's
-converted to its layout (every foreign parameter, both biases included, has its own).
+``doc`` says what it converts, and ``refspace check --signature OP`` lists those of an op with
+the names and shapes a port receives. Inputs and layout-dependent attributes (weight masks) go to
+the port converted, and cotangents too where the layout moves outputs (NCHW maps); its outputs
+and gradients are compared as it returns them, against the reference's converted to its layout
+(every foreign parameter, both biases included, has its own).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from ..core.extras import missing_module
 from ..core.layouts import get_layout
-from .sandbox import DEFAULT_TIMEOUT, PortError, call_port, copies
+from .sandbox import DEFAULT_TIMEOUT, PortError, call_port, copies, user_interrupts
 
 
 
@@ -42,7 +43,8 @@ def load_impl(spec: str):
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:   # the port's own code runs here: its failures are reported, its prints go to stderr
-        module = call_port("import", importlib.import_module, module_name)
+        with user_interrupts():   # a Ctrl-C while the port's module imports is the user's: exit 130
+            module = call_port("import", importlib.import_module, module_name)
     except PortError as exc:
         detail = exc.message.removeprefix("import raised ").removeprefix("import ")
         raise ValueError(f"--impl: cannot import module {module_name!r} ({detail})") from None
@@ -93,6 +95,26 @@ def to_port_layout(impl, op, inputs, attrs):
     return get_layout(layout, op).to_foreign(inputs, attrs)
 
 
+def outputs_in_port_layout(impl, op, outputs, attrs):
+    """The reference's outputs (or cotangents of them) as the port returns (receives) them: NCHW
+    maps for a port declaring ``"torch"`` for a convolution; unchanged for most layouts."""
+    layout = port_layout(impl, op)
+    if layout is None:
+        return outputs
+    convert = get_layout(layout, op).outputs_to_foreign
+    return outputs if convert is None else convert(outputs, attrs)
+
+
+def layout_applies(impl, op, attrs) -> bool:
+    """False when the layout ``impl`` declares for ``op`` cannot express this example (the torch
+    BiRNN layout and an ON-LSTM cell): the kit declines it, as ``supports`` would."""
+    layout = port_layout(impl, op)
+    if layout is None:
+        return True
+    applies = get_layout(layout, op).applies
+    return applies is None or bool(applies(attrs))
+
+
 def grads_in_port_layout(impl, op, grads, attrs):
     """The reference's gradients (this project's names) as gradients of the port's inputs."""
     layout = port_layout(impl, op)
@@ -112,9 +134,11 @@ def forward_in_layout(impl, op, inputs, attrs, *, timeout=DEFAULT_TIMEOUT):
 
 
 def port_vjp(impl, op, inputs, attrs, cotangents, *, timeout=DEFAULT_TIMEOUT):
-    """``impl.vjp`` on the reference's inputs converted to its layout; its gradients as it returns
-    them (its names and shapes), to compare with :func:`grads_in_port_layout` of the reference's."""
+    """``impl.vjp`` on the reference's inputs and cotangents converted to its layout; its gradients
+    as it returns them (its names and shapes), to compare with :func:`grads_in_port_layout` of the
+    reference's."""
     fin, fattrs = to_port_layout(impl, op, inputs, attrs)
+    cotangents = outputs_in_port_layout(impl, op, cotangents, attrs)
     pin, pattrs, pcot = copies(fin), copies(fattrs), copies(cotangents)
     grads = call_port("vjp", impl.vjp, op, pin, pattrs, pcot, timeout=timeout,
                       watch={"input": (pin, fin), "attribute": (pattrs, fattrs), "cotangent": (pcot, cotangents)})
@@ -124,7 +148,10 @@ def port_vjp(impl, op, inputs, attrs, cotangents, *, timeout=DEFAULT_TIMEOUT):
 
 
 def port_supports(impl, op, attrs, *, timeout=DEFAULT_TIMEOUT) -> bool:
-    """``impl.supports(op, attrs)`` (True when the port has none); it must return a bool."""
+    """``impl.supports(op, attrs)`` (True when the port has none); it must return a bool. An
+    example the port's declared layout cannot express is declined first (:func:`layout_applies`)."""
+    if not layout_applies(impl, op, attrs):
+        return False
     supports = getattr(impl, "supports", None)
     if supports is None:
         return True

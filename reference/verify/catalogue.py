@@ -72,7 +72,7 @@ def signature(name: str) -> dict:
     seeded case, each declared attribute with the values the seeded cases give it, the outputs,
     for differentiable ops the gradients, and each foreign layout that applies (the input and
     gradient names and shapes a port declaring it sees)."""
-    from ..core.layouts import registered_layouts
+    from ..core.layouts import layouts_for
     from .convention import ReferenceImpl, flatten
 
     ops = {op.name: op for op in registered_ops()}
@@ -98,11 +98,21 @@ def signature(name: str) -> dict:
         cot = {k: np.ones(np.shape(v)) for k, v in outputs.items() if np.issubdtype(np.asarray(v).dtype, np.floating)}
         grads = impl.vjp(name, inputs, attrs, cot)
         out["gradients"] = describe(grads)
-    for layout in registered_layouts().values():
-        if name in layout.ops:
-            foreign, fattrs = layout.to_foreign(inputs, attrs)
-            out["layouts"][layout.name] = {"doc": layout.doc, "inputs": describe(foreign),
-                                           "gradients": describe(layout.grads_to_foreign(grads, attrs)) if grads else []}
+    for layout in layouts_for(name):
+        # the first seeded case the layout can express (the torch BiRNN has no ON-LSTM cell)
+        case = next(((i, a) for i, a in cases if layout.applies is None or layout.applies(a)), None)
+        if case is None:
+            continue
+        lin, lattrs = case
+        louts = impl.forward(name, lin, lattrs)
+        lgrads = impl.vjp(name, lin, lattrs, {k: np.ones(np.shape(v)) for k, v in louts.items()
+                                              if np.issubdtype(np.asarray(v).dtype, np.floating)}) if grads else None
+        foreign, _ = layout.to_foreign(lin, lattrs)
+        entry = {"doc": layout.doc, "inputs": describe(foreign),
+                 "gradients": describe(layout.grads_to_foreign(lgrads, lattrs)) if lgrads else []}
+        if layout.outputs_to_foreign is not None:
+            entry["outputs"] = describe(layout.outputs_to_foreign(louts, lattrs))
+        out["layouts"][layout.name] = entry
     return out
 
 
@@ -119,6 +129,8 @@ def signature_text(sig: dict) -> str:
     for name, layout in sig.get("layouts", {}).items():
         lines.append(f"  layout {name!r}: {layout['doc']}")
         lines.append(f"    inputs    {fmt(layout['inputs'])}")
+        if layout.get("outputs"):
+            lines.append(f"    outputs   {fmt(layout['outputs'])}")
         if layout["gradients"]:
             lines.append(f"    gradients {fmt(layout['gradients'])}")
     lines.append("  (shapes of the first seeded case; attributes: the values the seeded cases give them; "

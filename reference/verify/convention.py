@@ -13,11 +13,14 @@ An implementation under test is any object with
     cotangents are keyed like the outputs; the result holds one gradient per differentiable
     input, keyed like the inputs;
 ``layouts`` (optional dict op -> layout name)
-    parameter layout the implementation expects for that op instead of this project's
-    (``"torch"`` or ``"keras_lstm"`` for ``lstm_*``, ``"authors"`` or ``"keras"`` for ``onlstm_*``, ``"DK"`` for
-    codebooks); the kit converts inputs and layout-dependent attributes (weight masks) before
-    calling, and compares the port's gradients in its own names and shapes, every foreign
-    parameter on its own (registered by the areas, :mod:`reference.core.layouts`);
+    the layout the implementation expects for that op instead of this project's (``"torch"``
+    or ``"keras"`` for ``lstm_*``, ``"torch"`` for ``birnn``, ``conv2d`` and ``conv2d_transpose``,
+    ``"authors"`` or ``"keras"`` for ``onlstm_*``, ``"DK"`` for codebooks; ``refspace check
+    --signature OP`` shows each one's names and shapes); the kit converts inputs,
+    layout-dependent attributes (weight masks) and, where the layout moves outputs (NCHW), the
+    cotangents before calling, and compares the port's outputs and gradients in its own names
+    and shapes, every foreign parameter on its own (registered by the areas,
+    :mod:`reference.core.layouts`); examples a layout cannot express are declined;
 ``gradients`` (optional dict op -> names)
     the gradients the port computes for that op, in its layout's names (e.g. no ``h0``/``c0``);
     the others are reported as not covered instead of failing;

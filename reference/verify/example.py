@@ -11,7 +11,8 @@ import dataclasses
 
 import numpy as np
 
-from .adapters import declared_gradients, forward_in_layout, grads_in_port_layout, port_vjp, to_port_layout
+from .adapters import (declared_gradients, forward_in_layout, grads_in_port_layout, outputs_in_port_layout, port_vjp,
+                       to_port_layout)
 from .compare import checked_tolerances, compare
 from .sandbox import DEFAULT_TIMEOUT, PortError
 
@@ -91,7 +92,7 @@ def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol
                   timeout=DEFAULT_TIMEOUT) -> ExampleCheck:
     """Compare ``impl`` with the reference on one example.
 
-    ``ref_out``: the reference's outputs; ``vjp``: None, or ``(cotangents, reference gradients)``
+    ``ref_out``: the reference's outputs (in this project's layout; compared in the port's); ``vjp``: None, or ``(cotangents, reference gradients)``
     with the gradients in this project's layout (floating inputs only); ``at_least``: the floor of
     the dtype defaults (a golden file's tolerance); ``timeout``: seconds per call into the port."""
     r, a = port_tolerances(impl, op, rtol, atol)
@@ -101,7 +102,8 @@ def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol
         got = forward_in_layout(impl, op, inputs, attrs, timeout=timeout)
     except PortError as exc:
         return result._failed(exc)
-    c = compare(ref_out, got, rtol=r, atol=a, floor=floor, nonfinite=documented_nonfinite(op))
+    c = compare(outputs_in_port_layout(impl, op, ref_out, attrs), got, rtol=r, atol=a, floor=floor,
+                nonfinite=documented_nonfinite(op))
     result.checks.append(("forward", c))
     result.tolerance = c.tolerance_text()
     result.float64 = not isinstance(got, dict) or all(
@@ -174,7 +176,8 @@ def show_example(impl, op, inputs, attrs, *, cotangent_seed=None, rtol=None, ato
             show(f"  {' ' * len(k)}  impl      ", "missing" if g is None else np.asarray(g))
 
     try:
-        side_by_side("forward:", ref_out, forward_in_layout(impl, op, inputs, attrs))
+        side_by_side("forward:", outputs_in_port_layout(impl, op, ref_out, attrs),
+                     forward_in_layout(impl, op, inputs, attrs))
         if vjp is not None and check.covered:
             want = {k: v for k, v in grads_in_port_layout(impl, op, vjp[1], attrs).items() if k in check.covered}
             side_by_side(f"gradients (cotangents from seed {cotangent_seed}):", want,

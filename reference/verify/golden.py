@@ -32,7 +32,7 @@ from ..core.registry import registered_ops
 from ..core.files import atomic_directory, input_file, write_text
 from ..core.npzio import load_npz, save_npz
 from ..core.validate import MAX_ATOL, MAX_RTOL
-from .adapters import port_ops, port_supports
+from .adapters import layout_applies, port_layout, port_ops, port_supports
 from .compare import checked_tolerances
 from .example import check_example
 from .sandbox import DEFAULT_TIMEOUT, PortError, checked_timeout, user_interrupts
@@ -369,6 +369,8 @@ def verify_case(golden_dir, manifest, entry, impl, *, rtol=None, atol=None, allo
     attrs.update({k: resolve_function(v, allowed) for k, v in entry.get("function_attributes", {}).items()})
     attrs.update({k: arrays[f"attr.{k}"] for k in entry["array_attributes"]})
     try:
+        if not layout_applies(impl, op, attrs):
+            return {**result, "status": "skipped", "detail": f"declined: layout {port_layout(impl, op)!r} cannot express it"}
         if not port_supports(impl, op, attrs, timeout=timeout):
             return {**result, "status": "skipped", "detail": "declined by supports()"}
     except PortError as exc:

@@ -192,7 +192,8 @@ def verify_live(impl, op: str, *, max_examples: int = 100, impl_spec: str = "mod
     except Unsatisfiable:             # every drawn example declined: reported below
         pass
     if result.failure is None and result.examples == 0:
-        result.failure = (f"nothing compared: supports() declined all {result.skipped} drawn examples of {op!r}"
+        result.failure = (f"nothing compared: supports() (or the declared layout) declined all {result.skipped} drawn "
+                          f"examples of {op!r}"
                           if result.skipped else f"nothing compared: no example of {op!r} was drawn")
     elif result.counterexample is not None:
         inputs, attrs, cot_seed = result.counterexample

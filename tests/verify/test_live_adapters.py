@@ -63,6 +63,28 @@ def test_torch_ports_pass_when_installed():
     assert dropconnect and all(r["status"] == "pass" for r in dropconnect), results
 
 
+@pytest.mark.parametrize("port, ops", [("torch_birnn", ("birnn",)), ("torch_conv", ("conv2d", "conv2d_transpose"))])
+def test_torch_layout_ports_of_the_birnn_and_the_convolutions_pass(port, ops):
+    # nn.LSTM(bidirectional=True) over packed sequences, F.conv2d and F.conv_transpose2d in NCHW: PyTorch
+    # computes these, the kit only converts the arrays (the _reverse keys, OIHW kernels, NCHW maps)
+    pytest.importorskip("torch")
+    from reference.verify.golden import verify_golden
+
+    impl = load_impl(f"reference.verify.examples.torch_ports:{port}")
+    for op in ops:
+        r = verify_live(impl, op, max_examples=40)
+        assert r.passed and r.examples > 0, (op, r.failure)
+        assert ("params.bias_hh_l0_reverse" in r.covered) == (op == "birnn")
+        assert ("y" if op == "conv2d_transpose" else "x") in r.covered
+    results = verify_golden(FROZEN, impl, ops=list(ops))
+    checked = [g for g in results if g["status"] != "skipped"]
+    assert checked and all(g["status"] == "pass" for g in checked), results
+    declined = [g for g in results if g["status"] == "skipped"]
+    # the ON-LSTM cases, which the torch layout cannot express, and nothing else
+    assert all("onlstm" in g["id"] and "layout 'torch' cannot express" in g["detail"] for g in declined)
+    assert bool(declined) == (port == "torch_birnn")
+
+
 class Broken:
     ops = ("cumax",)
 
@@ -165,11 +187,18 @@ def test_layouts_are_registered_by_the_areas_and_checked_against_the_op():
     from reference.core.layouts import get_layout, registered_layouts
 
     assert {"torch", "authors", "keras", "DK"} <= set(registered_layouts())
-    assert all(layout.doc and layout.ops for layout in registered_layouts().values())
+    assert all(layout.doc and layout.ops for layouts in registered_layouts().values() for layout in layouts)
     with pytest.raises(ValueError, match="unknown layout 'jax'"):
         get_layout("jax", "lstm_layer")
     with pytest.raises(ValueError, match="'torch' does not apply to 'onlstm_layer'"):
         get_layout("torch", "onlstm_layer")
+    from reference.core.layouts import Layout, register_layout
+
+    taken = Layout("torch", ("conv2d",), lambda i, a: (i, a), lambda g, a: g, "another conv2d layout")
+    with pytest.raises(ValueError, match="'torch' is already registered for conv2d"):
+        register_layout(taken)
+    register_layout(get_layout("torch", "conv2d"))           # the same layout again is a no-op
+    assert len([x for x in registered_layouts()["torch"] if "conv2d" in x.ops]) == 1
 
 
 def test_the_kit_and_the_core_name_no_area():

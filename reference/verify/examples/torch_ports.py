@@ -7,6 +7,15 @@
 packed layout (rows ``[i_tilde | f_tilde | o | c_hat | i | f]``, two biases, weights
 (out, in), a DropConnect mask shaped like ``hh.weight``, a (B, T) padding mask), VJPs by
 autograd. It implements the "paper" master input only, and says so through ``supports``.
+
+``torch_birnn``: a bidirectional ``torch.nn.LSTM`` over ``pack_padded_sequence`` for the aligned
+BiRNN (``layouts = {"birnn": "torch"}``: the ``_reverse`` arrays are the backward direction);
+rows of length 0, which PyTorch cannot pack, keep zero outputs and zero states.
+
+``torch_conv``: ``F.conv2d`` and ``F.conv_transpose2d`` in NCHW with PyTorch's kernels
+(``layouts = {"conv2d": "torch", "conv2d_transpose": "torch"}``); TensorFlow's "same" split is
+an explicit ``F.pad`` (PyTorch's own ``padding="same"`` refuses strides), the transposed
+convolution's output size is reached with ``output_padding`` and a crop.
 """
 from __future__ import annotations
 
@@ -106,5 +115,101 @@ class TorchONLSTM:
         return _vjp(torch, outputs, leaves, cotangents)
 
 
+class TorchBiRNN:
+    ops = ("birnn",)
+    layouts = {"birnn": "torch"}      # declines the ON-LSTM examples (the layout cannot express them)
+
+    def supports(self, op, attrs):
+        return attrs.get("method", "reverse") != "naive"     # the counterexample formulation
+
+    def _run(self, inputs, attrs):
+        torch = _torch()
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+        leaves = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in inputs.items()}
+        batch_first = not attrs.get("time_major", True)
+        x = leaves["x"]
+        bdim, tdim = (0, 1) if batch_first else (1, 0)
+        T, B, H = x.shape[tdim], x.shape[bdim], leaves["params.weight_hh_l0"].shape[1]
+        module = torch.nn.LSTM(x.shape[2], H, bidirectional=True, batch_first=batch_first).double()
+        state = {k[len("params."):]: v for k, v in leaves.items() if k.startswith("params.")}
+        lengths = np.asarray(attrs["lengths"])
+        rows = torch.from_numpy(np.flatnonzero(lengths > 0))
+        out_shape = (B, T, 2 * H) if batch_first else (T, B, 2 * H)
+        out, h_n = x.new_zeros(out_shape), x.new_zeros((2, B, H))
+        if len(rows):
+            packed = pack_padded_sequence(x.index_select(bdim, rows), torch.from_numpy(lengths[lengths > 0]),
+                                          batch_first=batch_first, enforce_sorted=False)
+            y, (h, _) = torch.func.functional_call(module, state, (packed,))
+            y, _ = pad_packed_sequence(y, batch_first=batch_first, total_length=T)
+            out, h_n = out.index_copy(bdim, rows, y), h_n.index_copy(1, rows, h)
+        return {"out[0]": out, "out[1]": h_n}, leaves
+
+    def forward(self, op, inputs, attrs):
+        outputs, _ = self._run(inputs, attrs)
+        return {k: v.detach().numpy() for k, v in outputs.items()}
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        torch = _torch()
+        outputs, leaves = self._run(inputs, attrs)
+        return _vjp(torch, outputs, leaves, cotangents)
+
+
+def _pair(v):
+    return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
+
+
+def _same_pads(n, k, s, d):
+    """TensorFlow's "same" padding of n positions: output ceil(n / s), the odd pixel after."""
+    out = -(-n // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
+    return total // 2, total - total // 2
+
+
+class TorchConv:
+    ops = ("conv2d", "conv2d_transpose")
+    layouts = {"conv2d": "torch", "conv2d_transpose": "torch"}
+
+    def _run(self, op, inputs, attrs):
+        torch = _torch()
+        F = torch.nn.functional
+        leaves = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in inputs.items()}
+        w, bias = leaves["weight"], leaves.get("bias")
+        s, d = _pair(attrs.get("stride", 1)), _pair(attrs.get("dilation", 1))
+        same = attrs.get("padding", "same") == "same"
+        K = w.shape[2:]
+        if op == "conv2d":
+            x = leaves["x"]
+            pads = [_same_pads(x.shape[2 + a], K[a], s[a], d[a]) if same else (0, 0) for a in (0, 1)]
+            x = F.pad(x, (*pads[1], *pads[0]))
+            return {"out": F.conv2d(x, w, bias, stride=s, dilation=d)}, leaves
+        y = leaves["y"]
+        n = y.shape[2:]
+        span = [(K[a] - 1) * d[a] + 1 for a in (0, 1)]
+        if same:
+            size = [n[a] * s[a] for a in (0, 1)]
+        elif (attrs.get("sizes") or "keras") == "keras":
+            size = [n[a] * s[a] + max(span[a] - s[a], 0) for a in (0, 1)]
+        else:
+            size = [(n[a] - 1) * s[a] + span[a] for a in (0, 1)]
+        pads = [_same_pads(size[a], K[a], s[a], d[a]) if same else (0, 0) for a in (0, 1)]
+        # the padded map the convolution reads, beyond what the windows reach: output_padding
+        extra = [size[a] + sum(pads[a]) - ((n[a] - 1) * s[a] + span[a]) for a in (0, 1)]
+        z = F.conv_transpose2d(y, w, None, stride=s, output_padding=tuple(extra), dilation=d)
+        z = z[:, :, pads[0][0]:pads[0][0] + size[0], pads[1][0]:pads[1][0] + size[1]]
+        return {"out": z if bias is None else z + bias[:, None, None]}, leaves
+
+    def forward(self, op, inputs, attrs):
+        outputs, _ = self._run(op, inputs, attrs)
+        return {k: v.detach().numpy() for k, v in outputs.items()}
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        torch = _torch()
+        outputs, leaves = self._run(op, inputs, attrs)
+        return _vjp(torch, outputs, leaves, cotangents)
+
+
 torch_lstm = TorchLSTM()
 torch_onlstm = TorchONLSTM()
+torch_birnn = TorchBiRNN()
+torch_conv = TorchConv()
