@@ -158,7 +158,9 @@ def conv2d_transpose_forward(y, W, b=None, *, stride=1, padding: str = "same", d
         raise ValueError(f"padding: expected one of {PADDINGS}, got {padding!r}")
     if sizes not in SIZES:
         raise ValueError(f"sizes: expected one of {SIZES}, got {sizes!r}")
-    if output_size is None:
+    if output_size is not None:
+        output_size = _pair("output_size", output_size)
+    else:
         output_size = tuple(transpose_output_size(y.shape[1 + a], W.shape[a], s[a], d[a], padding, sizes)
                             for a in (0, 1))
     x_shape = (y.shape[0], int(output_size[0]), int(output_size[1]), W.shape[2])

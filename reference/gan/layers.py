@@ -33,12 +33,26 @@ def _ones(rng, shape):
     return np.ones(shape)
 
 
+def _conv_geometry(kernel_size, stride, padding, dilation):
+    """(KH, KW), stride, padding and dilation checked when the module is built, not at its first call."""
+    if isinstance(kernel_size, bool):
+        raise TypeError(f"kernel_size: expected a positive integer or a pair of them, got {kernel_size!r}")
+    k = conv._pair("kernel_size", kernel_size)
+    conv._pair("stride", stride), conv._pair("dilation", dilation)
+    if padding not in conv.PADDINGS:
+        raise ValueError(f"padding: expected one of {conv.PADDINGS}, got {padding!r}")
+    return k
+
+
 class Conv2D(Module):
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, stride=1, padding: str = "same",
+    """``conv.conv2d_forward`` with a kernel (KH, KW, in, out); ``kernel_size`` an integer or a
+    pair (KH, KW), like PyTorch's ``nn.Conv2d`` and Keras's ``Conv2D``; stride and dilation too."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, *, stride=1, padding: str = "same",
                  dilation=1, bias: bool = True, rng=None, init=None, name: str = "conv"):
-        i, o, k = (positive_int(n, v) for n, v in (("in_channels", in_channels), ("out_channels", out_channels),
-                                                    ("kernel_size", kernel_size)))
-        self.W = new_parameter((k, k, i, o), init or DCGAN_INIT, rng, f"{name}.W")
+        i, o = (positive_int(n, v) for n, v in (("in_channels", in_channels), ("out_channels", out_channels)))
+        kh, kw = _conv_geometry(kernel_size, stride, padding, dilation)
+        self.W = new_parameter((kh, kw, i, o), init or DCGAN_INIT, rng, f"{name}.W")
         self.b = Parameter(np.zeros(o), name=f"{name}.b", init=zeros_init) if bias else None
         self.stride, self.padding, self.dilation = stride, padding, dilation
 
@@ -57,22 +71,27 @@ class Conv2D(Module):
 
 
 class Conv2DTranspose(Module):
-    """The adjoint of a Conv2D from ``out_channels`` to ``in_channels``: kernel (k, k, out, in);
-    ``sizes`` names the output-size convention ("keras", default, or "torch"; see :mod:`.conv`)."""
+    """The adjoint of a Conv2D from ``out_channels`` to ``in_channels``: kernel (KH, KW, out, in),
+    ``kernel_size`` an integer or a pair, with stride and dilation. The output size is
+    ``forward(y, output_size=(H, W))`` when given (as PyTorch's ``ConvTranspose2d.forward``
+    takes it: any size whose convolution gives y's), else the one ``sizes`` names: "keras"
+    (default) or "torch" (they differ for "valid" with the stride beyond the dilated kernel,
+    see :mod:`.conv`)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, stride=1, padding: str = "same",
-                 sizes: str = "keras", bias: bool = True, rng=None, init=None, name: str = "deconv"):
-        i, o, k = (positive_int(n, v) for n, v in (("in_channels", in_channels), ("out_channels", out_channels),
-                                                    ("kernel_size", kernel_size)))
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, *, stride=1, padding: str = "same",
+                 dilation=1, sizes: str = "keras", bias: bool = True, rng=None, init=None, name: str = "deconv"):
+        i, o = (positive_int(n, v) for n, v in (("in_channels", in_channels), ("out_channels", out_channels)))
+        kh, kw = _conv_geometry(kernel_size, stride, padding, dilation)
         if sizes not in conv.SIZES:
             raise ValueError(f"sizes: expected one of {conv.SIZES}, got {sizes!r}")
-        self.W = new_parameter((k, k, o, i), init or DCGAN_INIT, rng, f"{name}.W")
+        self.W = new_parameter((kh, kw, o, i), init or DCGAN_INIT, rng, f"{name}.W")
         self.b = Parameter(np.zeros(o), name=f"{name}.b", init=zeros_init) if bias else None
-        self.stride, self.padding, self.sizes = stride, padding, sizes
+        self.stride, self.padding, self.dilation, self.sizes = stride, padding, dilation, sizes
 
-    def forward(self, y):
+    def forward(self, y, output_size=None):
         z, cache = conv.conv2d_transpose_forward(y, self.W.value, None if self.b is None else self.b.value,
-                                                 stride=self.stride, padding=self.padding, sizes=self.sizes)
+                                                 stride=self.stride, padding=self.padding, dilation=self.dilation,
+                                                 output_size=output_size, sizes=self.sizes)
 
         def vjp(dz):
             dy, dW, db = conv.conv2d_transpose_backward(dz, cache)

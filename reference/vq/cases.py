@@ -423,6 +423,26 @@ def _cosine(rng, N, K, D):
     return (z, E), {}
 
 
+def _cosine_commitment_surrogate(z0, E0, k0, **kw):
+    """The loss with its stop-gradient codes frozen at the point: a function of z alone."""
+    return lambda z, E, k: codebook.cosine_commitment_forward(z, E0, k0, **kw)[0]
+
+
+@register("cosine_commitment", "gamma mean (u - sg[e])^2 with u = z / norm(z): the cosine codebook's commitment loss",
+          source="use_cosine_sim's commitment loss (vector-quantize-pytorch) beyond kexue.fm/archives/6760",
+          inputs=("z", "codebook", "indices"), attributes=("gamma", "reduction"),
+          forward=codebook.cosine_commitment_forward, backward=codebook.cosine_commitment_backward,
+          edges=(dict(N=4, K=5, D=3, gamma=0.25, reduction="mean"), dict(N=1, K=2, D=2, gamma=1.0, reduction="sum")),
+          sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "K": st.integers(1, 4), "D": st.integers(2, 3),
+                                       "gamma": st.sampled_from([0.25, 1.0]),
+                                       "reduction": st.sampled_from(["mean", "sum"])}),
+          surrogate=_cosine_commitment_surrogate,
+          label=lambda s: f"({s['N']}, {s['D']}) K={s['K']} gamma={s['gamma']} {s['reduction']}")
+def _cosine_commitment(rng, N, K, D, gamma, reduction):
+    (z, E), _ = _cosine(rng, N, K, D)
+    return (z, E, codebook.cosine_vq_forward(z, E)[1][0]), {"gamma": gamma, "reduction": reduction}
+
+
 @register("affine_codebook", "affine re-parameterised codebook scale * raw + shift (shared by all codes)",
           source="affine re-parameterisation (Huh et al. 2023) beyond kexue.fm/archives/6760",
           inputs=("raw", "scale", "shift"), forward=codebook.affine_codebook_forward,

@@ -17,6 +17,15 @@ nearest unit code wins (the largest cosine, ties to the lowest index), the outpu
 code, and the straight-through gradient passes through the input's normalisation:
 ``dz = (du - u (u . du)) / ||z||``.
 
+**Cosine commitment** (the commitment loss of ``use_cosine_sim``): with ``u = z / max(||z||,
+eps)`` and ``e`` the unit code :func:`cosine_vq_forward` picked, ``gamma * mean ||u - sg[e]||^2``
+over the N*D entries ("mean", vector-quantize-pytorch's ``F.mse_loss``) or summed ("sum"); its
+gradient reaches z through the normalisation, the codebook gets none (a cosine codebook learns by
+EMA). The package weighs it by ``commitment_weight`` (default 1.0; the article's gamma is 0.25,
+this function's default, as :func:`~reference.vq.losses.vq_loss_forward`). With a padding
+``mask`` the package compares the codes with the *unnormalised* input instead (1.32.0); this
+helper always uses u, the input the codes were matched against.
+
 **Affine re-parameterisation** (Huh et al. 2023): the codes are ``scale * raw + shift`` with a
 per-dimension scale and shift shared by all codes, so one step moves every code, used or not
 (vector-quantize-pytorch's ``affine_param`` instead tracks batch and codebook statistics by EMA).
@@ -30,6 +39,7 @@ import numpy as np
 
 from ..core.validate import float_array, gradient, scalar_gradient
 from .assign import nearest_codes
+from .losses import REDUCTIONS, _weight, check_indices
 
 NORM_EPS = 1e-12
 
@@ -90,6 +100,37 @@ def cosine_vq_backward(dz_q, cache):
     idx, z, n, shape = cache
     dz_q = gradient("dz_q", dz_q, z.shape, z.dtype)
     return _normalise_backward(dz_q, z, n).astype(z.dtype, copy=False), np.zeros(shape, dtype=z.dtype)
+
+
+def cosine_commitment_forward(z, codebook, indices, *, gamma: float = 0.25, reduction: str = "mean"):
+    """(0-d ``gamma * ||u - sg[e]||^2`` averaged over N*D or summed, cache): u the unit inputs, e
+    the unit codes ``indices`` names (those :func:`cosine_vq_forward` picks, held fixed).
+
+    >>> z = np.array([[3.0, 4.0]]); E = np.array([[2.0, 0.0]])
+    >>> round(float(cosine_commitment_forward(z, E, np.array([0]), gamma=1.0)[0]), 12)  # ((0.6-1)^2 + 0.8^2) / 2
+    0.4
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}")
+    gamma = _weight("gamma", gamma)
+    z = float_array("z", z, min_ndim=1)
+    E = float_array("codebook", codebook, ndim=2, dtype=z.dtype)
+    if E.shape[1] != z.shape[-1]:
+        raise ValueError(f"codebook: expected D={z.shape[-1]} columns, got shape {E.shape}")
+    idx = check_indices(indices, z.shape[:-1], E.shape[0])
+    u, n = _normalise(z)
+    Eu, _ = _normalise(E)
+    diff = u - Eu[idx]                                          # sg[e]: the codes are constants
+    scale = 1.0 / diff.size if (reduction == "mean" and diff.size) else 1.0
+    loss = gamma * scale * np.sum(diff * diff)
+    return np.asarray(loss, dtype=z.dtype), (z, n, diff, gamma * scale, E.shape)
+
+
+def cosine_commitment_backward(dloss, cache):
+    """(dz through the normalisation, zeros to the codebook, None for indices)."""
+    z, n, diff, weight, shape = cache
+    du = (2.0 * weight * scalar_gradient("dloss", dloss)) * diff
+    return _normalise_backward(du, z, n).astype(z.dtype, copy=False), np.zeros(shape, dtype=z.dtype), None
 
 
 def affine_codebook_forward(raw, scale, shift):

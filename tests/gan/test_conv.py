@@ -143,3 +143,42 @@ def test_the_conv_benchmark_runs_small_and_refuses_bad_sizes(capsys):
     assert result["sizes"]["k"] == 3 and all(r["median_s"] > 0 for r in result["rows"])
     assert cli.main(["bench", "conv", "--kernel", "0"]) == 2
     assert "--kernel" in capsys.readouterr().err
+
+
+def test_the_conv_modules_take_rectangular_kernels_dilation_and_an_output_size_as_torch_does():
+    torch = pytest.importorskip("torch")
+    from reference.gan.conv import to_torch_kernel
+    from reference.gan.layers import Conv2D, Conv2DTranspose
+
+    rng = np.random.default_rng(11)
+    conv = Conv2D(3, 4, (3, 2), stride=(2, 1), padding="valid", dilation=(1, 2), rng=rng)
+    assert conv.W.value.shape == (3, 2, 3, 4)
+    x = rng.standard_normal((2, 9, 7, 3))
+    y, _ = conv.forward(x)
+    ty = torch.nn.functional.conv2d(torch.from_numpy(np.moveaxis(x, -1, 1)), torch.from_numpy(to_torch_kernel(conv.W.value)),
+                                    stride=(2, 1), dilation=(1, 2))
+    np.testing.assert_allclose(y, np.moveaxis(ty.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+    # ConvTranspose2d.forward(input, output_size): torch picks the output_padding that reaches it
+    deconv = Conv2DTranspose(4, 3, (3, 2), stride=(2, 3), padding="valid", dilation=(2, 1), rng=rng)
+    tdeconv = torch.nn.ConvTranspose2d(4, 3, (3, 2), stride=(2, 3), dilation=(2, 1), bias=False).double()
+    with torch.no_grad():
+        tdeconv.weight.copy_(torch.from_numpy(to_torch_kernel(deconv.W.value)))
+    yy = rng.standard_normal((2, 3, 4, 4))
+    for size in ((9, 11), (10, 12), (10, 13)):
+        z, vjp = deconv.forward(yy, output_size=size)
+        tz = tdeconv(torch.from_numpy(np.moveaxis(yy, -1, 1)), output_size=list(size))
+        assert z.shape[1:3] == size
+        np.testing.assert_allclose(z, np.moveaxis(tz.detach().numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+    z, _ = deconv.forward(yy)                       # Keras's size by default: n s + max(k_eff - s, 0)
+    assert z.shape[1:3] == (3 * 2 + max(5 - 2, 0), 4 * 3 + max(2 - 3, 0))
+    with pytest.raises(ValueError, match="output_size: a convolution of"):
+        deconv.forward(yy, output_size=(20, 12))
+    with pytest.raises(ValueError, match="output_size: expected a positive integer"):
+        deconv.forward(yy, output_size=(0, 12))
+    for bad, match in (((3, 0), "kernel_size"), ((1, 2, 3), "kernel_size"), (True, "kernel_size")):
+        with pytest.raises((TypeError, ValueError), match=match):
+            Conv2D(3, 4, bad)
+    with pytest.raises(ValueError, match="padding: expected one of"):
+        Conv2DTranspose(3, 4, 3, padding="full")
+    with pytest.raises(ValueError, match="dilation"):
+        Conv2DTranspose(3, 4, 3, dilation=0)

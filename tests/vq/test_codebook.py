@@ -88,3 +88,52 @@ def test_the_affine_codebook_moves_every_code_with_one_step():
 def test_bad_input_is_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         bad()
+
+
+def _package_cosine_vq(E, z, commitment_weight):
+    """vector-quantize-pytorch's VectorQuantize with use_cosine_sim, the codebook set to E (it keeps
+    unit codes), frozen, no rotation trick, in float64 where it allows: (torch z, its outputs)."""
+    torch = pytest.importorskip("torch")
+    vqp = pytest.importorskip("vector_quantize_pytorch")
+    torch.manual_seed(0)
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        vq = vqp.VectorQuantize(dim=E.shape[1], codebook_size=E.shape[0], use_cosine_sim=True, kmeans_init=False,
+                                rotation_trick=False, commitment_weight=commitment_weight)
+        vq.train()
+        with torch.no_grad():
+            vq._codebook.embed.copy_(torch.tensor(E / np.linalg.norm(E, axis=1, keepdims=True))[None])
+        tz = torch.tensor(z[None], requires_grad=True)                   # (1, N, D)
+        return tz, vq(tz, freeze_codebook=True)
+    finally:
+        torch.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.25])
+def test_the_cosine_commitment_equals_vector_quantize_pytorchs(weight):
+    # vector-quantize-pytorch 1.32.0: commit_loss = F.mse_loss(sg[unit code], l2norm(x)), times commitment_weight
+    from reference.vq.codebook import cosine_commitment_backward, cosine_commitment_forward
+
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    E = rng.standard_normal((6, 4)) * rng.uniform(0.5, 3, (6, 1))
+    z = rng.standard_normal((9, 4)) * rng.uniform(0.5, 3, (9, 1))
+    tz, (out, indices, loss) = _package_cosine_vq(E, z, weight)
+    idx = indices.numpy()[0]
+    np.testing.assert_array_equal(idx, cosine_vq_forward(z, E)[1][0])
+    ours, cache = cosine_commitment_forward(z, E, idx, gamma=weight)
+    assert float(ours) == pytest.approx(loss.item(), rel=1e-6)          # the package's codes pass through float32
+    loss.backward()
+    dz, dE, _ = cosine_commitment_backward(1.0, cache)
+    np.testing.assert_allclose(dz, tz.grad.numpy()[0], rtol=1e-5, atol=1e-9)
+    assert not dE.any() and dE.shape == E.shape
+    # and against autograd in float64 through F.normalize, codes held fixed
+    t = torch.tensor(z, requires_grad=True)
+    Eu = torch.tensor(E / np.linalg.norm(E, axis=1, keepdims=True))[torch.tensor(idx)]
+    ref = weight * ((torch.nn.functional.normalize(t, dim=-1) - Eu) ** 2).mean()
+    ref.backward()
+    assert float(ours) == pytest.approx(ref.item(), rel=1e-14)
+    np.testing.assert_allclose(dz, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+    total, cache = cosine_commitment_forward(z, E, idx, gamma=weight, reduction="sum")
+    assert float(total) == pytest.approx(float(ours) * z.size, rel=1e-14)
