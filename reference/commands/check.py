@@ -22,6 +22,8 @@ def _cmd_check(args) -> int:
         rows = catalogue()
         print(json.dumps(rows, indent=2) if args.json else markdown_table(rows) if args.markdown else text_table(rows))
         return EXIT_OK
+    if args.spec:
+        return _cmd_check_spec(args)
     results = run_checks(args.op or None, seed=args.seed, progress=progress)
     n_cases = sum(len(r.reports) for r in results)
     ok = all(r.passed for r in results)
@@ -45,19 +47,66 @@ def _cmd_check(args) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
+def _cmd_check_spec(args) -> int:
+    """The spec forms: their own gradient checks, and kernel == spec on the same cases."""
+    import numpy as np
+
+    from ..core.registry import checked_ops, run_checks
+    from ..core.specform import spec_agreement
+
+    results = run_checks(args.op or None, seed=args.seed, progress=progress, spec=True)
+    ops = {op.name: op for op in checked_ops()}
+    missing = [op for op in (args.op or ops) if op in ops and ops[op].spec is None]
+    rows = []
+    for r in results:
+        cases = ops[r.name].cases(np.random.default_rng(args.seed))
+        per_dtype = tuple(max((spec_agreement(c, args.seed, dtype=dt) for c in cases), key=lambda a: a.ratio)
+                          for dt in (np.float64, np.float32))
+        rows.append((r, per_dtype, ops[r.name].spec == "kernel"))
+    passed = lambda r, agreements: r.passed and all(a.passed for a in agreements)      # noqa: E731
+    ok = all(passed(r, a) for r, a, _ in rows) and not missing
+    if args.json:
+        print(json.dumps({"seed": args.seed, "passed": ok, "without_spec": missing, "ops": [
+            {"op": r.name, "cases": len(r.reports), "spec_is_kernel": is_kernel,
+             "worst_rel_error": finite_or_none(r.worst_rel_error),
+             "kernel_vs_spec": {dt: {"rel_error": finite_or_none(a.rel_error), "worst": a.where}
+                                for dt, a in zip(("float64", "float32"), agreements)},
+             "passed": passed(r, agreements)} for r, agreements, is_kernel in rows]}, indent=2))
+        return EXIT_OK if ok else EXIT_FAILED
+    width = max([18] + [len(r.name) for r, _, _ in rows])
+    print(f"{'op':<{width}} {'cases':>5}  {'spec grad error':>15}  {'kernel vs spec f64':>18}  {'f32':>9}  verdict")
+    for r, (a64, a32), is_kernel in rows:
+        versus = f"{'(is kernel)':>18}  {'':>9}" if is_kernel else f"{a64.rel_error:>18.2e}  {a32.rel_error:>9.2e}"
+        print(f"{r.name:<{width}} {len(r.reports):>5}  {r.worst_rel_error:>15.2e}  {versus}  "
+              f"{'pass' if passed(r, (a64, a32)) else 'FAIL'}")
+        for a in (a64, a32):
+            if not a.passed:
+                print(f"  kernel vs spec: {a}")
+        for label, rep in r.failures():
+            print(f"\n{r.name} [{label}] (spec form)\n{rep}")
+    if missing:
+        print(f"\nwithout a spec form ({len(missing)}): {', '.join(missing)}")
+    print(f"\n{len(rows)} spec forms (float64 gradients; kernel vs spec in float64 and float32): "
+          + ("all passed" if ok else "FAILED") + f" (seed {args.seed})")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
 def register(sub) -> None:
     check = sub.add_parser(
         "check", formatter_class=Formatter, help="gradient-check every registered op",
         description="Run seeded float64 gradient checks (analytic backward vs central differences) for "
                     "every registered op and print one row per op. Exit 1 if any fails.",
         epilog="examples:\n  refspace check\n  refspace check --op softmax --op lstm_cell\n"
-               "  refspace check --json > check.json\n  refspace check --list")
+               "  refspace check --json > check.json\n  refspace check --list\n  refspace check --spec")
     check.add_argument("--op", action="append", metavar="NAME", help="check only this op (repeatable)")
     check.add_argument("--seed", type=seed, default=0, help="seed of the inputs and cotangents (default 0)")
     check.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     check.add_argument("--list", action="store_true",
                        help="list every op with its source and what covers it (check, golden, live), and exit")
     check.add_argument("--markdown", action="store_true", help="with --list: a Markdown table (the README's)")
+    check.add_argument("--spec", action="store_true",
+                       help="check the spec forms (the ops as their articles' equations): their own gradients, "
+                            "and that each equals its kernel in float64 and float32")
     check.add_argument("--signature", metavar="OP",
                        help="what a port of OP receives and returns (input names, shapes, attributes, outputs)")
     check.set_defaults(func=_cmd_check)

@@ -69,6 +69,14 @@ class CheckCase:
     options: dict = dataclasses.field(default_factory=dict)  # extra check_op keywords (atol, mode, wrt)
     surrogate: Callable | None = None
     attrs: dict = dataclasses.field(default_factory=dict)    # keyword attributes of the forward (mask, axis ...)
+    spec: tuple | None = None   # (forward, backward) of the op's spec form, the same calling convention
+
+    def spec_case(self) -> "CheckCase":
+        """This case run on the op's spec form instead of its kernel (the kernel itself when the
+        op declares ``spec="kernel"``; ValueError when it declares none)."""
+        if self.spec is None:
+            raise ValueError(f"case {self.label!r}: its op declares no spec form")
+        return dataclasses.replace(self, forward=self.spec[0], backward=self.spec[1])
 
     @property
     def bound_forward(self) -> Callable:
@@ -121,6 +129,7 @@ class RegisteredOp:
     edges: tuple = ()                  # the sizes of the seeded cases (refspace check, golden)
     sizes: object = None               # hypothesis strategy of size dicts (live verifier, tests)
     nonfinite: tuple[str, ...] = ()    # outputs whose NaN/inf values the op documents (exactly matched)
+    spec: object = None                # the spec form: (forward, backward), a forward-only function, or "kernel"
 
     @property
     def differentiable(self) -> bool:
@@ -164,9 +173,23 @@ def _label(sizes: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in sizes.items())
 
 
+SPEC_IS_KERNEL = "kernel"   # spec= value: the kernel already reads as the equations (elementwise ops)
+
+
+def _checked_spec(name, spec, differentiable):
+    if spec is None or spec == SPEC_IS_KERNEL:
+        return spec
+    if differentiable:
+        if not (isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec)):
+            raise TypeError(f"{name}: spec must be (forward, backward), 'kernel' or None, got {spec!r}"[:300])
+    elif not callable(spec):
+        raise TypeError(f"{name}: spec must be a function (inputs, attrs) -> outputs, 'kernel' or None, got {spec!r}"[:300])
+    return spec
+
+
 def register(name: str, summary: str, *, source: str, inputs, attributes=(), forward: Callable,
              backward: Callable, edges, sizes, surrogate: Callable | None = None, options=None,
-             label: Callable[[dict], str] = _label, nonfinite=()):
+             label: Callable[[dict], str] = _label, nonfinite=(), spec=None):
     """Decorator: declare a differentiable op by its ``make(rng, **sizes) -> (inputs, attrs)``.
 
     - ``source``: the article and equation (or paper) it implements;
@@ -182,7 +205,10 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
     - ``options``: extra :func:`check_op` keywords (``mode``, ``atol`` ...);
     - ``nonfinite``: the flat output names (``"out"``) that may hold NaN/inf values the op
       documents (masked_logsumexp's -inf for an empty row); a port must match them exactly, and
-      anywhere else a non-finite expected value is not comparable.
+      anywhere else a non-finite expected value is not comparable;
+    - ``spec``: the op's spec form, ``(spec_forward, spec_backward)`` with the kernel pair's
+      calling convention, written as the article's equations in the area's ``spec`` module (no
+      buffers, no ``out=``, no regrouping), or ``"kernel"`` where the kernel already reads so.
 
     Each case is checked against the signature: ``make`` returns 1 to ``len(inputs)`` inputs and
     only declared attributes.
@@ -198,17 +224,20 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
                 raise ValueError(f"{name} [{label(sizes)}]: attribute {unknown[0]!r} is not declared "
                                  f"(declared: {tuple(attributes)})")
             sur = None if surrogate is None else functools.partial(_bound_surrogate, surrogate, attrs)
-            bwd = backward if len(ins) == len(inputs) else functools.partial(_leading, backward, len(ins))
-            return CheckCase(label(sizes), forward, bwd, tuple(ins), tuple(inputs[:len(ins)]), dict(options or {}),
-                             sur, dict(attrs))
+            trim = (lambda b: b) if len(ins) == len(inputs) else (lambda b: functools.partial(_leading, b, len(ins)))
+            pair = None if spec is None else (forward, trim(backward)) if spec == SPEC_IS_KERNEL \
+                else (spec[0], trim(spec[1]))
+            return CheckCase(label(sizes), forward, trim(backward), tuple(ins), tuple(inputs[:len(ins)]),
+                             dict(options or {}), sur, dict(attrs), pair)
 
         def make_cases(rng):
             return [make_case(rng, e) for e in edges]
 
         _add(RegisteredOp(name, summary, make_cases, source, inputs=tuple(inputs),
                           attributes=tuple(attributes), make=make, make_case=make_case, edges=tuple(edges),
-                          sizes=sizes, nonfinite=tuple(nonfinite)), make)
+                          sizes=sizes, nonfinite=tuple(nonfinite), spec=spec), make)
         return make
+    spec = _checked_spec(name, spec, True)
     return deco
 
 
@@ -222,12 +251,14 @@ def _bound_surrogate(surrogate, attrs, *inputs):
 
 
 def register_forward_only(name: str, summary: str, *, source: str, forward: Callable, example: Callable,
-                          inputs, attributes=(), live=None) -> None:
+                          inputs, attributes=(), live=None, spec=None) -> None:
     """Register a forward-only op (no gradient to check): ``forward(inputs, attrs) -> {name: array}``
-    over flat named arrays, a seeded ``example(rng) -> (inputs, attrs)`` for the golden files, and
-    optionally a ``live`` strategy of (inputs, attrs)."""
-    _add(RegisteredOp(name, summary, None, source, live, forward, example, tuple(inputs), tuple(attributes)),
-         forward)
+    over flat named arrays, a seeded ``example(rng) -> (inputs, attrs)`` for the golden files,
+    optionally a ``live`` strategy of (inputs, attrs), and its spec form (a function with
+    ``forward``'s convention, or ``"kernel"``)."""
+    spec = _checked_spec(name, spec, False)
+    _add(RegisteredOp(name, summary, None, source, live, forward, example, tuple(inputs), tuple(attributes),
+                      spec=spec), forward)
 
 
 def unregister(name: str) -> None:
@@ -252,12 +283,16 @@ def checked_ops() -> list[RegisteredOp]:
 
 
 def run_checks(names: Iterable[str] | None = None, seed: int = 0,
-               progress: Callable[[str], None] | None = None) -> list[OpResult]:
-    """Run the registered cases of the named ops (all by default) with a seeded generator.
+               progress: Callable[[str], None] | None = None, *, spec: bool = False) -> list[OpResult]:
+    """Run the registered cases of the named ops (all by default) with a seeded generator;
+    ``spec=True`` checks the ops' spec forms instead of their kernels (ops without one are
+    left out).
 
     Raises ``ValueError`` naming the unknown op if ``names`` holds one.
     """
     ops = checked_ops()
+    if spec:
+        ops = [op for op in ops if op.spec is not None]
     if names is not None:
         names = list(names)
         known = {op.name for op in ops}
@@ -270,6 +305,7 @@ def run_checks(names: Iterable[str] | None = None, seed: int = 0,
         if progress is not None:
             progress(op.name)
         rng = np.random.default_rng(seed)
-        reports = tuple((case.label, case.run(seed)) for case in op.cases(rng))
+        cases = [c.spec_case() if spec else c for c in op.cases(rng)]
+        reports = tuple((case.label, case.run(seed)) for case in cases)
         results.append(OpResult(op.name, reports))
     return results
