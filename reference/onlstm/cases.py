@@ -13,6 +13,7 @@ from ..core.layouts import params_layout, register_layout
 from ..core.masks import mask_from_lengths
 from ..core.pytree import leaves
 from ..core.registry import register, register_forward_only
+from . import spec
 from .cell import onlstm_cell_backward, onlstm_cell_forward, onlstm_cell_hard
 from .dropconnect import dropconnect_mask
 from .layer import onlstm_layer_backward, onlstm_layer_forward, onlstm_stack_backward, onlstm_stack_forward
@@ -65,6 +66,7 @@ def _flat(inputs, names) -> dict:
 @register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)", source="kexue.fm/archives/6621, eq. update-o3",
           inputs=("x", "params", "h_prev", "c_prev"), attributes=("master_input",),
           forward=onlstm_cell_forward, backward=onlstm_cell_backward,
+          spec=(spec.onlstm_cell, spec.onlstm_cell_backward),
           edges=tuple(dict(variant=v, B=B, I=I, H=H, chunk=c) for v in ("paper", "article")
                       for B, I, H, c in ((3, 2, 6, 2), (1, 3, 4, 1), (2, 5, 3, 3))),
           sizes=CELL_SIZES,
@@ -83,6 +85,7 @@ def _layer_label(s):
           source="kexue.fm/archives/6621, eq. update-o3 over time",
           inputs=("x", "params", "h0", "c0"), attributes=("mask", "weight_mask", "master_input"),
           forward=onlstm_layer_forward, backward=onlstm_layer_backward,
+          spec=(spec.onlstm_layer, spec.onlstm_layer_backward),
           edges=tuple(dict(variant=v, T=T, B=B, I=I, H=H, chunk=c, masked=m, dropconnect=d)
                       for v in ("paper", "article")
                       for T, B, I, H, c, m, d in ((4, 3, 2, 6, 2, False, None), (4, 3, 2, 6, 3, True, "authors"),
@@ -99,6 +102,7 @@ def _layer(rng, variant, T, B, I, H, chunk, masked=False, dropconnect=None):
 @register("onlstm_stack", "two ON-LSTM layers chained", source="Shen et al. 2019, the authors' ONLSTMStack",
           inputs=("x", "params", "h0", "c0"), attributes=("mask", "weight_masks", "master_input"),
           forward=onlstm_stack_forward, backward=onlstm_stack_backward,
+          spec=(spec.onlstm_stack, spec.onlstm_stack_backward),
           edges=tuple(dict(variant=v, T=3, B=2, I=3, H=(6, 4)) for v in ("paper", "article")),
           sizes=st.fixed_dictionaries({"variant": VARIANTS, "T": st.integers(1, 3), "B": st.integers(1, 3),
                                        "I": st.integers(1, 3),
