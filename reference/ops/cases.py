@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from . import activations as act
+from . import spec
 from .affine import affine_backward, affine_forward
 from .crossentropy import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from .embedding import embedding_backward, embedding_forward
@@ -32,31 +33,32 @@ def _unary(rng, shape, scale=1.0, **attrs):
     return (scale * rng.standard_normal(shape),), attrs
 
 
-def _unary_op(name, summary, source, forward, backward, attributes=(), edges=UNARY_EDGES, sizes=UNARY_SIZES):
+def _unary_op(name, summary, source, forward, backward, attributes=(), edges=UNARY_EDGES, sizes=UNARY_SIZES,
+              spec=None):
     register(name, summary, source=source, inputs=("x",), attributes=attributes, forward=forward,
-             backward=backward, edges=edges, sizes=sizes, label=_unary_label)(_unary)
+             backward=backward, edges=edges, sizes=sizes, label=_unary_label, spec=spec)(_unary)
 
 
 _unary_op("sigmoid", "logistic sigmoid", "kexue.fm/archives/6621, sigma in eq. lstm",
-          act.sigmoid_forward, act.sigmoid_backward)
+          act.sigmoid_forward, act.sigmoid_backward, spec=(spec.sigmoid, spec.sigmoid_backward))
 _unary_op("tanh", "hyperbolic tangent", "kexue.fm/archives/6621, tanh in eq. lstm",
-          act.tanh_forward, act.tanh_backward)
+          act.tanh_forward, act.tanh_backward, spec="kernel")
 _unary_op("softmax", "stable softmax along an axis", "kexue.fm/archives/6621, softmax in cumax",
-          act.softmax_forward, act.softmax_backward, attributes=("axis",),
+          act.softmax_forward, act.softmax_backward, attributes=("axis",), spec="kernel",
           edges=UNARY_EDGES + (dict(shape=(4, 3), axis=0),),
           sizes=UNARY_SIZES.flatmap(lambda s: st.integers(-len(s["shape"]), len(s["shape"]) - 1).map(
               lambda axis: {**s, "axis": axis})))
 _unary_op("cumax", "cumsum(softmax(x)), left to right", "kexue.fm/archives/6621, cumax = cumsum(softmax)",
-          act.cumax_forward, act.cumax_backward)
+          act.cumax_forward, act.cumax_backward, spec=(spec.cumax, spec.cumax_backward))
 _unary_op("rev_cumax", "inclusive right-to-left cumsum of softmax(x)",
           "kexue.fm/archives/6621, the reverse cumax of the master input gate",
-          act.rev_cumax_forward, act.rev_cumax_backward)
+          act.rev_cumax_forward, act.rev_cumax_backward, spec=(spec.rev_cumax, spec.rev_cumax_backward))
 
 
 # --- affine -----------------------------------------------------------------------------------------
 
 @register("affine", "x W + b", source="the x W + b of every gate", inputs=("x", "W", "b"),
-          forward=affine_forward, backward=affine_backward,
+          forward=affine_forward, backward=affine_backward, spec="kernel",
           edges=(dict(lead=(3,), i=4, o=5), dict(lead=(2, 3), i=4, o=2), dict(lead=(1,), i=2, o=1),
                  dict(lead=(3,), i=2, o=4, bias=False)),
           sizes=st.fixed_dictionaries({"lead": st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple),
@@ -72,7 +74,7 @@ def _affine(rng, lead, i, o, bias=True):
 # --- losses and lookups ------------------------------------------------------------------------------
 
 @register("mse", "mean((pred - target)^2)", source="kexue.fm/archives/6760, the reconstruction loss",
-          inputs=("pred", "target"), forward=mse_forward, backward=mse_backward, edges=(dict(shape=(3, 4)),),
+          inputs=("pred", "target"), forward=mse_forward, backward=mse_backward, spec="kernel", edges=(dict(shape=(3, 4)),),
           sizes=st.fixed_dictionaries({"shape": st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)}),
           label=lambda s: f"{s['shape']}")
 def _mse(rng, shape):
@@ -80,7 +82,7 @@ def _mse(rng, shape):
 
 
 @register("embedding", "E[ids], scatter-add backward", source="the language model's input layer",
-          inputs=("ids", "E"), forward=embedding_forward, backward=embedding_backward,
+          inputs=("ids", "E"), forward=embedding_forward, backward=embedding_backward, spec="kernel",
           edges=(dict(ids=((0, 2, 2), (4, 1, 0)), V=5, D=4),),
           sizes=st.fixed_dictionaries({"V": st.integers(1, 5), "D": st.integers(1, 4),
                                        "shape": st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple)}),
@@ -93,7 +95,7 @@ def _embedding(rng, V, D, ids=None, shape=None):
 
 @register("cross_entropy", "softmax cross-entropy averaged over counted positions", source="the language model's loss",
           inputs=("logits", "targets"), attributes=("weights",), forward=softmax_cross_entropy_forward,
-          backward=softmax_cross_entropy_backward,
+          backward=softmax_cross_entropy_backward, spec=(spec.cross_entropy, spec.cross_entropy_backward),
           edges=(dict(T=3, B=4, V=5), dict(T=3, B=4, V=5, masked=True)),
           sizes=st.fixed_dictionaries({"T": st.integers(1, 4), "B": st.integers(1, 4), "V": st.integers(1, 5),
                                        "masked": st.booleans()}),
