@@ -17,8 +17,8 @@ PENDING = {
     "dae_loss", "dsm_loss", "dsm_cv_loss", "mdsm_loss", "esm_loss", "batch_norm", "batch_norm_eval", "conditional_bn",
     "adain", "spectral_norm", "spectral_norm_article", "conv2d", "conv2d_transpose", "upsample_nearest", "avg_pool",
     "leaky_relu", "residual", "selfmod_bn", "cgan_code", "style_mod", "const_input", "gan_logistic_loss",
-    "masked_sum", "masked_mean", "masked_max", "masked_var", "masked_softmax", "masked_logsumexp", "masked_loss",
-    "reverse_sequence", "birnn", "dense_reuse", "tied_embedding_dense", "residual_mlp", "onlstm_lm",
+   
+    "dense_reuse", "tied_embedding_dense", "residual_mlp", "onlstm_lm",
     "straight_through", "vq_st", "vq_loss", "rotation_trick", "fsq", "vq_demo_mlp",
     "rvq_st", "rvq_loss", "lfq_st", "lfq_entropy", "orthogonal_loss", "cosine_vq", "cosine_commitment",
     "affine_codebook", "bn_running_update", "onlstm_cell_hard", "distances", "build_tree", "ema_update",

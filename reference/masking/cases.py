@@ -9,6 +9,7 @@ from ..core.layouts import register_layout
 from ..core.masks import mask_from_lengths
 from ..core.registry import register
 from . import reductions as r
+from . import spec
 from .birnn import birnn_backward, birnn_forward
 from .reverse import reverse_sequence_backward, reverse_sequence_forward
 
@@ -37,7 +38,7 @@ REDUCE_SIZES = st.fixed_dictionaries({"B": st.integers(1, 3), "T": st.integers(1
 def _reduction(name, summary, forward, backward, *, empty=True, source="kexue.fm/archives/6810, masking",
                nonfinite=()):
     @register(name, summary, source=source, inputs=("x",), attributes=("mask", "axis"), forward=forward,
-              nonfinite=nonfinite,
+              nonfinite=nonfinite, spec=(getattr(spec, name), getattr(spec, f"{name}_backward")),
               backward=backward, edges=(dict(B=3, T=4, D=2), dict(B=2, T=1, D=3)), sizes=REDUCE_SIZES,
               label=lambda s: f"(B={s['B']}, T={s['T']}, D={s['D']}) over T")
     def _make(rng, B, T, D):
@@ -64,6 +65,7 @@ _reduction("masked_logsumexp", "log sum exp over the valid entries (-inf for an 
 @register("masked_loss", "sum m l / sum m over every entry (0 if nothing counts)",
           source="kexue.fm/archives/6810, masking the loss", inputs=("losses",), attributes=("mask",),
           forward=r.masked_loss_forward, backward=r.masked_loss_backward,
+          spec=(spec.masked_loss, spec.masked_loss_backward),
           edges=(dict(B=3, T=4), dict(B=1, T=2)),
           sizes=st.fixed_dictionaries({"B": st.integers(1, 3), "T": st.integers(1, 4)}),
           label=lambda s: f"(B={s['B']}, T={s['T']})")
@@ -76,6 +78,7 @@ def _loss(rng, B, T):
           source="kexue.fm/archives/6810, reverse_sequence", inputs=("x",),
           attributes=("lengths", "time_axis", "batch_axis"),
           forward=reverse_sequence_forward, backward=reverse_sequence_backward,
+          spec=(spec.reverse_sequence, spec.reverse_sequence_backward),
           edges=(dict(B=3, T=5, D=2, time_major=False), dict(B=2, T=3, D=1, time_major=True)),
           sizes=st.fixed_dictionaries({"B": st.integers(1, 3), "T": st.integers(1, 5), "D": st.integers(1, 3),
                                        "time_major": st.booleans()}),
@@ -103,7 +106,7 @@ def _rnn_params(rng, cell, I, H):
 @register("birnn", "the aligned bidirectional LSTM/ON-LSTM: [y_f | rev(RNN_b(rev(x, L)), L)] masked, and h_n",
           source="kexue.fm/archives/6810, the aligned bidirectional RNN", inputs=("x", "params_f", "params_b"),
           attributes=("lengths", "cell", "method", "master_input", "time_major"), forward=birnn_forward,
-          backward=birnn_backward,
+          backward=birnn_backward, spec=(spec.birnn, spec.birnn_backward),
           edges=tuple(dict(cell=c, method=m, T=4, B=3, I=2, H=4) for c in ("lstm", "onlstm")
                       for m in ("reverse", "carry", "packed"))
           + (dict(cell="lstm", method="reverse", T=4, B=3, I=2, H=4, time_major=False),
