@@ -19,9 +19,9 @@ PENDING = {
     "leaky_relu", "residual", "selfmod_bn", "cgan_code", "style_mod", "const_input", "gan_logistic_loss",
    
     "dense_reuse", "tied_embedding_dense", "residual_mlp", "onlstm_lm",
-    "straight_through", "vq_st", "vq_loss", "rotation_trick", "fsq", "vq_demo_mlp",
-    "rvq_st", "rvq_loss", "lfq_st", "lfq_entropy", "orthogonal_loss", "cosine_vq", "cosine_commitment",
-    "affine_codebook", "bn_running_update", "onlstm_cell_hard", "distances", "build_tree", "ema_update",
+    "vq_demo_mlp",
+    "lfq_entropy",
+    "bn_running_update", "onlstm_cell_hard", "distances", "build_tree", "ema_update",
     "nearest_codes", "quantise", "kmeans_lloyd", "fsq_indices_to_codes", "fsq_codes_to_indices",
 }
 

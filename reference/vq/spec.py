@@ -1,0 +1,209 @@
+"""Vector quantisation as the articles write it: the spec forms.
+
+kexue.fm/archives/6760 (VQ-VAE) and its successors, in plain NumPy, one line per equation::
+
+    k_n     = argmin_k ||z_n - e_k||^2                    (every distance, ties to the lowest k)
+    z_q     = z + sg[e_k - z]                              (value e_k, gradient identity to z)
+    L_vq    = beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2        (mean over N D, or sum)
+    rotation trick (Fifty et al. 2024):  z~ = sg[lambda R] z, R e = q, lambda = ||z_q|| / ||z||
+    residual VQ:  r_0 = z,  q_l = e(l, argmin ||r_l - e||),  r_{l+1} = r_l - q_l,  z_q = sum_l q_l
+    orthogonal regulariser:  ||U U^T||_F^2 / (h n^2) - 1/n,  U the unit active codes
+    cosine codebook:  u = z / ||z||,  k = argmax_k u . e_k / ||e_k||,  z_q = e_k / ||e_k||
+
+The kernels (:mod:`.assign`'s chunked, exactly re-checked search; :mod:`.losses`;
+:mod:`.rotation`'s three dot products; :mod:`.residual`; :mod:`.codebook`) compute the same
+values; here every distance matrix, one-hot matrix and rotation matrix is formed explicitly.
+Spec forms do not validate their arguments.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+NORM_EPS = 1e-12     # F.normalize's floor: a / max(||a||, eps)
+
+
+def _rows(codebook, layout):
+    """The codes as rows (K, D), whatever the declared layout."""
+    return codebook if layout == "KD" else codebook.T
+
+
+def _argmin_codes(z, E):
+    """k_n = argmin_k ||z_n - e_k||^2 from the full (N, K) distance matrix."""
+    d = ((z[..., None, :] - E) ** 2).sum(axis=-1)
+    return np.argmin(d, axis=-1)
+
+
+def vq_st(z, codebook, *, layout="KD"):
+    """(z_q = e_k, cache): the nearest code, straight-through."""
+    E = _rows(codebook, layout)
+    return E[_argmin_codes(z, E)], (codebook.shape, z.dtype)
+
+
+def vq_st_backward(dz_q, cache):
+    """(dz = dz_q, zeros for the codebook)."""
+    shape, dtype = cache
+    return dz_q, np.zeros(shape, dtype=dtype)
+
+
+def _onehot(indices, K, dtype):
+    return np.eye(K, dtype=dtype)[indices]
+
+
+def vq_loss(z, codebook, indices, *, beta=1.0, gamma=0.25, reduction="mean", layout="KD"):
+    """(beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2, cache), z_q = onehot(indices) E."""
+    E = _rows(codebook, layout)
+    Z = z.reshape(-1, z.shape[-1])
+    P = _onehot(np.asarray(indices).reshape(-1), E.shape[0], z.dtype)       # (N, K)
+    z_q = P @ E
+    scale = 1.0 / Z.size if reduction == "mean" and Z.size else 1.0
+    loss = beta * scale * ((Z - z_q) ** 2).sum() + gamma * scale * ((Z - z_q) ** 2).sum()
+    return np.asarray(loss, dtype=z.dtype), (z.shape, layout, Z, z_q, P, beta, gamma, scale)
+
+
+def vq_loss_backward(dloss, cache):
+    """(dz = 2 gamma (z - z_q) s, dE = P^T 2 beta (z_q - z) s, None): s the reduction's scale."""
+    shape, layout, Z, z_q, P, beta, gamma, scale = cache
+    dz = 2 * gamma * scale * dloss * (Z - z_q)
+    dE = P.T @ (2 * beta * scale * dloss * (z_q - Z))
+    return dz.reshape(shape), (dE if layout == "KD" else dE.T), None
+
+
+def rotation_trick(z, z_q):
+    """(z_q, cache): the value, with lambda R formed per row for the gradient."""
+    return z_q.copy(), (z, z_q)
+
+
+def rotation_trick_backward(dy, cache):
+    """(dz = (lambda R)^T dy per row, zeros for z_q). Where z_q = 0 (lambda = 0) the gradient is 0;
+    where z = 0 or z_q points exactly away from z (R undefined) it is dy (straight-through)."""
+    z, z_q = cache
+    Z, Q, G = (a.reshape(-1, a.shape[-1]) for a in (z, z_q, dy))
+    dz = np.empty_like(G)
+    tiny = np.sqrt(np.finfo(z.dtype).eps)
+    for n in range(Z.shape[0]):
+        nz, nq = np.linalg.norm(Z[n]), np.linalg.norm(Q[n])
+        if nz > 0 and nq == 0:
+            dz[n] = 0
+            continue
+        e = Z[n] / nz if nz > 0 else Z[n]
+        q = Q[n] / nq if nq > 0 else Q[n]
+        if nz == 0 or np.linalg.norm(e + q) <= tiny:
+            dz[n] = G[n]
+            continue
+        r = (e + q) / np.linalg.norm(e + q)
+        R = np.eye(Z.shape[1]) - 2 * np.outer(r, r) + 2 * np.outer(q, e)        # R e = q
+        dz[n] = (nq / nz) * (R.T @ G[n])
+    return dz.reshape(dy.shape), np.zeros_like(dy)
+
+
+def _level_books(codebooks, levels):
+    return codebooks if codebooks.ndim == 3 else np.stack([codebooks] * levels)
+
+
+def rvq_st(z, codebooks, *, levels=None, gradient="total"):
+    """(sum_l q_l, cache): each level quantises the residual the previous ones left."""
+    C = _level_books(codebooks, levels)
+    r, out = z, np.zeros_like(z)
+    for E in C:
+        q = E[_argmin_codes(r, E)]
+        out = out + q
+        r = r - q
+    return out, (codebooks.shape, len(C), gradient)
+
+
+def rvq_st_backward(dz_q, cache):
+    """(dz, zeros): dz_q in the "total" chain (z_q = z + sg[sum q - z]); L dz_q "per_level"
+    (each level's straight-through output z + sg[q_l - z] summed)."""
+    shape, L, gradient = cache
+    return (dz_q if gradient == "total" else L * dz_q), np.zeros(shape, dtype=dz_q.dtype)
+
+
+def rvq_loss(z, codebooks, indices, *, levels=None, beta=1.0, gamma=0.25, reduction="mean", gradient="total",
+             level_losses=False):
+    """(the levels' VQ losses on r_l = z - sum_{j<l} e_j, summed or per level; cache)."""
+    C = _level_books(codebooks, levels)
+    r, losses, caches = z, [], []
+    for E, k in zip(C, np.asarray(indices)):
+        loss, c = vq_loss(r, E, k, beta=beta, gamma=gamma, reduction=reduction)
+        losses.append(loss)
+        caches.append(c)
+        r = r - E[k]
+    out = np.asarray(losses, dtype=z.dtype) if level_losses else np.asarray(sum(losses), dtype=z.dtype)
+    return out, (caches, codebooks.shape, codebooks.ndim == 2, gradient, level_losses)
+
+
+def rvq_loss_backward(dloss, cache):
+    """(dz, dcodebooks, None). r_l's gradient to z is the identity for every level ("per_level":
+    the codes subtracted are constants) or for level 0 only ("total": r_l = z - sg[...] - ... is
+    built from straight-through outputs, so r_l for l >= 1 carries none)."""
+    caches, shape, shared, gradient, level_losses = cache
+    dz, dEs = 0, []
+    for level, c in enumerate(caches):
+        d, dE, _ = vq_loss_backward(dloss[level] if level_losses else dloss, c)
+        if gradient == "per_level" or level == 0:
+            dz = dz + d
+        dEs.append(dE)
+    dE = np.sum(dEs, axis=0) if shared else np.stack(dEs)
+    return dz, dE.reshape(shape), None
+
+
+def _normalise(a):
+    """(a / max(||a||, eps), the norms) along the last axis."""
+    n = np.linalg.norm(a, axis=-1, keepdims=True)
+    return a / np.maximum(n, NORM_EPS), n
+
+
+def _normalise_backward(g, a, n):
+    """The gradient through a / max(||a||, eps): (g - u (u . g)) / ||a|| above eps, g / eps below."""
+    u = a / np.maximum(n, NORM_EPS)
+    return np.where(n > NORM_EPS, (g - u * (u * g).sum(axis=-1, keepdims=True)) / np.maximum(n, NORM_EPS),
+                    g / NORM_EPS)
+
+
+def orthogonal_loss(codebook, *, indices=None):
+    """(sum_heads ||U U^T||_F^2 / (h n^2) - 1/n over the active codes, cache)."""
+    E = codebook if codebook.ndim == 3 else codebook[None]
+    active = np.arange(E.shape[1]) if indices is None else np.unique(np.asarray(indices))
+    A = E[:, active]
+    U, n = _normalise(A)
+    S = U @ np.swapaxes(U, 1, 2)
+    h, k = A.shape[:2]
+    return np.asarray((S ** 2).sum() / (h * k * k) - 1.0 / k, dtype=codebook.dtype), (codebook.shape, active, A, U, n, S)
+
+
+def orthogonal_loss_backward(dloss, cache):
+    """dcodebook: d||S||^2 / dU = 4 S U, through the normalisation; zeros on inactive codes."""
+    shape, active, A, U, n, S = cache
+    h, k = A.shape[:2]
+    dU = 4 * dloss / (h * k * k) * (S @ U)
+    dE = np.zeros((h,) + tuple(shape[-2:]), dtype=A.dtype)
+    dE[:, active] = _normalise_backward(dU, A, n)
+    return dE.reshape(shape)
+
+
+def cosine_vq(z, codebook):
+    """(e_k / ||e_k||, cache): k the code of largest cosine with z (ties to the lowest k)."""
+    u, n = _normalise(z)
+    Eu, _ = _normalise(codebook)
+    k = np.argmax(u @ Eu.T, axis=-1)
+    return Eu[k], (z, n, codebook.shape)
+
+
+def cosine_vq_backward(dz_q, cache):
+    """(dz through u = z / ||z||, zeros for the codebook): straight-through past the rounding."""
+    z, n, shape = cache
+    return _normalise_backward(dz_q, z, n), np.zeros(shape, dtype=z.dtype)
+
+
+def cosine_commitment(z, codebook, indices, *, gamma=0.25, reduction="mean"):
+    """(gamma ||u - sg[e_k / ||e_k||]||^2, mean over N D or summed; cache)."""
+    u, n = _normalise(z)
+    e = _normalise(codebook)[0][np.asarray(indices)]
+    scale = 1.0 / u.size if reduction == "mean" and u.size else 1.0
+    return np.asarray(gamma * scale * ((u - e) ** 2).sum(), dtype=z.dtype), (z, n, u, e, gamma * scale, codebook.shape)
+
+
+def cosine_commitment_backward(dloss, cache):
+    """(dz = through u of 2 gamma s (u - e), zeros for the codebook, None)."""
+    z, n, u, e, weight, shape = cache
+    return _normalise_backward(2 * weight * dloss * (u - e), z, n), np.zeros(shape, dtype=z.dtype), None
