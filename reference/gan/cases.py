@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ..core.layouts import Layout, register_layout
 from ..core.registry import register, register_forward_only
-from . import conv, losses, norm, resample, selfmod, spectral
+from . import conv, losses, norm, resample, selfmod, spec, spectral
 
 SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
 MODES = st.sampled_from(list(norm.EPS_MODES))
@@ -24,7 +24,7 @@ def _nonzero(rng, n):
 
 @register("batch_norm", "training-mode batch norm per channel (eps inside the root or on the std)",
           source="kexue.fm/archives/6549, batch norm", inputs=("x", "gamma", "beta"), attributes=("eps", "eps_mode"),
-          forward=norm.batch_norm_forward, backward=norm.batch_norm_backward,
+          forward=norm.batch_norm_forward, backward=norm.batch_norm_backward, spec=(spec.batch_norm, spec.batch_norm_backward),
           edges=(dict(shape=(4, 3), eps_mode="sqrt_var_eps"), dict(shape=(3, 2, 2, 3), eps_mode="std_plus_eps")),
           sizes=st.fixed_dictionaries({"shape": SHAPES, "eps_mode": MODES}),
           label=lambda s: f"{s['shape']} {s['eps_mode']}")
@@ -36,7 +36,7 @@ def _bn(rng, shape, eps_mode):
 @register("batch_norm_eval", "evaluation-mode batch norm with running statistics",
           source="kexue.fm/archives/6549, batch norm at test time",
           inputs=("x", "gamma", "beta"), attributes=("running_mean", "running_var", "eps", "eps_mode"),
-          forward=norm.batch_norm_eval_forward, backward=norm.batch_norm_eval_backward,
+          forward=norm.batch_norm_eval_forward, backward=norm.batch_norm_eval_backward, spec="kernel",
           edges=(dict(shape=(4, 3), eps_mode="sqrt_var_eps"), dict(shape=(2, 2, 2, 3), eps_mode="std_plus_eps")),
           sizes=st.fixed_dictionaries({"shape": SHAPES, "eps_mode": MODES}),
           label=lambda s: f"{s['shape']} {s['eps_mode']}")
@@ -51,6 +51,7 @@ def _modulated(name, summary, source, forward, backward, min_rank):
     shapes = SHAPES if min_rank == 2 else st.sampled_from([(3, 2, 2, 3), (2, 3, 1, 2), (2, 4, 3)])
 
     @register(name, summary, source=source, inputs=("x", "gamma", "beta"),
+              spec=(getattr(spec, name), getattr(spec, f"{name}_backward")),
               attributes=("eps", "eps_mode", "gamma_offset"), forward=forward, backward=backward,
               edges=(dict(shape=(3, 2, 2, 3), eps_mode="sqrt_var_eps", offset=1.0),
                      dict(shape=(2, 3, 1, 2), eps_mode="std_plus_eps", offset=0.0)),
@@ -166,7 +167,7 @@ def _conv_fits(H, W, k, dilation, padding):
 
 @register("conv2d", "Conv2D, NHWC, 'same' (TensorFlow's padding split) or 'valid', stride, dilation",
           source="kexue.fm/archives/6549, DCGAN's strided convolutions", inputs=("x", "W", "b"),
-          attributes=("stride", "padding", "dilation"), forward=conv.conv2d_forward, backward=conv.conv2d_backward,
+          attributes=("stride", "padding", "dilation"), forward=conv.conv2d_forward, backward=conv.conv2d_backward, spec=(spec.conv2d, spec.conv2d_backward),
           edges=(dict(B=2, H=5, W=6, cin=3, cout=2, k=(3, 3), stride=2, dilation=1, padding="same"),
                  dict(B=1, H=7, W=6, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid")),
           sizes=CONV_SIZES.filter(lambda s: _conv_fits(s["H"], s["W"], s["k"], s["dilation"], s["padding"])),
@@ -182,7 +183,7 @@ def _conv_t_label(s):
 
 @register("conv2d_transpose", "Conv2DTranspose as the exact adjoint of Conv2D (Keras's output sizes, or PyTorch's)",
           source="kexue.fm/archives/6549, DCGAN's strided deconvolutions", inputs=("y", "W", "b"),
-          attributes=("stride", "padding", "dilation", "sizes"), forward=conv.conv2d_transpose_forward,
+          attributes=("stride", "padding", "dilation", "sizes"), forward=conv.conv2d_transpose_forward, spec=(spec.conv2d_transpose, spec.conv2d_transpose_backward),
           backward=conv.conv2d_transpose_backward,
           edges=(dict(B=2, H=3, W=2, cin=3, cout=2, k=(3, 3), stride=2, dilation=1, padding="same"),
                  dict(B=1, H=2, W=3, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid"),
@@ -232,7 +233,7 @@ register_layout(_torch_conv_layout(
 
 
 @register("upsample_nearest", "nearest-neighbour upsampling, NHWC", source="kexue.fm/archives/6549, ResNet G's upsampling",
-          inputs=("x",), attributes=("factor",), forward=resample.upsample_nearest_forward,
+          inputs=("x",), attributes=("factor",), forward=resample.upsample_nearest_forward, spec="kernel",
           backward=resample.upsample_nearest_backward,
           edges=(dict(shape=(2, 2, 3, 2), factor=2), dict(shape=(1, 3, 2, 1), factor=(1, 3))),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(1, 2, 2, 1), (2, 3, 2, 2), (1, 1, 3, 3)]),
@@ -244,7 +245,7 @@ def _up(rng, shape, factor):
 
 @register("avg_pool", "non-overlapping average pooling, NHWC (a remainder refused, or dropped as PyTorch/Keras)",
           source="kexue.fm/archives/6549, ResNet D's downsampling",
-          inputs=("x",), attributes=("size", "remainder"), forward=resample.avg_pool_forward,
+          inputs=("x",), attributes=("size", "remainder"), forward=resample.avg_pool_forward, spec="kernel",
           backward=resample.avg_pool_backward,
           edges=(dict(shape=(2, 4, 6, 2), size=2), dict(shape=(1, 3, 4, 1), size=(3, 2)),
                  dict(shape=(2, 5, 7, 2), size=(2, 3), remainder="drop")),
@@ -259,7 +260,7 @@ def _pool(rng, shape, size, remainder=None):
 
 
 @register("leaky_relu", "x where positive, alpha x elsewhere", source="kexue.fm/archives/6549, DCGAN's discriminator",
-          inputs=("x",), attributes=("alpha",), forward=resample.leaky_relu_forward,
+          inputs=("x",), attributes=("alpha",), forward=resample.leaky_relu_forward, spec="kernel",
           backward=resample.leaky_relu_backward,
           edges=(dict(shape=(3, 4), alpha=0.2), dict(shape=(2, 2, 2, 3), alpha=0.01)),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(3, 4), (2, 2, 3)]),
@@ -271,7 +272,7 @@ def _leaky(rng, shape, alpha):
 
 
 @register("residual", "x + alpha f(x): the residual merge", source="kexue.fm/archives/6549, the ResNet blocks",
-          inputs=("x", "fx"), attributes=("alpha",), forward=resample.residual_forward,
+          inputs=("x", "fx"), attributes=("alpha",), forward=resample.residual_forward, spec="kernel",
           backward=resample.residual_backward,
           edges=(dict(shape=(2, 3, 3, 2), alpha=1.0), dict(shape=(4, 3), alpha=0.1)),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(3, 2), (1, 2, 2, 3)]),
@@ -303,7 +304,7 @@ def _selfmod(rng, shape, zd, hid, mode, shared=False):
 
 
 @register("cgan_code", "the cGAN SELF-MOD input z' = z + E(c) + E'(c) * z", source="kexue.fm/archives/6549, cGAN SELF-MOD",
-          inputs=("z", "c", "E", "E2"), forward=selfmod.cgan_code_forward, backward=selfmod.cgan_code_backward,
+          inputs=("z", "c", "E", "E2"), forward=selfmod.cgan_code_forward, backward=selfmod.cgan_code_backward, spec="kernel",
           edges=(dict(B=4, zd=3, K=3), dict(B=1, zd=2, K=1)),
           sizes=st.fixed_dictionaries({"B": st.integers(1, 4), "zd": st.integers(1, 4), "K": st.integers(1, 4)}),
           label=lambda s: f"B={s['B']} z {s['zd']} classes {s['K']}")
@@ -316,7 +317,7 @@ def _cgan(rng, B, zd, K):
 
 @register("style_mod", "StyleGAN's modulation: AdaIN with gamma = w A + a, beta = w B + b, applied as x_hat (gamma + 1) + beta",
           source="kexue.fm/archives/6549, StyleGAN as SELF-MOD", inputs=("x", "w", "A", "a", "B", "b"),
-          attributes=("eps", "eps_mode"), forward=selfmod.style_mod_forward, backward=selfmod.style_mod_backward,
+          attributes=("eps", "eps_mode"), forward=selfmod.style_mod_forward, backward=selfmod.style_mod_backward, spec=(spec.style_mod, spec.style_mod_backward),
           edges=(dict(shape=(2, 3, 2, 3), wd=4), dict(shape=(3, 2, 2, 1), wd=1)),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(2, 2, 2, 2), (1, 3, 1, 3), (3, 2, 3, 1)]),
                                        "wd": st.integers(1, 4)}),
@@ -329,7 +330,7 @@ def _style(rng, shape, wd):
 
 @register("const_input", "StyleGAN's learned constant input, broadcast over the batch",
           source="kexue.fm/archives/6549, StyleGAN's constant input", inputs=("const",), attributes=("batch",),
-          forward=selfmod.const_input_forward, backward=selfmod.const_input_backward,
+          forward=selfmod.const_input_forward, backward=selfmod.const_input_backward, spec="kernel",
           edges=(dict(shape=(4, 4, 3), batch=2), dict(shape=(2, 1, 2), batch=1)),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(2, 2, 1), (1, 3, 2), (4, 4, 2)]),
                                        "batch": st.integers(1, 3)}),
@@ -340,7 +341,7 @@ def _const(rng, shape, batch):
 
 @register("gan_logistic_loss", "the GAN's logistic loss: mean(softplus(l) - t l), targets 1 real / 0 fake",
           source="kexue.fm/archives/6549, the GAN losses of the demos", inputs=("logits",), attributes=("targets",),
-          forward=losses.logistic_loss_forward, backward=losses.logistic_loss_backward,
+          forward=losses.logistic_loss_forward, backward=losses.logistic_loss_backward, spec="kernel",
           edges=(dict(B=4, kind="real"), dict(B=3, kind="soft")),
           sizes=st.fixed_dictionaries({"B": st.integers(1, 6), "kind": st.sampled_from(["real", "fake", "soft"])}),
           label=lambda s: f"({s['B']}, 1) targets {s['kind']}")
