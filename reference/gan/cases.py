@@ -120,6 +120,7 @@ def _sn_surrogate(W0, semantics, u=None, v=None, n_iter=None, training=True, eps
           source="kexue.fm/archives/6051; Miyato et al. 2018, compare_gan, torch.nn.utils.parametrizations",
           inputs=("W",), attributes=("semantics", "u", "v", "n_iter", "training", "eps"),
           forward=spectral.spectral_norm_forward, backward=spectral.spectral_norm_backward,
+          spec=(spec.spectral_norm, spec.spectral_norm_backward),
           edges=(dict(m=6, n=4, semantics="persistent", training=True),
                  dict(m=3, n=5, semantics="persistent", training=False),
                  dict(m=4, n=4, semantics="every_call", training=False),
@@ -140,6 +141,7 @@ def _sn(rng, m, n, semantics, training):
 @register("spectral_norm_article", "W / sigma with the article's stateless all-ones start, differentiated through r steps",
           source="kexue.fm/archives/6051, spectral_norm(w, r=5)", inputs=("W",), attributes=("semantics", "n_iter"),
           forward=spectral.spectral_norm_forward, backward=spectral.spectral_norm_backward,
+          spec=(spec.spectral_norm_article, spec.spectral_norm_article_backward),
           edges=(dict(m=6, n=4, r=5), dict(m=3, n=3, r=1)),
           sizes=st.fixed_dictionaries({"m": st.integers(1, 5), "n": st.integers(1, 5), "r": st.integers(1, 6)}),
           label=lambda s: f"({s['m']}, {s['n']}) r={s['r']}")

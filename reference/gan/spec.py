@@ -195,3 +195,72 @@ def style_mod_backward(dy, cache):
     w, A, B, inner = cache
     dx, dgamma, dbeta = adain_backward(dy, inner)
     return dx, dgamma @ A.T + dbeta @ B.T, w.T @ dgamma, dgamma.sum(axis=0), w.T @ dbeta, dbeta.sum(axis=0)
+
+
+# --- spectral normalisation (https://kexue.fm/archives/6051) ----------------------------------
+#     v = W^T u / |W^T u|,  u = W v / |W v|,  sigma = u^T W v,  W_sn = W / sigma
+
+def _unit(a, eps):
+    return a / max(float(np.linalg.norm(a)), eps)
+
+
+def spectral_norm(W, *, semantics="persistent", u=None, v=None, n_iter=None, training=True, eps=1e-12):
+    """(W / sigma, cache) with u, v the state: updated by the power iteration in training
+    ("persistent": v then u per step; "parametrization": from the stored v, u then v) and on
+    every call ("every_call"); held fixed otherwise."""
+    n_iter = 1 if n_iter is None else int(n_iter)
+    u = np.asarray(u, dtype=W.dtype)
+    v = None if v is None else np.asarray(v, dtype=W.dtype)
+    if semantics == "parametrization":
+        if training:
+            for _ in range(n_iter):
+                u = _unit(W @ v, eps)
+                v = _unit(W.T @ u, eps)
+    elif semantics == "every_call" or training:
+        for _ in range(n_iter):
+            v = _unit(W.T @ u, eps)
+            u = _unit(W @ v, eps)
+    if v is None:
+        v = _unit(W.T @ u, eps)
+    sigma = u @ W @ v
+    return W / sigma, (W, u, v, sigma)
+
+
+def spectral_norm_backward(dW_sn, cache):
+    """dW = G / sigma - <G, W> / sigma^2 u v^T: u and v are constants of the step."""
+    W, u, v, sigma = cache
+    return dW_sn / sigma - np.sum(dW_sn * W) / sigma ** 2 * np.outer(u, v)
+
+
+def _article_tangent(W, dW, n_iter, eps):
+    """(W_sn, its directional derivative along dW): the article's iteration from u = 1, with
+    every step's tangent carried forward."""
+    u, du = np.ones(W.shape[0], dtype=W.dtype), np.zeros(W.shape[0], dtype=W.dtype)
+    for _ in range(n_iter):
+        a, da = W.T @ u, dW.T @ u + W.T @ du
+        na = max(float(np.linalg.norm(a)), eps)
+        v, dv = a / na, (da - a / na * (a / na @ da)) / na          # v = a / |a|
+        b, db = W @ v, dW @ v + W @ dv
+        nb = max(float(np.linalg.norm(b)), eps)
+        u, du = b / nb, (db - b / nb * (b / nb @ db)) / nb          # u = b / |b|
+    sigma = u @ W @ v
+    dsigma = du @ W @ v + u @ dW @ v + u @ W @ dv
+    return W / sigma, dW / sigma - W * dsigma / sigma ** 2
+
+
+def spectral_norm_article(W, *, semantics="article", n_iter=5, eps=1e-12):
+    """(W / sigma, cache): the article's stateless spectral_norm(w, r), u starting at all ones."""
+    return _article_tangent(W, np.zeros_like(W), int(n_iter), eps)[0], (W, int(n_iter), eps)
+
+
+def spectral_norm_article_backward(dW_sn, cache):
+    """dW[i, j] = <G, d W_sn / d W[i, j]>: forward-mode, one direction per entry of W (the kernel
+    runs the same chain rule backwards through the stored steps)."""
+    W, n_iter, eps = cache
+    dW = np.zeros_like(W)
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            E = np.zeros_like(W)
+            E[i, j] = 1
+            dW[i, j] = np.sum(dW_sn * _article_tangent(W, E, n_iter, eps)[1])
+    return dW
