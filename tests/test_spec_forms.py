@@ -16,11 +16,11 @@ WITH_SPEC = [name for name, op in OPS.items() if op.spec is not None and op.diff
 PENDING = {
    
    
-    "selfmod_bn",
+   
    
     "onlstm_lm",
-    "vq_demo_mlp",
-    "lfq_entropy",
+   
+   
     "bn_running_update", "onlstm_cell_hard", "distances", "build_tree", "ema_update",
     "nearest_codes", "quantise", "kmeans_lloyd", "fsq_indices_to_codes", "fsq_codes_to_indices",
 }

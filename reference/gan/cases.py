@@ -288,6 +288,7 @@ def _residual(rng, shape, alpha):
           source="kexue.fm/archives/6549, SELF-MOD", inputs=("x", "z", "params"),
           attributes=("shared", "gamma_mode", "eps", "eps_mode"),
           forward=selfmod.selfmod_bn_forward, backward=selfmod.selfmod_bn_backward,
+          spec=(spec.selfmod_bn, spec.selfmod_bn_backward),
           edges=(dict(shape=(3, 2, 2, 3), zd=4, hid=5, shared=False, mode="offset"),
                  dict(shape=(4, 2), zd=3, hid=2, shared=False, mode="bias_init")),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(3, 2), (2, 2, 1, 3), (4, 1, 2, 2)]),

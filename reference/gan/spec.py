@@ -264,3 +264,31 @@ def spectral_norm_article_backward(dW_sn, cache):
             E[i, j] = 1
             dW[i, j] = np.sum(dW_sn * _article_tangent(W, E, n_iter, eps)[1])
     return dW
+
+
+# --- SELF-MOD (the article's self-modulated BN) -------------------------------------------------
+#     gamma(z) = relu(z W1g + b1g) W2g + b2g,  beta(z) = relu(z W1b + b1b) W2b + b2b
+#     y = x_hat (gamma(z) + offset) + beta(z)          (offset 1, or 0 with gamma's bias starting at 1)
+
+def selfmod_bn(x, z, params, *, shared=False, gamma_mode="offset", eps=1e-3, eps_mode="sqrt_var_eps"):
+    """(conditional BN of x with gamma(z), beta(z) two one-hidden-layer ReLU networks; cache)."""
+    hg = np.maximum(z @ params.W1g + params.b1g, 0)
+    hb = np.maximum(z @ params.W1b + params.b1b, 0)
+    gamma, beta = hg @ params.W2g + params.b2g, hb @ params.W2b + params.b2b
+    y, inner = conditional_bn(x, gamma, beta, eps=eps, eps_mode=eps_mode,
+                              gamma_offset=1.0 if gamma_mode == "offset" else 0.0)
+    return y, (z, params, hg, hb, shared, inner)
+
+
+def selfmod_bn_backward(dy, cache):
+    """(dx, dz, dparams): z reaches y through both networks; a shared hidden layer's gradient is
+    the sum of its two uses, reported in both places."""
+    z, p, hg, hb, shared, inner = cache
+    dx, dgamma, dbeta = conditional_bn_backward(dy, inner)
+    dhg, dhb = dgamma @ p.W2g.T * (hg > 0), dbeta @ p.W2b.T * (hb > 0)       # relu'
+    dW1g, db1g, dW1b, db1b = z.T @ dhg, dhg.sum(axis=0), z.T @ dhb, dhb.sum(axis=0)
+    if shared:
+        dW1g = dW1b = dW1g + dW1b
+        db1g = db1b = db1g + db1b
+    dparams = type(p)(dW1g, db1g, hg.T @ dgamma, dgamma.sum(axis=0), dW1b, db1b, hb.T @ dbeta, dbeta.sum(axis=0))
+    return dx, dhg @ p.W1g.T + dhb @ p.W1b.T, dparams

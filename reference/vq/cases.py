@@ -150,7 +150,7 @@ def _fsq(rng, N, levels, bound=None, boundary=False):
 
 @register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)",
           source="the demo model of refspace demo vq", inputs=("x", "params"),
-          forward=mlp_forward, backward=mlp_backward, edges=(dict(N=4, sizes=(3, 5, 2)),),
+          forward=mlp_forward, backward=mlp_backward, spec=(spec.vq_demo_mlp, spec.vq_demo_mlp_backward), edges=(dict(N=4, sizes=(3, 5, 2)),),
           sizes=st.fixed_dictionaries({"N": st.integers(1, 4),
                                        "sizes": st.tuples(*(st.integers(1, 4) for _ in range(3)))}),
           label=lambda s: " -> ".join(map(str, s["sizes"])))
@@ -381,6 +381,7 @@ def _lfq(rng, N, d, scale):
           source="LFQ (MAGVIT-v2) beyond kexue.fm/archives/6760", inputs=("z",),
           attributes=("inv_temperature", "diversity_gamma", "clamp", "scale"),
           forward=lfq.lfq_entropy_forward, backward=lfq.lfq_entropy_backward,
+          spec=(spec.lfq_entropy, spec.lfq_entropy_backward),
           edges=(dict(N=5, d=3, clamp=None), dict(N=4, d=2, clamp=1e-5), dict(N=4, d=3, clamp=None, scale=0.5)),
           sizes=st.fixed_dictionaries({"N": st.integers(1, 5), "d": st.integers(1, 4),
                                        "clamp": st.sampled_from([None, 1e-5]), "scale": st.sampled_from([1.0, 0.5])}),

@@ -207,3 +207,58 @@ def cosine_commitment_backward(dloss, cache):
     """(dz = through u of 2 gamma s (u - e), zeros for the codebook, None)."""
     z, n, u, e, weight, shape = cache
     return _normalise_backward(2 * weight * dloss * (u - e), z, n), np.zeros(shape, dtype=z.dtype), None
+
+
+def vq_demo_mlp(x, params):
+    """(tanh(x W1 + b1) W2 + b2, cache): the demo's encoder/decoder."""
+    h = np.tanh(x @ params.W1 + params.b1)
+    return h @ params.W2 + params.b2, (x, h, params)
+
+
+def vq_demo_mlp_backward(dy, cache):
+    """(dx, dparams): back through the linear layer, tanh and the first layer."""
+    x, h, p = cache
+    da = dy @ p.W2.T * (1 - h ** 2)
+    X, A, H_, D = (a.reshape(-1, a.shape[-1]) for a in (x, da, h, dy))
+    return da @ p.W1.T, type(p)(W1=X.T @ A, b1=A.sum(axis=0), W2=H_.T @ D, b2=D.sum(axis=0))
+
+
+def _corners(d, scale, dtype):
+    """The implicit LFQ codebook {-scale, +scale}^d, row k = the bits of k (first channel most significant)."""
+    import itertools
+
+    return scale * np.array(list(itertools.product([-1.0, 1.0], repeat=d)), dtype=dtype)
+
+
+def _H(p, clamp):
+    """-sum p log p along the last axis (0 log 0 = 0), or -sum p log max(p, clamp)."""
+    logs = np.log(np.maximum(p, clamp if clamp is not None else np.finfo(p.dtype).tiny))
+    return -(np.where(p > 0, p * logs, 0)).sum(axis=-1)
+
+
+def _dH(p, clamp):
+    """dH/dp: -(log p + 1) (0 where p = 0); with a clamp, -log(clamp) where it holds."""
+    if clamp is None:
+        return np.where(p > 0, -(np.log(np.where(p > 0, p, 1)) + 1), 0)
+    return np.where(p > clamp, -(np.log(np.maximum(p, clamp)) + 1), -float(np.log(clamp)))
+
+
+def lfq_entropy(z, *, inv_temperature=100.0, diversity_gamma=1.0, clamp=None, scale=1.0):
+    """(mean_n H(p_n) - gamma H(mean_n p_n), cache) with p_n = softmax(2 tau C z_n) over the 2^d corners."""
+    from scipy.special import softmax
+
+    Z = z.reshape(-1, z.shape[-1])
+    C = _corners(Z.shape[1], float(scale), z.dtype)
+    p = softmax(2 * inv_temperature * Z @ C.T, axis=-1)
+    avg = p.mean(axis=0)
+    loss = _H(p, clamp).mean() - diversity_gamma * _H(avg, clamp)
+    return np.asarray(loss, dtype=z.dtype), (z.shape, C, p, avg, inv_temperature, diversity_gamma, clamp)
+
+
+def lfq_entropy_backward(dloss, cache):
+    """dz: dL/dp_n = (dH(p_n) - gamma dH(avg)) / N, then through the softmax and 2 tau C z."""
+    shape, C, p, avg, tau, gamma, clamp = cache
+    N = p.shape[0]
+    dp = (_dH(p, clamp) - gamma * _dH(avg, clamp)[None]) / N
+    dlogits = p * (dp - (p * dp).sum(axis=-1, keepdims=True))
+    return (dloss * 2 * tau * dlogits @ C).reshape(shape)
