@@ -18,7 +18,7 @@ PENDING = {
    
    
    
-    "onlstm_lm",
+   
    
    
     "bn_running_update", "onlstm_cell_hard", "distances", "build_tree", "ema_update",

@@ -119,7 +119,7 @@ def _stack(rng, variant, T, B, I, H):
 @register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy",
           source="Shen et al. 2019, the language model",
           inputs=("inputs", "targets", "params"), attributes=("mask", "master_input", "weight_masks"),
-          forward=lm_forward, backward=lm_backward, edges=(dict(V=7, T=4, B=3),), options={"mode": "vjp"},
+          forward=lm_forward, backward=lm_backward, spec=(spec.onlstm_lm, spec.onlstm_lm_backward), edges=(dict(V=7, T=4, B=3),), options={"mode": "vjp"},
           sizes=st.fixed_dictionaries({"V": st.integers(2, 7), "T": st.integers(1, 4), "B": st.integers(1, 3)}),
           label=lambda s: f"V={s['V']} sizes (3, 4, 6) T={s['T']} B={s['B']} masked")
 def _lm(rng, V, T, B):

@@ -165,3 +165,31 @@ def onlstm_stack_backward(grads, caches):
     for k in reversed(range(n)):
         dys, dparams[k], dh0[k], dc0[k] = onlstm_layer_backward((dys, dh_T[k], dc_T[k]), caches[k])
     return dys, tuple(dparams), tuple(dh0), tuple(dc0)
+
+
+def onlstm_lm(inputs, targets, params, mask=None, *, master_input="paper", weight_masks=None):
+    """(mean next-token cross-entropy, cache): x = E[inputs], the stack, logits = h W_out + b_out,
+    -log softmax(logits)[target] averaged over the counted positions (mask (B, T), time-major ids)."""
+    from ..ops.spec import cross_entropy
+
+    x = params.embedding[inputs]
+    (hs, _, _), stack = onlstm_stack(x, params.layers, None, None, mask=mask, weight_masks=weight_masks,
+                                     master_input=master_input)
+    logits = hs @ params.W_out + params.b_out
+    loss, ce = cross_entropy(logits, targets, weights=None if mask is None else np.asarray(mask).T)
+    return loss, (inputs, params, hs, stack, ce)
+
+
+def onlstm_lm_backward(dloss, cache):
+    """(None, None, LMParams of gradients): back through the loss, the output layer, the stack and
+    the embedding (rows read twice add up)."""
+    from ..ops.spec import cross_entropy_backward
+
+    inputs, p, hs, stack, ce = cache
+    dlogits, _ = cross_entropy_backward(dloss, ce)
+    H = hs.reshape(-1, hs.shape[-1])
+    dW_out, db_out = H.T @ dlogits.reshape(-1, dlogits.shape[-1]), dlogits.reshape(-1, dlogits.shape[-1]).sum(axis=0)
+    dx, dlayers, _, _ = onlstm_stack_backward((dlogits @ p.W_out.T, None, None), stack)
+    onehot = np.eye(p.embedding.shape[0], dtype=p.embedding.dtype)[np.asarray(inputs).reshape(-1)]
+    dE = onehot.T @ dx.reshape(-1, dx.shape[-1])
+    return None, None, type(p)(dE, tuple(dlayers), dW_out, db_out)
