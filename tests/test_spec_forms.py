@@ -1,7 +1,7 @@
 """Every op's spec form (its article's equations in plain NumPy, the area's ``spec`` module)
 against its kernel: forward and VJP with the same cotangents, on the declared edge cases and on
-hypothesis-drawn sizes and seeds, in float64 and float32. Nothing here names an op but the list
-of those still waiting for a spec form, which may only shrink: a new op without one fails."""
+hypothesis-drawn sizes and seeds, in float64 and float32; forward-only ops on their example and
+on live draws. Nothing here names an op, and a new op without a spec form fails."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,24 +12,11 @@ from reference.core.specform import spec_agreement
 
 OPS = {op.name: op for op in registered_ops()}
 WITH_SPEC = [name for name, op in OPS.items() if op.spec is not None and op.differentiable]
-# issue 29: the ops whose spec forms are not written yet (remove a name when its spec lands)
-PENDING = {
-   
-   
-   
-   
-   
-   
-   
-    "bn_running_update", "onlstm_cell_hard", "distances", "build_tree", "ema_update",
-    "nearest_codes", "quantise", "kmeans_lloyd", "fsq_indices_to_codes", "fsq_codes_to_indices",
-}
 
 
-def test_every_op_has_a_spec_form_except_the_pending_ones():
+def test_every_op_has_a_spec_form():
     without = {name for name, op in OPS.items() if op.spec is None}
-    assert without - PENDING == set(), "these ops have no spec form (spec= in their declaration)"
-    assert PENDING - without == set(), "these have a spec form now: remove them from PENDING"
+    assert without == set(), "these ops have no spec form (spec= in their declaration)"
 
 
 def test_spec_forms_live_in_their_areas_spec_modules():
@@ -86,3 +73,68 @@ def test_a_wrong_spec_form_is_caught():
     bad = dataclasses.replace(case, spec=(swapped, spec.lstm_cell_backward))
     a = spec_agreement(bad, 1)
     assert not a.passed and a.where.startswith("forward")
+
+
+FORWARD_ONLY_WITH_SPEC = [name for name, op in OPS.items() if op.spec is not None and not op.differentiable]
+
+
+@pytest.mark.parametrize("name", FORWARD_ONLY_WITH_SPEC)
+def test_forward_only_kernels_equal_their_spec_on_the_example(name):
+    from reference.core.specform import forward_only_agreement
+
+    op = OPS[name]
+    inputs, attrs = op.example(np.random.default_rng(0))
+    a = forward_only_agreement(op, inputs, attrs)
+    assert a.passed, f"{name}: {a}"
+
+
+@pytest.mark.parametrize("name", FORWARD_ONLY_WITH_SPEC)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_forward_only_kernels_equal_their_spec_on_live_draws(name, data):
+    from reference.core.specform import forward_only_agreement
+
+    op = OPS[name]
+    inputs, attrs = data.draw(op.live, label="example")
+    a = forward_only_agreement(op, inputs, attrs)
+    assert a.passed, f"{name}: {a}"
+
+
+def test_refspace_check_spec_reports_each_op_and_fails_on_a_wrong_spec(capsys):
+    import json
+
+    from reference import cli
+    from reference.core.registry import register, unregister
+
+    assert cli.main(["check", "--spec", "--op", "lstm_cell", "--op", "nearest_codes", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["passed"] and [o["op"] for o in data["ops"]] == ["lstm_cell"]
+    assert [o["op"] for o in data["forward_only"]] == ["nearest_codes"]
+    assert data["ops"][0]["kernel_vs_spec"]["float64"]["rel_error"] < 1e-12
+
+    def twice(x):
+        return 2 * x, None
+
+    def twice_backward(dy, cache):
+        return 2 * dy
+
+    def thrice(x):                      # a spec form that disagrees with its kernel
+        return 3 * x, None
+
+    register("toy_twice", "2 x", source="a test", inputs=("x",), forward=twice, backward=twice_backward,
+             edges=(dict(n=3),), sizes=st.fixed_dictionaries({"n": st.integers(1, 3)}),
+             spec=(thrice, lambda dy, cache: 3 * dy))(lambda rng, n: ((rng.standard_normal(n),), {}))
+    try:
+        assert cli.main(["check", "--spec", "--op", "toy_twice"]) == 1
+        out = capsys.readouterr().out
+        assert "toy_twice" in out and "FAIL" in out and "kernel vs spec: worst forward" in out
+    finally:
+        unregister("toy_twice")
+
+
+def test_a_spec_declaration_is_checked_when_the_op_is_declared():
+    from reference.core.registry import register
+
+    with pytest.raises(TypeError, match="spec must be"):
+        register("toy_bad", "x", source="a test", inputs=("x",), forward=abs, backward=abs, edges=(), sizes=None,
+                 spec=(abs,))

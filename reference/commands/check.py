@@ -54,7 +54,11 @@ def _cmd_check_spec(args) -> int:
     from ..core.registry import checked_ops, run_checks
     from ..core.specform import spec_agreement
 
-    results = run_checks(args.op or None, seed=args.seed, progress=progress, spec=True)
+    from ..core.registry import registered_ops
+
+    forward_only_names = {op.name for op in registered_ops() if not op.differentiable}
+    names = None if not args.op else [n for n in args.op if n not in forward_only_names]
+    results = run_checks(names, seed=args.seed, progress=progress, spec=True)
     ops = {op.name: op for op in checked_ops()}
     missing = [op for op in (args.op or ops) if op in ops and ops[op].spec is None]
     rows = []
@@ -64,14 +68,17 @@ def _cmd_check_spec(args) -> int:
                           for dt in (np.float64, np.float32))
         rows.append((r, per_dtype, ops[r.name].spec == "kernel"))
     passed = lambda r, agreements: r.passed and all(a.passed for a in agreements)      # noqa: E731
-    ok = all(passed(r, a) for r, a, _ in rows) and not missing
+    forward_only = _forward_only_rows(args)
+    ok = all(passed(r, a) for r, a, _ in rows) and all(a.passed for _, a in forward_only) and not missing
     if args.json:
         print(json.dumps({"seed": args.seed, "passed": ok, "without_spec": missing, "ops": [
             {"op": r.name, "cases": len(r.reports), "spec_is_kernel": is_kernel,
              "worst_rel_error": finite_or_none(r.worst_rel_error),
              "kernel_vs_spec": {dt: {"rel_error": finite_or_none(a.rel_error), "worst": a.where}
                                 for dt, a in zip(("float64", "float32"), agreements)},
-             "passed": passed(r, agreements)} for r, agreements, is_kernel in rows]}, indent=2))
+             "passed": passed(r, agreements)} for r, agreements, is_kernel in rows],
+            "forward_only": [{"op": name, "kernel_vs_spec": {"rel_error": finite_or_none(a.rel_error), "worst": a.where},
+                              "passed": a.passed} for name, a in forward_only]}, indent=2))
         return EXIT_OK if ok else EXIT_FAILED
     width = max([18] + [len(r.name) for r, _, _ in rows])
     print(f"{'op':<{width}} {'cases':>5}  {'spec grad error':>15}  {'kernel vs spec f64':>18}  {'f32':>9}  verdict")
@@ -84,11 +91,29 @@ def _cmd_check_spec(args) -> int:
                 print(f"  kernel vs spec: {a}")
         for label, rep in r.failures():
             print(f"\n{r.name} [{label}] (spec form)\n{rep}")
+    for name, a in forward_only:
+        print(f"{name:<{width}} {1:>5}  {'(forward only)':>15}  {a.rel_error:>18.2e}  {'':>9}  "
+              f"{'pass' if a.passed else 'FAIL'}")
+        if not a.passed:
+            print(f"  kernel vs spec: {a}")
     if missing:
         print(f"\nwithout a spec form ({len(missing)}): {', '.join(missing)}")
-    print(f"\n{len(rows)} spec forms (float64 gradients; kernel vs spec in float64 and float32): "
+    print(f"\n{len(rows) + len(forward_only)} spec forms (float64 gradients; kernel vs spec in float64 and float32, "
+          "forward-only ops on their example): "
           + ("all passed" if ok else "FAILED") + f" (seed {args.seed})")
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _forward_only_rows(args):
+    """(name, agreement) of each forward-only op with a spec form, on its seeded example."""
+    import numpy as np
+
+    from ..core.registry import registered_ops
+    from ..core.specform import forward_only_agreement
+
+    return [(op.name, forward_only_agreement(op, *op.example(np.random.default_rng(args.seed))))
+            for op in registered_ops() if not op.differentiable and op.spec is not None
+            and (not args.op or op.name in args.op)]
 
 
 def register(sub) -> None:

@@ -104,7 +104,8 @@ register_forward_only("bn_running_update", "the running mean and variance after 
                       source="kexue.fm/archives/6549; Keras and PyTorch conventions",
                       inputs=("running_mean", "running_var", "x"),
                       attributes=("momentum", "convention", "variance", "eps", "preset"),
-                      forward=_running_forward, example=_running_example, live=_running_live())
+                      forward=_running_forward, example=_running_example, live=_running_live(),
+                      spec=spec.bn_running_update)
 
 
 def _sn_surrogate(W0, semantics, u=None, v=None, n_iter=None, training=True, eps=1e-12):

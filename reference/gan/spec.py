@@ -292,3 +292,24 @@ def selfmod_bn_backward(dy, cache):
         db1g = db1b = db1g + db1b
     dparams = type(p)(dW1g, db1g, hg.T @ dgamma, dgamma.sum(axis=0), dW1b, db1b, hb.T @ dbeta, dbeta.sum(axis=0))
     return dx, dhg @ p.W1g.T + dhb @ p.W1b.T, dparams
+
+
+# --- running statistics (forward only: spec(inputs, attrs) -> outputs) ----------------------------
+PRESETS = {"keras": dict(momentum=0.99, convention="keras", variance="biased", eps=1e-3),     # their defaults
+           "torch": dict(momentum=0.1, convention="torch", variance="unbiased", eps=1e-5)}
+
+
+def bn_running_update(inputs, attrs):
+    """{"mean", "var"}: new = m old + (1 - m) batch (Keras's momentum m) or (1 - m) old + m batch
+    (PyTorch's); the batch variance v biased, v n / (n - 1) (unbiased) or v n / (n - 1 - eps) (Keras 2)."""
+    settings = {**PRESETS[attrs.get("preset", "keras")], **{k: v for k, v in attrs.items() if k != "preset"}}
+    x = np.asarray(inputs["x"])
+    rows = x.reshape(-1, x.shape[-1])
+    n = rows.shape[0]
+    mu = rows.sum(axis=0) / n
+    v = ((rows - mu) ** 2).sum(axis=0) / n
+    v = {"biased": v, "unbiased": v * n / (n - 1) if n > 1 else v,
+         "keras2": v * n / (n - 1 - settings["eps"])}[settings["variance"]]
+    old = settings["momentum"] if settings["convention"] == "keras" else 1 - settings["momentum"]
+    return {"mean": old * np.asarray(inputs["running_mean"]) + (1 - old) * mu,
+            "var": old * np.asarray(inputs["running_var"]) + (1 - old) * v}

@@ -216,16 +216,17 @@ register_forward_only("onlstm_cell_hard", "one ON-LSTM step with integer master 
                       source="kexue.fm/archives/6621, eqs. update-o1, update-o2",
                       inputs=('x', 'params.W', 'params.U', 'params.b', 'h_prev', 'c_prev', 'd_f', 'd_i'),
                       attributes=('master_input',),
-                      forward=_hard_forward, example=_hard_example, live=_hard_live())
+                      forward=_hard_forward, example=_hard_example, live=_hard_live(), spec=spec.onlstm_cell_hard)
 register_forward_only("distances", "d_f = 1 - mean f~, d_i = mean i~ per step of one layer",
                       source="Shen et al. 2019, the parsing distances",
                       inputs=('x', 'params.W', 'params.U', 'params.b', 'h0', 'c0'),
                       attributes=('master_input', 'mask', 'weight_mask'),
-                      forward=_distances_forward, example=_distances_example, live=_distances_live())
+                      forward=_distances_forward, example=_distances_example, live=_distances_live(),
+                      spec=spec.distances)
 register_forward_only("build_tree", "greedy top-down split at the first largest distance, as spans",
                       source="Shen et al. 2019, the authors' build_tree",
                       inputs=('depth',), attributes=(),
-                      forward=_tree_forward, example=_tree_example, live=_tree_live())
+                      forward=_tree_forward, example=_tree_example, live=_tree_live(), spec=spec.build_tree)
 
 
 register_layout(params_layout(

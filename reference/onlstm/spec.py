@@ -193,3 +193,65 @@ def onlstm_lm_backward(dloss, cache):
     onehot = np.eye(p.embedding.shape[0], dtype=p.embedding.dtype)[np.asarray(inputs).reshape(-1)]
     dE = onehot.T @ dx.reshape(-1, dx.shape[-1])
     return None, None, type(p)(dE, tuple(dlayers), dW_out, db_out)
+
+
+# --- forward-only ops: spec(inputs, attrs) -> outputs, over flat named arrays ------------------
+
+def _flat_params(inputs):
+    return ONLSTMParams(inputs["params.W"], inputs["params.U"], inputs["params.b"])
+
+
+def onlstm_cell_hard(inputs, attrs):
+    """{"out[0]" h, "out[1]" c}: one step with integer levels, the article's case analysis per level k
+    (eqs. update-o1, update-o2; the "paper" variant's input level is d_i - 1):
+
+        d_f <= d_i:  c_hat below d_f,  f c_{t-1} + i c_hat on [d_f, d_i],  c_{t-1} above d_i
+        d_f >  d_i:  c_hat up to d_i,  0 on (d_i, d_f),                    c_{t-1} from d_f on
+    """
+    x, h_prev, c_prev = inputs["x"], inputs["h_prev"], inputs["c_prev"]
+    p = _flat_params(inputs)
+    H = h_prev.shape[-1]
+    L = (p.U.shape[1] - 4 * H) // 2
+    z_f, z_i, z_o, z_c, _, _ = _split(x @ p.W + h_prev @ p.U + p.b, H, L)
+    f, i, o, c_hat = sigma(z_f), sigma(z_i), sigma(z_o), np.tanh(z_c)
+    level = np.arange(H) // (H // L)                     # the level (chunk) of each neuron
+    c = np.zeros_like(c_prev)
+    for b in range(x.shape[0]):
+        d_f = int(inputs["d_f"][b])
+        d_i = int(inputs["d_i"][b]) - (1 if attrs.get("master_input", "article") == "paper" else 0)
+        for n, k in enumerate(level):
+            if d_f <= d_i:
+                c[b, n] = c_hat[b, n] if k < d_f else f[b, n] * c_prev[b, n] + i[b, n] * c_hat[b, n] if k <= d_i \
+                    else c_prev[b, n]
+            else:
+                c[b, n] = c_hat[b, n] if k <= d_i else 0.0 if k < d_f else c_prev[b, n]
+    return {"out[0]": o * np.tanh(c), "out[1]": c}
+
+
+def distances(inputs, attrs):
+    """{"d_f", "d_i"} (T, B): 1 - mean of the master forget gate and mean of the master input gate
+    at each step of one layer (Shen et al. 2019's parsing distances)."""
+    _, (caches, _, _, _) = onlstm_layer(inputs["x"], _flat_params(inputs), inputs["h0"], inputs["c0"],
+                                        mask=attrs.get("mask"), weight_mask=attrs.get("weight_mask"),
+                                        master_input=attrs.get("master_input", "paper"))
+    F = np.stack([step[11] for step, _ in caches])       # the expanded master gates of each step
+    I = np.stack([step[12] for step, _ in caches])
+    return {"d_f": 1 - F.mean(axis=-1), "d_i": I.mean(axis=-1)}
+
+
+def _tree_spans(depth, lo, hi):
+    """The spans [start, end) of the greedy tree over words lo..hi-1: split at the first largest
+    distance k into (lo..k-1) and (k, then the tree of k+1..hi-1)."""
+    if hi - lo < 2:
+        return set()
+    k = lo + int(np.argmax(depth[lo:hi]))
+    out = {(lo, hi)} | (_tree_spans(depth, lo, k) if k > lo else set())
+    if hi - k >= 2:
+        out |= {(k, hi)} | _tree_spans(depth, k + 1, hi)
+    return out
+
+
+def build_tree(inputs, attrs):
+    """{"spans"} (S, 2): every constituent of two words or more of the authors' greedy tree, sorted."""
+    depth = np.asarray(inputs["depth"], dtype=np.float64)
+    return {"spans": np.array(sorted(_tree_spans(depth, 0, len(depth))), dtype=np.int64).reshape(-1, 2)}

@@ -210,7 +210,7 @@ register_forward_only("ema_update", "one EMA codebook update (counts, sums, code
                       source="van den Oord et al. 2017, appendix A.1 (the EMA codebook)",
                       inputs=('codebook', 'counts', 'sums', 'z', 'indices'),
                       attributes=('steps', 'decay', 'eps', 'convention'),
-                      forward=_ema_forward, example=_ema_example, live=_ema_live())
+                      forward=_ema_forward, example=_ema_example, live=_ema_live(), spec=spec.ema_update)
 
 
 def _codes_forward(inputs, attrs):
@@ -253,11 +253,11 @@ def _codes_live(draw):
 register_forward_only("nearest_codes", "nearest code per vector, ties to the lowest index",
                       source="kexue.fm/archives/6760, k = argmin_j ||z - e_j||^2",
                       inputs=('z', 'codebook'), attributes=('layout',),
-                      forward=_codes_forward, example=_codes_example, live=_codes_live())
+                      forward=_codes_forward, example=_codes_example, live=_codes_live(), spec=spec.nearest_codes)
 register_forward_only("quantise", "z_q, indices, code counts, perplexity and usage of a batch",
                       source="kexue.fm/archives/6760, z_q = e_k",
                       inputs=('z', 'codebook'), attributes=('layout',),
-                      forward=_quantise_forward, example=_codes_example, live=_codes_live())
+                      forward=_quantise_forward, example=_codes_example, live=_codes_live(), spec=spec.quantise)
 
 
 def _to_dk(inputs, attrs):
@@ -478,7 +478,7 @@ def _lloyd_live(draw):
 register_forward_only("kmeans_lloyd", "Lloyd's k-means iterations from given centres (codebook initialisation)",
                       source="k-means codebook initialisation (SoundStream) beyond kexue.fm/archives/6760",
                       inputs=("x", "start"), attributes=("n_iter",), forward=_lloyd_forward,
-                      example=lambda rng: _lloyd_case(rng, 40, 2, 3, 10), live=_lloyd_live())
+                      example=lambda rng: _lloyd_case(rng, 40, 2, 3, 10), live=_lloyd_live(), spec=spec.kmeans_lloyd)
 
 
 def _fsq_index_case(rng, levels, n):
@@ -504,9 +504,11 @@ register_forward_only("fsq_indices_to_codes", "FSQ code of each mixed-radix inde
                       source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
                              "FSQ.indices_to_codes", inputs=("indices",), attributes=("levels",),
                       forward=lambda inputs, attrs: {"codes": fsq.indices_to_codes(inputs["indices"], attrs["levels"])},
-                      example=lambda rng: _fsq_index_example(rng, True), live=_fsq_index_live(True))
+                      example=lambda rng: _fsq_index_example(rng, True), live=_fsq_index_live(True),
+                      spec=spec.fsq_indices_to_codes)
 register_forward_only("fsq_codes_to_indices", "mixed-radix index of each FSQ code (integers, exact)",
                       source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
                              "FSQ.codes_to_indices", inputs=("codes",), attributes=("levels",),
                       forward=lambda inputs, attrs: {"indices": fsq.codes_to_indices(inputs["codes"], attrs["levels"])},
-                      example=lambda rng: _fsq_index_example(rng, False), live=_fsq_index_live(False))
+                      example=lambda rng: _fsq_index_example(rng, False), live=_fsq_index_live(False),
+                      spec=spec.fsq_codes_to_indices)

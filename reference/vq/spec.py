@@ -262,3 +262,90 @@ def lfq_entropy_backward(dloss, cache):
     dp = (_dH(p, clamp) - gamma * _dH(avg, clamp)[None]) / N
     dlogits = p * (dp - (p * dp).sum(axis=-1, keepdims=True))
     return (dloss * 2 * tau * dlogits @ C).reshape(shape)
+
+
+# --- forward-only ops: spec(inputs, attrs) -> outputs, over flat named arrays ------------------
+
+def nearest_codes(inputs, attrs):
+    """{"indices"}: argmin_k ||z - e_k||^2 over the full distance matrix, ties to the lowest k."""
+    E = _rows(np.asarray(inputs["codebook"], dtype=np.float64), attrs.get("layout", "KD"))
+    return {"indices": _argmin_codes(np.asarray(inputs["z"], dtype=np.float64), E).astype(np.int64)}
+
+
+def quantise(inputs, attrs):
+    """{"z_q", "indices", "counts", "perplexity", "usage"}: the nearest codes, how often each is used,
+    exp(entropy of the usage) and the fraction of codes used."""
+    z = np.asarray(inputs["z"])
+    E = _rows(np.asarray(inputs["codebook"]), attrs.get("layout", "KD"))
+    k = nearest_codes(inputs, attrs)["indices"]
+    counts = np.array([np.sum(k == j) for j in range(E.shape[0])], dtype=np.int64)
+    p = counts / max(counts.sum(), 1)
+    entropy = -sum(float(q * np.log(q)) for q in p if q > 0)
+    return {"z_q": E[k].astype(z.dtype), "indices": k, "counts": counts,
+            "perplexity": np.asarray(np.exp(entropy) if counts.sum() else 0.0),
+            "usage": np.asarray(np.count_nonzero(counts) / E.shape[0] if counts.sum() else 0.0)}
+
+
+def ema_update(inputs, attrs):
+    """{"codebook", "counts", "sums"} after one EMA step (van den Oord et al. 2017, A.1):
+    N <- decay N + (1 - decay) n,  m <- decay m + (1 - decay) s,  (/ (1 - decay^t) if bias-corrected),
+    N~ = (N + eps) / (sum N + K eps) sum N,  e = m / N~ (0 where N~ = 0)."""
+    E, counts, sums = (np.asarray(inputs[k]) for k in ("codebook", "counts", "sums"))
+    z, k = np.asarray(inputs["z"]), np.asarray(inputs["indices"])
+    decay, eps, steps = attrs.get("decay", 0.99), attrs.get("eps", 1e-5), int(attrs.get("steps", 0)) + 1
+    K = E.shape[0]
+    n = np.array([np.sum(k == j) for j in range(K)], dtype=z.dtype)
+    s = np.stack([z[k == j].sum(axis=0) for j in range(K)])
+    N = decay * counts + (1 - decay) * n
+    m = decay * sums + (1 - decay) * s
+    N_hat, m_hat = (N / (1 - decay ** steps), m / (1 - decay ** steps)) \
+        if attrs.get("convention", "bias_corrected") == "bias_corrected" else (N, m)
+    smoothed = (N_hat + eps) / (N_hat.sum() + K * eps) * N_hat.sum()
+    new = np.stack([m_hat[j] / smoothed[j] if smoothed[j] > 0 else np.zeros(E.shape[1]) for j in range(K)])
+    return {"codebook": new.astype(z.dtype), "counts": N.astype(z.dtype), "sums": m.astype(z.dtype)}
+
+
+def kmeans_lloyd(inputs, attrs):
+    """{"centroids", "sizes"}: Lloyd's iterations from ``start``: assign each point to its nearest
+    centre, move each centre to its points' mean (an empty cluster keeps its centre), stop when
+    nothing changes or after n_iter."""
+    X, C = np.asarray(inputs["x"], dtype=np.float64), np.array(inputs["start"], dtype=np.float64)
+    labels = None
+    for _ in range(int(attrs.get("n_iter", 20))):
+        new = _argmin_codes(X, C)
+        for j in range(len(C)):
+            if np.any(new == j):
+                C[j] = X[new == j].mean(axis=0)
+        if labels is not None and np.array_equal(new, labels):
+            break
+        labels = new
+    final = _argmin_codes(X, C)
+    return {"centroids": C, "sizes": np.array([np.sum(final == j) for j in range(len(C))], dtype=np.float64)}
+
+
+def fsq_indices_to_codes(inputs, attrs):
+    """{"codes"}: the digits of each index in radix ``levels`` (digit 0 varies fastest), each
+    mapped to (digit - L // 2) / (L // 2)."""
+    L = [int(v) for v in attrs["levels"]]
+    idx = np.asarray(inputs["indices"]).reshape(-1)
+    codes = np.zeros((idx.size, len(L)))
+    for n, index in enumerate(idx):
+        rest = int(index)
+        for c, base in enumerate(L):
+            rest, digit = divmod(rest, base)
+            codes[n, c] = (digit - base // 2) / (base // 2)
+    return {"codes": codes.reshape(np.shape(inputs["indices"]) + (len(L),))}
+
+
+def fsq_codes_to_indices(inputs, attrs):
+    """{"indices"}: sum_c digit_c prod_{j < c} L_j with digit_c = code_c (L_c // 2) + L_c // 2."""
+    L = [int(v) for v in attrs["levels"]]
+    codes = np.asarray(inputs["codes"], dtype=np.float64).reshape(-1, len(L))
+    out = []
+    for row in codes:
+        index, place = 0, 1
+        for c, base in enumerate(L):
+            index += int(round(row[c] * (base // 2) + base // 2)) * place
+            place *= base
+        out.append(index)
+    return {"indices": np.array(out, dtype=np.int64).reshape(np.shape(inputs["codes"])[:-1])}
