@@ -138,3 +138,12 @@ def test_a_spec_declaration_is_checked_when_the_op_is_declared():
     with pytest.raises(TypeError, match="spec must be"):
         register("toy_bad", "x", source="a test", inputs=("x",), forward=abs, backward=abs, edges=(), sizes=None,
                  spec=(abs,))
+
+
+@pytest.mark.parametrize("name", [n for n in WITH_SPEC if OPS[n].spec != SPEC_IS_KERNEL])
+def test_each_kernels_module_points_to_its_spec_form(name):
+    import importlib
+
+    kernel = OPS[name].cases(np.random.default_rng(0))[0].forward
+    doc = importlib.import_module(kernel.__module__).__doc__ or ""
+    assert f":mod:`{OPS[name].spec[0].__module__}`" in doc, kernel.__module__

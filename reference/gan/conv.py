@@ -1,5 +1,8 @@
 """Conv2D (NHWC) and Conv2DTranspose defined as its exact adjoint (kexue.fm/archives/6549).
 
+Spec form: :mod:`reference.gan.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 ``conv2d_forward(x, W, b, stride, padding, dilation)``: x (B, H, W, Cin), W (KH, KW, Cin,
 Cout). ``padding="same"`` pads as TensorFlow does: the output is ``ceil(n / s)`` and the total
 padding ``max((out - 1) s + (k - 1) d + 1 - n, 0)`` is split with the smaller half first (the

@@ -1,6 +1,9 @@
 """Batch norm, conditional BN, SELF-MOD's modulation and AdaIN (kexue.fm/archives/6549), every
 convention a named argument, each a forward/backward pair.
 
+Spec form: :mod:`reference.gan.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Layout is channels-last (NHWC or (B, C)): batch norm normalises each channel over every other
 axis; AdaIN over the spatial axes of each sample and channel (no running statistics).
 

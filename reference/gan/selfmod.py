@@ -2,6 +2,9 @@
 beta are small networks of the noise z, and its cGAN variant ``z' = z + E(c) + E'(c) * z``;
 StyleGAN's style modulation and constant input, which the article presents as a variant.
 
+Spec form: :mod:`reference.gan.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 ``gamma(z) = relu(z W1 + b1) W2 + b2`` and ``beta(z)`` likewise: with separate hidden layers
 (the article author's code) or one shared hidden layer (compare_gan, width 32). gamma starts
 near one either by a +1 offset in the modulation (``gamma_mode="offset"``, the author's

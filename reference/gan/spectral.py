@@ -3,6 +3,9 @@ in the wild, with the power iteration ``v = W^T u / |W^T u|``, ``u = W v / |W v|
 ``sigma = u^T W v`` on a 2-d ``W`` (m, n): a conv kernel (KH, KW, Cin, Cout) is reshaped to
 (KH KW Cin, Cout), as Keras and compare_gan do (PyTorch's (Cout, ...) is the transpose).
 
+Spec form: :mod:`reference.gan.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 ``"persistent"`` (Miyato et al.; PyTorch's legacy hook)
     the vectors ``u``, ``v`` are state; in training ``n_iter`` steps (default 1) update them
     with no gradient through them; in evaluation nothing is updated (the stored ``u``, ``v``

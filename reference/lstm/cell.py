@@ -7,6 +7,9 @@
     c_t     = f_t * c_{t-1} + i_t * c_hat_t
     h_t     = o_t * tanh(c_t)
 
+Spec form: :mod:`reference.lstm.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 The step kernels (:func:`_gates`, :func:`_backward_factors`, :func:`_step_backward`) do no
 validation; the public functions validate once and the layer in :mod:`reference.lstm.layer`
 calls the same kernels inside its time loop.

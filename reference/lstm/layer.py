@@ -1,5 +1,8 @@
 """The LSTM over a sequence, and backpropagation through time (kexue.fm/archives/6621, eq. "lstm").
 
+Spec form: :mod:`reference.lstm.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Shapes are time-major: ``x`` (T, B, I), like ``torch.nn.LSTM`` with ``batch_first=False``.
 Speed: the input projection of all T steps is one GEMM, the recurrent-weight gradient is one
 GEMM over the stored (h_{t-1}, dz_t); only ``h_{t-1} U`` and its backward run inside the loop.

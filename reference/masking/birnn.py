@@ -1,5 +1,8 @@
 """The aligned bidirectional RNN over the LSTM and ON-LSTM layers (kexue.fm/archives/6810).
 
+Spec form: :mod:`reference.masking.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Two independent parameter sets (a forward and a backward direction, e.g. two fresh clones),
 inputs time-major ``x`` (T, B, I) with right padding described by ``lengths`` (B,). The
 backward direction must read each row's *valid prefix* backwards, ``x[L-1], ..., x[0]``, and

@@ -1,5 +1,8 @@
 """Masked reductions along an axis, each a forward/backward pair (kexue.fm/archives/6810).
 
+Spec form: :mod:`reference.masking.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 ``mask`` broadcasts against ``x`` (e.g. x (B, T, D) with mask (B, T, 1)); the reduction runs
 along ``axis``. Padding never changes a result and gets exactly zero gradient: each op equals
 the same op on the valid entries alone, for any amount and any content of padding.

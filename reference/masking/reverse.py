@@ -1,5 +1,8 @@
 """``reverse_sequence``: reverse each row's valid prefix, leave its padding where it is.
 
+Spec form: :mod:`reference.masking.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 ``reverse_sequence(x, lengths)[b, t] = x[b, L_b - 1 - t]`` for ``t < L_b``, else ``x[b, t]``
 (``tf.reverse_sequence``, ONNX ReverseSequence; PyTorch has none). It is a permutation of
 each row that is its own inverse, so its adjoint is itself: the backward pass is the same

@@ -2,6 +2,9 @@
 the Module layer (its per-call closures and accumulating parameters), so ``refspace check``,
 the golden files and ``refspace verify`` pin the semantics a port of these modules must share.
 
+Spec form: :mod:`reference.modules.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 - ``dense_reuse``: one Dense layer (tanh) applied K times, ``y = f(...f(x W + b)...)``: the
   gradient of W and b is the sum over the K uses;
 - ``tied_embedding_dense``: ``logits = E[ids] E^T + b``, the article's EmbeddingDense on the

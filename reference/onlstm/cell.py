@@ -1,5 +1,8 @@
 """One ON-LSTM step: kexue.fm/archives/6621, eq. "update-o3" (paper eqs. 9-14).
 
+Spec form: :mod:`reference.onlstm.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Row-vector form, z = x W + h_{t-1} U + b split as [f | i | o | c_hat | m_f | m_i]::
 
     f, i, o = sigma(z_f), sigma(z_i), sigma(z_o);   c_hat = tanh(z_c)

@@ -1,5 +1,8 @@
 """ON-LSTM over a sequence (backpropagation through time), padding, DropConnect, and stacks.
 
+Spec form: :mod:`reference.onlstm.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Speed layout as for the plain LSTM: the input projection of all T steps is one GEMM, the
 recurrent-weight gradient one GEMM over the stored (h_{t-1}, dz_t); the loop over time
 reads like the cell equations (:mod:`reference.onlstm.cell`).

@@ -1,5 +1,8 @@
 """An ON-LSTM language model built from the reference ops (the authors' setting, scaled down).
 
+Spec form: :mod:`reference.onlstm.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
     x_t      = E[w_t]                                   (embedding, (V, D))
     h^k      = ON-LSTM layer k over h^{k-1}             (:func:`onlstm_stack_forward`)
     logits_t = h^n_t W_out + b_out                      ((H_n, V), (V,))

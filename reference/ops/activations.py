@@ -1,5 +1,8 @@
 """Elementwise and normalising activations, each a forward/backward pair.
 
+Spec form: :mod:`reference.ops.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Convention (the op convention in the README): ``<op>_forward(x, ...) -> (y, cache)`` and
 ``<op>_backward(dy, cache) -> dx``. Inputs are never modified; the output has the input's
 dtype (float32 in, float32 out).

@@ -1,5 +1,8 @@
 """Softmax cross-entropy over the last axis, averaged over the counted positions.
 
+Spec form: :mod:`reference.ops.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 ``L = -(1/n) sum_{counted t} log softmax(logits_t)[target_t]``, n = number of counted
 positions (``weights`` 0/1, e.g. a padding mask; all positions by default). Computed from
 the log-sum-exp with the maximum subtracted, so large logits do not overflow.

@@ -1,5 +1,8 @@
 """Codebook regularisers and parameterisations beyond the article, each with a backward pass.
 
+Spec form: :mod:`reference.vq.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 **Orthogonal regularisation** (Shin et al. 2021, eq. 2; vector-quantize-pytorch's
 ``orthogonal_loss_fn``): with the codes l2-normalised (``c / max(||c||, 1e-12)``, as
 ``F.normalize``) and ``S`` their cosine-similarity matrix per head,

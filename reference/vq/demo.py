@@ -1,5 +1,8 @@
 """``refspace demo vq``: a tiny VQ-VAE trained end to end with the reference's own backward passes.
 
+Spec form: :mod:`reference.vq.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Data: seeded synthetic clusters in R^16 (``n_clusters`` centres plus small noise).
 Model: encoder ``x -> tanh(x W1 + b1) W2 + b2 = z`` (R^16 -> R^32 -> R^4), a VQ bottleneck
 with K codes, decoder ``z_q -> tanh(z_q V1 + c1) V2 + c2`` (R^4 -> R^32 -> R^16), trained

@@ -1,5 +1,8 @@
 """Lookup-free quantisation (LFQ, MAGVIT-v2, Yu et al. 2023) with its entropy loss.
 
+Spec form: :mod:`reference.vq.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Quantise: each of the d channels to its sign, ``q = scale * sign(z)`` (0 goes to -scale), the
 implicit codebook being the 2^d corners ``{-1, +1}^d`` (:func:`lfq_codebook`). The index reads
 the positive channels as bits, the first channel the most significant (vector-quantize-pytorch's

@@ -1,5 +1,8 @@
 """The VQ-VAE codebook and commitment losses (kexue.fm/archives/6760, last loss equation).
 
+Spec form: :mod:`reference.vq.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
     L = beta * ||sg[z] - z_q||^2  +  gamma * ||z - sg[z_q]||^2
 
 The first (codebook) term moves the codes toward the encoder outputs, the second

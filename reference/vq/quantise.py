@@ -1,5 +1,8 @@
 """Quantise forward and the straight-through estimator (kexue.fm/archives/6760).
 
+Spec form: :mod:`reference.vq.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Forward: z -> z_q = e_k with k = argmin_j ||z - e_j||^2 (see :mod:`reference.vq.assign`).
 
 Straight-through (the article's "designing your own gradients"): the decoder is fed

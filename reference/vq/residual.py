@@ -1,6 +1,9 @@
 """Residual VQ: L codebooks quantising successive residuals (SoundStream, EnCodec,
 vector-quantize-pytorch's ``ResidualVQ``).
 
+Spec form: :mod:`reference.vq.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Forward, with r_0 = z::
 
     k_l = nearest(r_l, E_l),   q_l = E_l[k_l],   r_{l+1} = r_l - q_l,   z_q = sum_l q_l

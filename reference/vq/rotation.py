@@ -1,5 +1,8 @@
 """The rotation trick (Fifty et al. 2024; kexue.fm/archives/10489): a designed gradient for VQ.
 
+Spec form: :mod:`reference.vq.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 Instead of copying the decoder gradient to z (straight-through), feed the decoder
 ``z~ = sg[lambda R] z``, where R is the rotation taking the direction of z to that of z_q and
 lambda = ||z_q|| / ||z|| rescales, both held constant. Its value is exactly z_q; the
