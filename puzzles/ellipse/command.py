@@ -15,7 +15,6 @@ import sys
 from reference.core.extras import install_hint
 from reference.core.files import output_file
 
-from . import report
 
 DESCRIPTION = ("Compute the two-ellipse solid for semi-axes a, b (SciPy and mpmath), run the geometric checks, "
                "print a table over a/b and the two-curve generalisation; optionally write a mesh (.obj/.stl) and a "
@@ -48,6 +47,8 @@ def json_safe(obj):
 
 def run(args, progress=lambda text: None) -> int:
     """Validate every argument and output path, compute, write the files, print; returns the exit code."""
+    from . import report          # SciPy and mpmath: imported when the puzzle runs, not for --help
+
     a, b, note = report.normalise_axes(args.a, args.b)
     if not MIN_DPS <= args.dps <= MAX_DPS:
         raise ValueError(f"--dps: expected {MIN_DPS} to {MAX_DPS} digits (100 takes about 30 s), got {args.dps}")

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
 from .common import EXIT_OK, Formatter, positive_int, progress, seed
 
 
@@ -37,6 +35,8 @@ def _emit(args, result: dict) -> int:
 
 
 def _cmd_bench_vq(args) -> int:
+    import numpy as np
+
     from ..bench import vq
 
     if args.grid and args.size:
@@ -124,6 +124,8 @@ def _cmd_bench_words(args) -> int:
 
 
 def _cmd_bench_conv(args) -> int:
+    import numpy as np
+
     from ..bench import conv
     from ..bench.memory import require
 
@@ -139,6 +141,8 @@ def _cmd_bench_conv(args) -> int:
 
 
 def _cmd_bench_sweep(args) -> int:
+    import numpy as np
+
     from ..bench import sweep
 
     args.repeat = 3 if args.repeat is None else args.repeat
@@ -199,6 +203,8 @@ def _cmd_bench_vqops(args) -> int:
 
 
 def _cmd_bench(args) -> int:
+    import numpy as np
+
     import importlib
 
     if args.sweep:

@@ -5,8 +5,7 @@ import argparse
 import math
 import sys
 
-from ..core.validate import MAX_ATOL, MAX_RTOL
-from ..core.validate import positive_int  # noqa: F401  (re-exported for the command modules)
+from ..core.limits import MAX_ATOL, MAX_RTOL
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -67,6 +66,14 @@ atol_value = _bounded(float, f"a finite number >= 0 and <= {MAX_ATOL:g}", low=0,
 seconds = _bounded(float, "a finite number of seconds >= 0 (0: none)", low=0, unparsable="expected a number of seconds")
 #: ``--seed``: a non-negative integer (NumPy's seeds)
 seed = _bounded(int, "a non-negative integer", low=0)
+
+
+def positive_int(name: str, value, **kwargs) -> int:
+    """:func:`reference.core.validate.positive_int`, imported when a command runs (``--help``
+    imports no NumPy)."""
+    from ..core.validate import positive_int as check
+
+    return check(name, value, **kwargs)
 
 
 def finite_or_none(v: float):

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
-from ..verify.sandbox import DEFAULT_TIMEOUT
+from ..core.limits import DEFAULT_TIMEOUT
 
 from .common import EXIT_FAILED, EXIT_OK, Formatter, atol_value, positive_int, progress, rtol_value, seconds, seed
 
@@ -23,6 +21,8 @@ def _cmd_golden(args) -> int:
 
 
 def _cmd_verify(args) -> int:
+    import numpy as np
+
     from ..verify.adapters import load_impl
 
     if (args.golden is None) == (args.op is None):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import pkgutil
+import os
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -38,12 +38,25 @@ from .pytree import leaves
 CASE_MODULE = "cases"   # the module name, in any subpackage, whose import registers that area's ops
 
 
+def _case_modules(top) -> list[str]:
+    """The ``<package>.cases`` modules below ``top``, found on disk: no other package is imported
+    to find them (the command line, the benchmarks and the conformance kit stay unloaded)."""
+    names = []
+    for root in top.__path__:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if os.path.isfile(os.path.join(folder, d, "__init__.py")))
+            if f"{CASE_MODULE}.py" in files and os.path.isfile(os.path.join(folder, "__init__.py")):
+                package = os.path.relpath(folder, root).replace(os.sep, ".")
+                names.append(f"{top.__name__}.{package}.{CASE_MODULE}" if package != "." else
+                             f"{top.__name__}.{CASE_MODULE}")
+    return sorted(names)
+
+
 def discover() -> list[str]:
     """Import every ``<package>.cases`` module below the top package (for their registrations);
     returns their names, sorted."""
     top = importlib.import_module(__name__.split(".")[0])
-    names = sorted(m.name for m in pkgutil.walk_packages(top.__path__, top.__name__ + ".")
-                   if m.name.rsplit(".", 1)[-1] == CASE_MODULE)
+    names = _case_modules(top)
     for name in names:
         importlib.import_module(name)
     return names

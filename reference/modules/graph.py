@@ -33,6 +33,7 @@ import itertools
 
 import numpy as np
 
+from . import module as _module
 from .module import Module
 
 _IDS = itertools.count(1)
@@ -190,3 +191,6 @@ def split(model: Model, starts) -> Model:
             raise ValueError(f"starts: {t.name!r} is not a tensor of this model")
     tail = Model(starts, model.outputs[0] if model._single else model.outputs)
     return tail
+
+
+_module._SYMBOLIC = (Tensor, call_symbolic)    # Module.__call__ on a symbolic tensor records a node

@@ -61,6 +61,11 @@ def walk(obj, prefix: str = "", seen=None):
     return out
 
 
+#: (Tensor, call_symbolic) of :mod:`reference.modules.graph`, set when it is imported (symbolic
+#: tensors exist only then), so that this module does not import the graph that imports it
+_SYMBOLIC = None
+
+
 class Module:
     """Base class: subclasses set their parameters and child modules as attributes and define
     ``forward(*xs) -> (y, vjp)``. ``n_outputs`` is the number of outputs when ``y`` is a tuple
@@ -73,10 +78,8 @@ class Module:
 
     def __call__(self, *xs):
         """The output only (inference); a call on symbolic tensors records a graph node."""
-        from .graph import Tensor, call_symbolic
-
-        if any(isinstance(x, Tensor) for x in xs):
-            return call_symbolic(self, xs)
+        if _SYMBOLIC is not None and any(isinstance(x, _SYMBOLIC[0]) for x in xs):
+            return _SYMBOLIC[1](self, xs)
         return self.forward(*xs)[0]
 
     # --- collections ---------------------------------------------------------------------

@@ -20,9 +20,8 @@ import sys
 
 import numpy as np
 
-from ..core.extras import missing_module
 from ..core.layouts import get_layout
-from .sandbox import DEFAULT_TIMEOUT, PortError, call_port, copies, user_interrupts
+from .sandbox import DEFAULT_TIMEOUT, PortError, call_port, copies, raise_if_missing_extra, user_interrupts  # noqa: F401
 
 
 
@@ -70,11 +69,6 @@ def port_ops(impl) -> tuple[str, ...]:
     return tuple(ops)
 
 
-def raise_if_missing_extra(exc: BaseException) -> None:
-    """An implementation that needs an extra that is not installed is a setup problem, not a mismatch."""
-    hint = missing_module(exc)
-    if hint is not None:
-        raise ValueError(f"--impl: {hint}") from None
 
 
 # --- layouts (registered by the areas: reference.core.layouts) ----------------------------

@@ -133,6 +133,12 @@ def check_example(impl, op, inputs, attrs, ref_out, *, vjp=None, rtol=None, atol
     return result
 
 
+def cotangents(ref_out, seed) -> dict:
+    """The verifier's random cotangents for one example (standard normal, from ``seed``)."""
+    rng = np.random.default_rng(seed)
+    return {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
+
+
 def floating_grads(inputs, grads) -> dict:
     """The gradients of floating inputs (integer inputs such as indices have none to compare)."""
     return {k: v for k, v in grads.items() if k in inputs and np.issubdtype(np.asarray(inputs[k]).dtype, np.floating)}
@@ -147,7 +153,6 @@ def show_example(impl, op, inputs, attrs, *, cotangent_seed=None, rtol=None, ato
 
     from .adapters import port_layout, to_port_layout
     from .convention import ReferenceImpl
-    from .live import cotangents
 
     out = file or sys.stdout
     reference = ReferenceImpl()

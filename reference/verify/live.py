@@ -27,7 +27,7 @@ from ..core.validate import positive_int
 from .adapters import port_ops, port_supports
 from .compare import checked_tolerances
 from .convention import ReferenceImpl, flatten
-from .example import ExampleCheck, check_example, floating_grads, port_tolerances
+from .example import ExampleCheck, check_example, cotangents, floating_grads, port_tolerances  # noqa: F401
 from .sandbox import DEFAULT_TIMEOUT, PortError, checked_timeout, user_interrupts
 
 
@@ -85,12 +85,6 @@ def _check_example(impl, reference, op, inputs, attrs, seed, rtol=None, atol=Non
         cot = cotangents(ref_out, seed)
         vjp = (cot, floating_grads(inputs, reference.vjp(op, inputs, attrs, cot)))
     return check_example(impl, op, inputs, attrs, ref_out, vjp=vjp, rtol=rtol, atol=atol, timeout=timeout)
-
-
-def cotangents(ref_out, seed) -> dict:
-    """The verifier's random cotangents for one example (standard normal, from ``seed``)."""
-    rng = np.random.default_rng(seed)
-    return {k: rng.standard_normal(np.shape(v)) for k, v in ref_out.items()}
 
 
 @contextlib.contextmanager

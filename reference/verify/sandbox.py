@@ -29,7 +29,8 @@ import traceback
 
 import numpy as np
 
-DEFAULT_TIMEOUT = 60.0   # seconds per call into the port
+from ..core.extras import missing_module
+from ..core.limits import DEFAULT_TIMEOUT  # noqa: E402  (seconds per call into the port)
 
 _REFERENCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _state = threading.local()
@@ -158,6 +159,13 @@ def checked_timeout(value) -> float | None:
     return value or None
 
 
+def raise_if_missing_extra(exc: BaseException) -> None:
+    """An implementation that needs an extra that is not installed is a setup problem, not a mismatch."""
+    hint = missing_module(exc)
+    if hint is not None:
+        raise ValueError(f"--impl: {hint}") from None
+
+
 def call_port(what: str, fn, *args, watch: dict | None = None, timeout=DEFAULT_TIMEOUT):
     """``fn(*args)``, the port's code, under the rules of the module docstring.
 
@@ -177,8 +185,6 @@ def call_port(what: str, fn, *args, watch: dict | None = None, timeout=DEFAULT_T
     except SystemExit as exc:
         raise PortError(f"{what} called sys.exit({exc.code!r})", _port_traceback(exc), fatal=True) from None
     except Exception as exc:
-        from .adapters import raise_if_missing_extra
-
         raise_if_missing_extra(exc)
         text = " ".join(str(exc).split())
         raise PortError(f"{what} raised {type(exc).__name__}: {text}"[:2000], _port_traceback(exc)) from None
