@@ -8,6 +8,7 @@
 """
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -39,3 +40,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 pytest_plugins = ["pytester"]   # the conformance plug-in's tests run pytest in a subprocess
+
+
+@pytest.fixture(scope="session")
+def check_output():
+    """``refspace check``'s exit status and stdout, run once per test session (every test that
+    reads the full check shares this run)."""
+    import contextlib
+    import io
+
+    from reference import cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(["check"])
+    return code, out.getvalue()

@@ -11,9 +11,9 @@ from reference.core import registry
 from reference.ops.activations import tanh_backward, tanh_forward
 
 
-def test_check_passes_and_prints_one_row_per_registered_op(capsys):
-    assert cli.main(["check"]) == 0
-    out = capsys.readouterr().out
+def test_check_passes_and_prints_one_row_per_registered_op(check_output):
+    code, out = check_output
+    assert code == 0
     for op in registry.checked_ops():
         assert any(line.split()[:1] == [op.name] and line.endswith("pass") for line in out.splitlines())
     assert "all passed" in out
@@ -50,9 +50,14 @@ def test_unknown_op_is_a_usage_error_on_one_line(capsys):
     assert err.count("\n") == 0 and "unknown op 'nope'" in err
 
 
-def test_check_list(capsys):
+def test_check_list_has_one_row_per_registered_op_in_order(capsys):
+    from reference.core.registry import registered_ops
+
     assert cli.main(["check", "--list"]) == 0
-    assert "lstm_layer" in capsys.readouterr().out
+    lines = capsys.readouterr().out.strip().splitlines()
+    names = [op.name for op in registered_ops()]
+    first = [line.split()[0] for line in lines[1:] if line.strip()]
+    assert first == names                             # the header, then every op once, as registered
 
 
 def test_bench_lstm_small_json(capsys):

@@ -118,3 +118,22 @@ def test_the_reproduction_of_a_gradient_only_bug_runs_and_shows_the_vjps():
     text = printed.getvalue()
     assert "gradients (cotangents from seed" in text and "verdict: MISMATCH" in text
     assert r.failure.split(" (")[0] in text                   # the same worst entry as the verifier's
+
+
+class _Float32OffByALittle(numpy_ports.Float32):
+    """The float32 port with each float output 1e-3 off (relative and absolute, beyond float32's
+    tolerances) and each integer output off by one: the float32 tolerances must not let it pass."""
+
+    def forward(self, op, inputs, attrs):
+        out = super().forward(op, inputs, attrs)
+        return {k: (v * np.float32(1 + 1e-3) + np.float32(1e-3) if np.issubdtype(np.asarray(v).dtype, np.floating)
+                    else np.asarray(v) + 1) for k, v in out.items()}
+
+
+def test_a_float32_port_off_by_a_little_fails_every_golden_case():
+    results = verify_golden(FROZEN_DIR, _Float32OffByALittle())
+    assert {r["op"] for r in results} == set(OPS)
+    # (the cases on FSQ's rounding boundary are skipped for lower-precision ports, by design)
+    skipped = [r for r in results if r["status"] == "skipped"]
+    assert all("rounding boundary" in r["detail"] for r in skipped)
+    assert [r["id"] for r in results if r["status"] not in ("mismatch", "skipped")] == []
