@@ -136,8 +136,8 @@ def test_a_spec_declaration_is_checked_when_the_op_is_declared():
     from reference.core.registry import register
 
     with pytest.raises(TypeError, match="spec must be"):
-        register("toy_bad", "x", source="a test", inputs=("x",), forward=abs, backward=abs, edges=(), sizes=None,
-                 spec=(abs,))
+        register("toy_bad", "x", source="a test", inputs=("x",), forward=abs, backward=abs, edges=(dict(),),
+                 sizes=st.just({}), spec=(abs,))
 
 
 @pytest.mark.parametrize("name", [n for n in WITH_SPEC if OPS[n].spec != SPEC_IS_KERNEL])

@@ -200,14 +200,28 @@ def _checked_spec(name, spec, differentiable):
     return spec
 
 
-def register(name: str, summary: str, *, source: str, inputs, attributes=(), forward: Callable,
-             backward: Callable, edges, sizes, surrogate: Callable | None = None, options=None,
-             label: Callable[[dict], str] = _label, nonfinite=(), spec=None):
+def signature_of(forward: Callable) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(inputs, attributes) read from a forward's signature: its positional parameters in order,
+    and its keyword-only ones (what :func:`register` declares when they are not stated)."""
+    import inspect
+
+    params = inspect.signature(forward).parameters.values()
+    return (tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+            tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY))
+
+
+def register(name: str, summary: str, *, source: str, forward: Callable, backward: Callable | None = None,
+             edges=(), sizes=None, inputs=None, attributes=None, surrogate: Callable | None = None, options=None,
+             label: Callable[[dict], str] = _label, nonfinite=(), spec=None, forward_only: bool = False,
+             example: Callable | None = None, live=None):
     """Decorator: declare a differentiable op by its ``make(rng, **sizes) -> (inputs, attrs)``.
 
     - ``source``: the article and equation (or paper) it implements;
     - ``inputs``, ``attributes``: its calling signature (positional input names in order, keyword
-      attribute names); ``make`` may leave out trailing optional inputs (affine's bias);
+      attribute names), by default read from ``forward``'s signature (positional parameters are
+      inputs, keyword-only ones attributes; :func:`signature_of`): state them only where the
+      forward says otherwise (a mask passed by position that is an attribute); ``make`` may leave
+      out trailing optional inputs (affine's bias);
     - ``forward``, ``backward``: the op pair, ``forward(*inputs, **attrs) -> (out, cache)``;
     - ``edges``: the size dicts of the seeded cases that ``refspace check`` and the golden files
       use (distinct sizes, T = 1, B = 1 ...); ``label(sizes)`` names each case;
@@ -225,7 +239,25 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
 
     Each case is checked against the signature: ``make`` returns 1 to ``len(inputs)`` inputs and
     only declared attributes.
+
+    ``forward_only=True`` declares an op with no gradient to check (a tie rule, a parser, an
+    update): ``forward(inputs, attrs) -> {name: array}`` over flat named arrays, ``inputs`` and
+    ``attributes`` stated (a flat forward has no signature to read), a seeded ``example(rng) ->
+    (inputs, attrs)`` for the golden files, ``live`` a hypothesis strategy of (inputs, attrs), and
+    ``spec`` a function with ``forward``'s convention (or ``"kernel"``). It registers at once
+    (there is no ``make`` to decorate) and returns None.
     """
+    if forward_only:
+        if backward is not None or edges or sizes is not None or surrogate is not None:
+            raise TypeError(f"{name}: a forward-only op takes no backward, edges, sizes or surrogate")
+        if inputs is None or example is None:
+            raise TypeError(f"{name}: a forward-only op states its flat inputs and gives an example")
+        spec = _checked_spec(name, spec, False)
+        _add(RegisteredOp(name, summary, None, source, live, forward, example, tuple(inputs), tuple(attributes or ()),
+                          spec=spec), forward)
+        return None
+    if backward is None or sizes is None or not edges:
+        raise TypeError(f"{name}: a differentiable op needs backward, edges and sizes (forward_only=True otherwise)")
     def deco(make):
         def make_case(rng, sizes):
             ins, attrs = make(rng, **sizes)
@@ -251,6 +283,9 @@ def register(name: str, summary: str, *, source: str, inputs, attributes=(), for
                           sizes=sizes, nonfinite=tuple(nonfinite), spec=spec), make)
         return make
     spec = _checked_spec(name, spec, True)
+    derived = signature_of(forward)
+    inputs = derived[0] if inputs is None else tuple(inputs)
+    attributes = derived[1] if attributes is None else tuple(attributes)
     return deco
 
 
@@ -265,13 +300,13 @@ def _bound_surrogate(surrogate, attrs, *inputs):
 
 def register_forward_only(name: str, summary: str, *, source: str, forward: Callable, example: Callable,
                           inputs, attributes=(), live=None, spec=None) -> None:
-    """Register a forward-only op (no gradient to check): ``forward(inputs, attrs) -> {name: array}``
-    over flat named arrays, a seeded ``example(rng) -> (inputs, attrs)`` for the golden files,
-    optionally a ``live`` strategy of (inputs, attrs), and its spec form (a function with
-    ``forward``'s convention, or ``"kernel"``)."""
-    spec = _checked_spec(name, spec, False)
-    _add(RegisteredOp(name, summary, None, source, live, forward, example, tuple(inputs), tuple(attributes),
-                      spec=spec), forward)
+    """Deprecated: ``register(..., forward_only=True)``, the one registration API (kept for a release)."""
+    import warnings
+
+    warnings.warn("register_forward_only is deprecated: use register(..., forward_only=True)", DeprecationWarning,
+                  stacklevel=2)
+    register(name, summary, source=source, forward=forward, example=example, inputs=inputs, attributes=attributes,
+             live=live, spec=spec, forward_only=True)
 
 
 def unregister(name: str) -> None:

@@ -31,7 +31,7 @@ def _noise(rng, n, d, per_row):
 
 
 @register("dae_loss", "the denoising autoencoder's mean_n ||r_n - x_n||^2", source=f"{SOURCE}, eq. 1's objective",
-          inputs=("r",), attributes=("x", "reduction"), forward=losses.dae_loss_forward, backward=losses.dae_loss_backward, spec="kernel",
+          forward=losses.dae_loss_forward, backward=losses.dae_loss_backward, spec="kernel",
           edges=EDGES, sizes=SIZES, label=LABEL)
 @_reduced
 def _dae(rng, n, d, per_row):
@@ -39,8 +39,8 @@ def _dae(rng, n, d, per_row):
 
 
 @register("dsm_loss", "denoising score matching with NCSN's sigma^power weighting",
-          source=f"{SOURCE}, the ADSM route; NCSN's weighting", inputs=("s",), attributes=("noise", "sigma", "power", "reduction"),
-          forward=losses.dsm_loss_forward, backward=losses.dsm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
+          source=f"{SOURCE}, the ADSM route; NCSN's weighting", forward=losses.dsm_loss_forward,
+          backward=losses.dsm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
 @_reduced
 def _dsm(rng, n, d, per_row):
     noise, sigma = _noise(rng, n, d, per_row)
@@ -48,8 +48,7 @@ def _dsm(rng, n, d, per_row):
 
 
 @register("dsm_cv_loss", "DSM with a control variate for small sigma (inputs: the model at y and at x)",
-          source=f"{SOURCE}; the small-sigma variance of DSM", inputs=("s", "s_clean"),
-          attributes=("noise", "sigma", "power", "reduction"), forward=losses.dsm_cv_loss_forward,
+          source=f"{SOURCE}; the small-sigma variance of DSM", forward=losses.dsm_cv_loss_forward,
           backward=losses.dsm_cv_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
 @_reduced
 def _dsm_cv(rng, n, d, per_row):
@@ -58,8 +57,8 @@ def _dsm_cv(rng, n, d, per_row):
 
 
 @register("mdsm_loss", "Annealed DSM's multi-scale loss 1/sigma^2 ||grad E - noise / sigma0^2||^2",
-          source=f"{SOURCE}, the ADSM paper's loss", inputs=("grad_e",), attributes=("noise", "sigma", "sigma0", "reduction"),
-          forward=losses.mdsm_loss_forward, backward=losses.mdsm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
+          source=f"{SOURCE}, the ADSM paper's loss", forward=losses.mdsm_loss_forward,
+          backward=losses.mdsm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
 @_reduced
 def _mdsm(rng, n, d, per_row):
     noise, sigma = _noise(rng, n, d, per_row)
@@ -67,8 +66,8 @@ def _mdsm(rng, n, d, per_row):
 
 
 @register("esm_loss", "explicit score matching 1/2 ||s - grad log p||^2 against a known score",
-          source=f"{SOURCE}; DSM = ESM + const (Vincent 2011)", inputs=("s",), attributes=("target", "reduction"),
-          forward=losses.esm_loss_forward, backward=losses.esm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
+          source=f"{SOURCE}; DSM = ESM + const (Vincent 2011)", forward=losses.esm_loss_forward,
+          backward=losses.esm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
 @_reduced
 def _esm(rng, n, d, per_row):
     return (rng.standard_normal((n, d)),), {"target": rng.standard_normal((n, d))}

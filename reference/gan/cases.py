@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.layouts import Layout, register_layout
-from ..core.registry import register, register_forward_only
+from ..core.registry import register
 from . import conv, losses, norm, resample, selfmod, spec, spectral
 
 SHAPES = st.sampled_from([(4, 3), (3, 2, 2, 3), (2, 3, 1, 2), (5, 1)])
@@ -23,8 +23,8 @@ def _nonzero(rng, n):
 
 
 @register("batch_norm", "training-mode batch norm per channel (eps inside the root or on the std)",
-          source="kexue.fm/archives/6549, batch norm", inputs=("x", "gamma", "beta"), attributes=("eps", "eps_mode"),
-          forward=norm.batch_norm_forward, backward=norm.batch_norm_backward, spec=(spec.batch_norm, spec.batch_norm_backward),
+          source="kexue.fm/archives/6549, batch norm", forward=norm.batch_norm_forward,
+          backward=norm.batch_norm_backward, spec=(spec.batch_norm, spec.batch_norm_backward),
           edges=(dict(shape=(4, 3), eps_mode="sqrt_var_eps"), dict(shape=(3, 2, 2, 3), eps_mode="std_plus_eps")),
           sizes=st.fixed_dictionaries({"shape": SHAPES, "eps_mode": MODES}),
           label=lambda s: f"{s['shape']} {s['eps_mode']}")
@@ -35,7 +35,6 @@ def _bn(rng, shape, eps_mode):
 
 @register("batch_norm_eval", "evaluation-mode batch norm with running statistics",
           source="kexue.fm/archives/6549, batch norm at test time",
-          inputs=("x", "gamma", "beta"), attributes=("running_mean", "running_var", "eps", "eps_mode"),
           forward=norm.batch_norm_eval_forward, backward=norm.batch_norm_eval_backward, spec="kernel",
           edges=(dict(shape=(4, 3), eps_mode="sqrt_var_eps"), dict(shape=(2, 2, 2, 3), eps_mode="std_plus_eps")),
           sizes=st.fixed_dictionaries({"shape": SHAPES, "eps_mode": MODES}),
@@ -100,12 +99,12 @@ def _running_live(draw):
             "x": rng.standard_normal(shape)}, attrs
 
 
-register_forward_only("bn_running_update", "the running mean and variance after one batch, in every convention",
-                      source="kexue.fm/archives/6549; Keras and PyTorch conventions",
-                      inputs=("running_mean", "running_var", "x"),
-                      attributes=("momentum", "convention", "variance", "eps", "preset"),
-                      forward=_running_forward, example=_running_example, live=_running_live(),
-                      spec=spec.bn_running_update)
+register("bn_running_update", "the running mean and variance after one batch, in every convention",
+         forward_only=True, source="kexue.fm/archives/6549; Keras and PyTorch conventions",
+         inputs=("running_mean", "running_var", "x"),
+         attributes=("momentum", "convention", "variance", "eps", "preset"),
+         forward=_running_forward, example=_running_example, live=_running_live(),
+         spec=spec.bn_running_update)
 
 
 def _sn_surrogate(W0, semantics, u=None, v=None, n_iter=None, training=True, eps=1e-12):
@@ -119,7 +118,6 @@ def _sn_surrogate(W0, semantics, u=None, v=None, n_iter=None, training=True, eps
 @register("spectral_norm", "W / sigma with u, v state (persistent: no update in evaluation; every_call; "
           "parametrization: each step from the stored v)",
           source="kexue.fm/archives/6051; Miyato et al. 2018, compare_gan, torch.nn.utils.parametrizations",
-          inputs=("W",), attributes=("semantics", "u", "v", "n_iter", "training", "eps"),
           forward=spectral.spectral_norm_forward, backward=spectral.spectral_norm_backward,
           spec=(spec.spectral_norm, spec.spectral_norm_backward),
           edges=(dict(m=6, n=4, semantics="persistent", training=True),
@@ -169,8 +167,8 @@ def _conv_fits(H, W, k, dilation, padding):
 
 
 @register("conv2d", "Conv2D, NHWC, 'same' (TensorFlow's padding split) or 'valid', stride, dilation",
-          source="kexue.fm/archives/6549, DCGAN's strided convolutions", inputs=("x", "W", "b"),
-          attributes=("stride", "padding", "dilation"), forward=conv.conv2d_forward, backward=conv.conv2d_backward, spec=(spec.conv2d, spec.conv2d_backward),
+          source="kexue.fm/archives/6549, DCGAN's strided convolutions", forward=conv.conv2d_forward,
+          backward=conv.conv2d_backward, spec=(spec.conv2d, spec.conv2d_backward),
           edges=(dict(B=2, H=5, W=6, cin=3, cout=2, k=(3, 3), stride=2, dilation=1, padding="same"),
                  dict(B=1, H=7, W=6, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid")),
           sizes=CONV_SIZES.filter(lambda s: _conv_fits(s["H"], s["W"], s["k"], s["dilation"], s["padding"])),
@@ -186,7 +184,8 @@ def _conv_t_label(s):
 
 @register("conv2d_transpose", "Conv2DTranspose as the exact adjoint of Conv2D (Keras's output sizes, or PyTorch's)",
           source="kexue.fm/archives/6549, DCGAN's strided deconvolutions", inputs=("y", "W", "b"),
-          attributes=("stride", "padding", "dilation", "sizes"), forward=conv.conv2d_transpose_forward, spec=(spec.conv2d_transpose, spec.conv2d_transpose_backward),
+          attributes=("stride", "padding", "dilation", "sizes"), forward=conv.conv2d_transpose_forward,
+          spec=(spec.conv2d_transpose, spec.conv2d_transpose_backward),
           backward=conv.conv2d_transpose_backward,
           edges=(dict(B=2, H=3, W=2, cin=3, cout=2, k=(3, 3), stride=2, dilation=1, padding="same"),
                  dict(B=1, H=2, W=3, cin=2, cout=3, k=(3, 2), stride=(2, 1), dilation=2, padding="valid"),
@@ -235,7 +234,8 @@ register_layout(_torch_conv_layout(
          "convolution's kernel), bias (Cin,); out (B, Cin, Ho, Wo); sizes='torch' for (n-1)s+k on 'valid'"))
 
 
-@register("upsample_nearest", "nearest-neighbour upsampling, NHWC", source="kexue.fm/archives/6549, ResNet G's upsampling",
+@register("upsample_nearest", "nearest-neighbour upsampling, NHWC",
+          source="kexue.fm/archives/6549, ResNet G's upsampling",
           inputs=("x",), attributes=("factor",), forward=resample.upsample_nearest_forward, spec="kernel",
           backward=resample.upsample_nearest_backward,
           edges=(dict(shape=(2, 2, 3, 2), factor=2), dict(shape=(1, 3, 2, 1), factor=(1, 3))),
@@ -286,9 +286,8 @@ def _residual(rng, shape, alpha):
 
 
 @register("selfmod_bn", "SELF-MOD: conditional BN with gamma(z), beta(z) small ReLU networks of z (+1 or bias 1)",
-          source="kexue.fm/archives/6549, SELF-MOD", inputs=("x", "z", "params"),
-          attributes=("shared", "gamma_mode", "eps", "eps_mode"),
-          forward=selfmod.selfmod_bn_forward, backward=selfmod.selfmod_bn_backward,
+          source="kexue.fm/archives/6549, SELF-MOD", forward=selfmod.selfmod_bn_forward,
+          backward=selfmod.selfmod_bn_backward,
           spec=(spec.selfmod_bn, spec.selfmod_bn_backward),
           edges=(dict(shape=(3, 2, 2, 3), zd=4, hid=5, shared=False, mode="offset"),
                  dict(shape=(4, 2), zd=3, hid=2, shared=False, mode="bias_init")),
@@ -307,8 +306,9 @@ def _selfmod(rng, shape, zd, hid, mode, shared=False):
         {"shared": shared, "gamma_mode": mode, "eps": 1e-3, "eps_mode": "sqrt_var_eps"}
 
 
-@register("cgan_code", "the cGAN SELF-MOD input z' = z + E(c) + E'(c) * z", source="kexue.fm/archives/6549, cGAN SELF-MOD",
-          inputs=("z", "c", "E", "E2"), forward=selfmod.cgan_code_forward, backward=selfmod.cgan_code_backward, spec="kernel",
+@register("cgan_code", "the cGAN SELF-MOD input z' = z + E(c) + E'(c) * z",
+          source="kexue.fm/archives/6549, cGAN SELF-MOD",
+          forward=selfmod.cgan_code_forward, backward=selfmod.cgan_code_backward, spec="kernel",
           edges=(dict(B=4, zd=3, K=3), dict(B=1, zd=2, K=1)),
           sizes=st.fixed_dictionaries({"B": st.integers(1, 4), "zd": st.integers(1, 4), "K": st.integers(1, 4)}),
           label=lambda s: f"B={s['B']} z {s['zd']} classes {s['K']}")
@@ -320,8 +320,8 @@ def _cgan(rng, B, zd, K):
 
 
 @register("style_mod", "StyleGAN's modulation: AdaIN with gamma = w A + a, beta = w B + b, applied as x_hat (gamma + 1) + beta",
-          source="kexue.fm/archives/6549, StyleGAN as SELF-MOD", inputs=("x", "w", "A", "a", "B", "b"),
-          attributes=("eps", "eps_mode"), forward=selfmod.style_mod_forward, backward=selfmod.style_mod_backward, spec=(spec.style_mod, spec.style_mod_backward),
+          source="kexue.fm/archives/6549, StyleGAN as SELF-MOD", forward=selfmod.style_mod_forward,
+          backward=selfmod.style_mod_backward, spec=(spec.style_mod, spec.style_mod_backward),
           edges=(dict(shape=(2, 3, 2, 3), wd=4), dict(shape=(3, 2, 2, 1), wd=1)),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(2, 2, 2, 2), (1, 3, 1, 3), (3, 2, 3, 1)]),
                                        "wd": st.integers(1, 4)}),
@@ -333,8 +333,8 @@ def _style(rng, shape, wd):
 
 
 @register("const_input", "StyleGAN's learned constant input, broadcast over the batch",
-          source="kexue.fm/archives/6549, StyleGAN's constant input", inputs=("const",), attributes=("batch",),
-          forward=selfmod.const_input_forward, backward=selfmod.const_input_backward, spec="kernel",
+          source="kexue.fm/archives/6549, StyleGAN's constant input", forward=selfmod.const_input_forward,
+          backward=selfmod.const_input_backward, spec="kernel",
           edges=(dict(shape=(4, 4, 3), batch=2), dict(shape=(2, 1, 2), batch=1)),
           sizes=st.fixed_dictionaries({"shape": st.sampled_from([(2, 2, 1), (1, 3, 2), (4, 4, 2)]),
                                        "batch": st.integers(1, 3)}),

@@ -25,7 +25,7 @@ def _params(rng, I, H):
 
 
 @register("lstm_cell", "one LSTM step (article eq. lstm)", source="kexue.fm/archives/6621, eq. lstm",
-          inputs=("x", "params", "h_prev", "c_prev"), forward=lstm_cell_forward, backward=lstm_cell_backward,
+          forward=lstm_cell_forward, backward=lstm_cell_backward,
           spec=(spec.lstm_cell, spec.lstm_cell_backward),
           edges=(dict(B=3, I=4, H=5), dict(B=1, I=2, H=3)), sizes=st.fixed_dictionaries(SIZES))
 def _cell(rng, B, I, H):
@@ -35,7 +35,7 @@ def _cell(rng, B, I, H):
 
 @register("lstm_layer", "LSTM over (T, B, I), backpropagation through time",
           source="kexue.fm/archives/6621, eq. lstm over time",
-          inputs=("x", "params", "h0", "c0"), forward=lstm_layer_forward, backward=lstm_layer_backward,
+          forward=lstm_layer_forward, backward=lstm_layer_backward,
           spec=(spec.lstm_layer, spec.lstm_layer_backward),
           edges=(dict(T=4, B=3, I=2, H=5), dict(T=1, B=2, I=3, H=4), dict(T=6, B=1, I=3, H=2)),
           sizes=st.fixed_dictionaries({"T": st.integers(1, 4), **SIZES}))

@@ -112,8 +112,8 @@ def _nonzero(rng, n):
 
 
 @register("dense_reuse", "one tanh Dense layer called K times (gradients summed over the calls)",
-          source="kexue.fm/archives/6985, reusing a layer", inputs=("x", "params"), attributes=("K",),
-          forward=dense_reuse_forward, backward=dense_reuse_backward,
+          source="kexue.fm/archives/6985, reusing a layer", forward=dense_reuse_forward,
+          backward=dense_reuse_backward,
           spec=(spec.dense_reuse, spec.dense_reuse_backward),
           edges=(dict(B=3, n=4, K=3), dict(B=1, n=2, K=1)),
           sizes=st.fixed_dictionaries({"B": st.integers(1, 3), "n": st.integers(1, 4), "K": st.integers(1, 4)}),
@@ -124,8 +124,8 @@ def _dense_reuse(rng, B, n, K):
 
 
 @register("tied_embedding_dense", "E[ids] E^T + b: an output layer tied to the embedding, own bias",
-          source="kexue.fm/archives/6985, EmbeddingDense", inputs=("ids", "E", "b"),
-          forward=tied_embedding_dense_forward, backward=tied_embedding_dense_backward,
+          source="kexue.fm/archives/6985, EmbeddingDense", forward=tied_embedding_dense_forward,
+          backward=tied_embedding_dense_backward,
           spec=(spec.tied_embedding_dense, spec.tied_embedding_dense_backward),
           edges=(dict(ids=((1, 3, 3), (0, 3, 1)), V=5, D=3), dict(ids=(2,), V=3, D=1)),
           sizes=st.fixed_dictionaries({"V": st.integers(1, 5), "D": st.integers(1, 4),
@@ -138,8 +138,7 @@ def _tied(rng, V, D, ids=None, shape=None):
 
 
 @register("residual_mlp", "a = tanh(x W1 + b1), y = (tanh(a W2 + b2) + a) W3 + b3 as a functional graph",
-          source="kexue.fm/archives/6985, a DAG model", inputs=("x", "params"),
-          forward=residual_mlp_forward, backward=residual_mlp_backward,
+          source="kexue.fm/archives/6985, a DAG model", forward=residual_mlp_forward, backward=residual_mlp_backward,
           spec=(spec.residual_mlp, spec.residual_mlp_backward),
           edges=(dict(B=3, n=4, o=2), dict(B=1, n=1, o=3)),
           sizes=st.fixed_dictionaries({"B": st.integers(1, 3), "n": st.integers(1, 4), "o": st.integers(1, 3)}),

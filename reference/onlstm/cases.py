@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ..core.layouts import params_layout, register_layout
 from ..core.masks import mask_from_lengths
 from ..core.pytree import leaves
-from ..core.registry import register, register_forward_only
+from ..core.registry import register
 from . import spec
 from .cell import onlstm_cell_backward, onlstm_cell_forward, onlstm_cell_hard
 from .dropconnect import dropconnect_mask
@@ -64,7 +64,6 @@ def _flat(inputs, names) -> dict:
 
 
 @register("onlstm_cell", "one ON-LSTM step (article eq. update-o3)", source="kexue.fm/archives/6621, eq. update-o3",
-          inputs=("x", "params", "h_prev", "c_prev"), attributes=("master_input",),
           forward=onlstm_cell_forward, backward=onlstm_cell_backward,
           spec=(spec.onlstm_cell, spec.onlstm_cell_backward),
           edges=tuple(dict(variant=v, B=B, I=I, H=H, chunk=c) for v in ("paper", "article")
@@ -83,7 +82,6 @@ def _layer_label(s):
 
 @register("onlstm_layer", "ON-LSTM over (T, B, I) with padding and DropConnect",
           source="kexue.fm/archives/6621, eq. update-o3 over time",
-          inputs=("x", "params", "h0", "c0"), attributes=("mask", "weight_mask", "master_input"),
           forward=onlstm_layer_forward, backward=onlstm_layer_backward,
           spec=(spec.onlstm_layer, spec.onlstm_layer_backward),
           edges=tuple(dict(variant=v, T=T, B=B, I=I, H=H, chunk=c, masked=m, dropconnect=d)
@@ -100,7 +98,6 @@ def _layer(rng, variant, T, B, I, H, chunk, masked=False, dropconnect=None):
 
 
 @register("onlstm_stack", "two ON-LSTM layers chained", source="Shen et al. 2019, the authors' ONLSTMStack",
-          inputs=("x", "params", "h0", "c0"), attributes=("mask", "weight_masks", "master_input"),
           forward=onlstm_stack_forward, backward=onlstm_stack_backward,
           spec=(spec.onlstm_stack, spec.onlstm_stack_backward),
           edges=tuple(dict(variant=v, T=3, B=2, I=3, H=(6, 4)) for v in ("paper", "article")),
@@ -119,7 +116,8 @@ def _stack(rng, variant, T, B, I, H):
 @register("onlstm_lm", "embedding -> ON-LSTM stack -> softmax output, masked cross-entropy",
           source="Shen et al. 2019, the language model",
           inputs=("inputs", "targets", "params"), attributes=("mask", "master_input", "weight_masks"),
-          forward=lm_forward, backward=lm_backward, spec=(spec.onlstm_lm, spec.onlstm_lm_backward), edges=(dict(V=7, T=4, B=3),), options={"mode": "vjp"},
+          forward=lm_forward, backward=lm_backward, spec=(spec.onlstm_lm, spec.onlstm_lm_backward),
+          edges=(dict(V=7, T=4, B=3),), options={"mode": "vjp"},
           sizes=st.fixed_dictionaries({"V": st.integers(2, 7), "T": st.integers(1, 4), "B": st.integers(1, 3)}),
           label=lambda s: f"V={s['V']} sizes (3, 4, 6) T={s['T']} B={s['B']} masked")
 def _lm(rng, V, T, B):
@@ -212,21 +210,21 @@ def _tree_live(draw):
                                             max_size=n)))}, {}
 
 
-register_forward_only("onlstm_cell_hard", "one ON-LSTM step with integer master levels d_f, d_i",
-                      source="kexue.fm/archives/6621, eqs. update-o1, update-o2",
-                      inputs=('x', 'params.W', 'params.U', 'params.b', 'h_prev', 'c_prev', 'd_f', 'd_i'),
-                      attributes=('master_input',),
-                      forward=_hard_forward, example=_hard_example, live=_hard_live(), spec=spec.onlstm_cell_hard)
-register_forward_only("distances", "d_f = 1 - mean f~, d_i = mean i~ per step of one layer",
-                      source="Shen et al. 2019, the parsing distances",
-                      inputs=('x', 'params.W', 'params.U', 'params.b', 'h0', 'c0'),
-                      attributes=('master_input', 'mask', 'weight_mask'),
-                      forward=_distances_forward, example=_distances_example, live=_distances_live(),
-                      spec=spec.distances)
-register_forward_only("build_tree", "greedy top-down split at the first largest distance, as spans",
-                      source="Shen et al. 2019, the authors' build_tree",
-                      inputs=('depth',), attributes=(),
-                      forward=_tree_forward, example=_tree_example, live=_tree_live(), spec=spec.build_tree)
+register("onlstm_cell_hard", "one ON-LSTM step with integer master levels d_f, d_i",
+         forward_only=True, source="kexue.fm/archives/6621, eqs. update-o1, update-o2",
+         inputs=('x', 'params.W', 'params.U', 'params.b', 'h_prev', 'c_prev', 'd_f', 'd_i'),
+         attributes=('master_input',),
+         forward=_hard_forward, example=_hard_example, live=_hard_live(), spec=spec.onlstm_cell_hard)
+register("distances", "d_f = 1 - mean f~, d_i = mean i~ per step of one layer",
+         forward_only=True, source="Shen et al. 2019, the parsing distances",
+         inputs=('x', 'params.W', 'params.U', 'params.b', 'h0', 'c0'),
+         attributes=('master_input', 'mask', 'weight_mask'),
+         forward=_distances_forward, example=_distances_example, live=_distances_live(),
+         spec=spec.distances)
+register("build_tree", "greedy top-down split at the first largest distance, as spans",
+         forward_only=True, source="Shen et al. 2019, the authors' build_tree",
+         inputs=('depth',), attributes=(),
+         forward=_tree_forward, example=_tree_example, live=_tree_live(), spec=spec.build_tree)
 
 
 register_layout(params_layout(

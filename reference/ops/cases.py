@@ -57,8 +57,8 @@ _unary_op("rev_cumax", "inclusive right-to-left cumsum of softmax(x)",
 
 # --- affine -----------------------------------------------------------------------------------------
 
-@register("affine", "x W + b", source="the x W + b of every gate", inputs=("x", "W", "b"),
-          forward=affine_forward, backward=affine_backward, spec="kernel",
+@register("affine", "x W + b", source="the x W + b of every gate", forward=affine_forward, backward=affine_backward,
+          spec="kernel",
           edges=(dict(lead=(3,), i=4, o=5), dict(lead=(2, 3), i=4, o=2), dict(lead=(1,), i=2, o=1),
                  dict(lead=(3,), i=2, o=4, bias=False)),
           sizes=st.fixed_dictionaries({"lead": st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple),
@@ -74,7 +74,7 @@ def _affine(rng, lead, i, o, bias=True):
 # --- losses and lookups ------------------------------------------------------------------------------
 
 @register("mse", "mean((pred - target)^2)", source="kexue.fm/archives/6760, the reconstruction loss",
-          inputs=("pred", "target"), forward=mse_forward, backward=mse_backward, spec="kernel", edges=(dict(shape=(3, 4)),),
+          forward=mse_forward, backward=mse_backward, spec="kernel", edges=(dict(shape=(3, 4)),),
           sizes=st.fixed_dictionaries({"shape": st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)}),
           label=lambda s: f"{s['shape']}")
 def _mse(rng, shape):
@@ -82,7 +82,7 @@ def _mse(rng, shape):
 
 
 @register("embedding", "E[ids], scatter-add backward", source="the language model's input layer",
-          inputs=("ids", "E"), forward=embedding_forward, backward=embedding_backward, spec="kernel",
+          forward=embedding_forward, backward=embedding_backward, spec="kernel",
           edges=(dict(ids=((0, 2, 2), (4, 1, 0)), V=5, D=4),),
           sizes=st.fixed_dictionaries({"V": st.integers(1, 5), "D": st.integers(1, 4),
                                        "shape": st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple)}),
@@ -93,8 +93,9 @@ def _embedding(rng, V, D, ids=None, shape=None):
     return (ids, rng.standard_normal((V, D))), {}
 
 
-@register("cross_entropy", "softmax cross-entropy averaged over counted positions", source="the language model's loss",
-          inputs=("logits", "targets"), attributes=("weights",), forward=softmax_cross_entropy_forward,
+@register("cross_entropy", "softmax cross-entropy averaged over counted positions",
+          source="the language model's loss",
+          forward=softmax_cross_entropy_forward,
           backward=softmax_cross_entropy_backward, spec=(spec.cross_entropy, spec.cross_entropy_backward),
           edges=(dict(T=3, B=4, V=5), dict(T=3, B=4, V=5, masked=True)),
           sizes=st.fixed_dictionaries({"T": st.integers(1, 4), "B": st.integers(1, 4), "V": st.integers(1, 5),

@@ -18,7 +18,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.layouts import Layout, register_layout
-from ..core.registry import register, register_forward_only
+from ..core.registry import register
 from . import codebook, fsq, lfq, losses, quantise, residual, rotation, spec, straight_through
 from .assign import nearest_codes
 from .demo import MLP, mlp, mlp_backward, mlp_forward
@@ -43,7 +43,8 @@ def relu(a):
 
 @register("straight_through", "x + sg[f(x) - x]: value f(x), identity gradient",
           source="kexue.fm/archives/6760, x + sg[f(x) - x]", inputs=("x",), attributes=("fn",),
-          forward=straight_through.straight_through_forward, backward=straight_through.straight_through_backward, spec="kernel",
+          forward=straight_through.straight_through_forward, backward=straight_through.straight_through_backward,
+          spec="kernel",
           edges=(dict(shape=(3, 4)),), sizes=st.fixed_dictionaries({"shape": SHAPES}),
           surrogate=lambda x0, fn: (lambda x: x + (fn(x0) - x0)), label=lambda s: f"relu {s['shape']}")
 def _st(rng, shape):
@@ -56,8 +57,8 @@ def _vq_st_surrogate(z0, E0, layout):
 
 
 @register("vq_st", "VQ straight-through: value z_q, gradient identity to z, zero to the codebook",
-          source="kexue.fm/archives/6760, z + sg[z_q - z]", inputs=("z", "codebook"), attributes=("layout",),
-          forward=quantise.vq_st_forward, backward=quantise.vq_st_backward, spec=(spec.vq_st, spec.vq_st_backward),
+          source="kexue.fm/archives/6760, z + sg[z_q - z]", forward=quantise.vq_st_forward,
+          backward=quantise.vq_st_backward, spec=(spec.vq_st, spec.vq_st_backward),
           edges=(dict(layout="KD", shape=(2, 3), K=5, D=4), dict(layout="DK", shape=(2, 3), K=5, D=4)),
           sizes=st.fixed_dictionaries({"layout": st.sampled_from(["KD", "DK"]), "shape": SHAPES,
                                        "K": st.integers(1, 4), "D": st.integers(1, 3)}),
@@ -76,9 +77,8 @@ def _vq_loss_surrogate(z0, E0, k, **kw):
 
 
 @register("vq_loss", "beta ||sg[z] - z_q||^2 + gamma ||z - sg[z_q]||^2",
-          source="kexue.fm/archives/6760, the VQ-VAE loss", inputs=("z", "codebook", "indices"),
-          attributes=("beta", "gamma", "reduction", "layout"),
-          forward=losses.vq_loss_forward, backward=losses.vq_loss_backward, spec=(spec.vq_loss, spec.vq_loss_backward),
+          source="kexue.fm/archives/6760, the VQ-VAE loss", forward=losses.vq_loss_forward,
+          backward=losses.vq_loss_backward, spec=(spec.vq_loss, spec.vq_loss_backward),
           edges=(dict(layout="KD", reduction="mean", beta=1.0, gamma=0.25, shape=(4, 2), K=6, D=3),
                  dict(layout="DK", reduction="sum", beta=0.7, gamma=0.3, shape=(4, 2), K=6, D=3)),
           sizes=st.fixed_dictionaries({"layout": st.sampled_from(["KD", "DK"]),
@@ -99,8 +99,8 @@ def _rotation_surrogate(z0, zq0):
 
 
 @register("rotation_trick", "value z_q, gradient lambda R^T g (Fifty et al. 2024)",
-          source="Fifty et al. 2024 (beyond the article)", inputs=("z", "z_q"),
-          forward=rotation.rotation_trick_forward, backward=rotation.rotation_trick_backward, spec=(spec.rotation_trick, spec.rotation_trick_backward),
+          source="Fifty et al. 2024 (beyond the article)", forward=rotation.rotation_trick_forward,
+          backward=rotation.rotation_trick_backward, spec=(spec.rotation_trick, spec.rotation_trick_backward),
           edges=(dict(N=3, D=4),), sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "D": st.integers(2, 4)}),
           surrogate=_rotation_surrogate, label=lambda s: f"({s['N']}, {s['D']})")
 def _rotation(rng, N, D):
@@ -125,7 +125,8 @@ def _fsq_label(s):
           source="Mentzer et al. 2023 (beyond the article)", inputs=("z",), attributes=("levels", "bound"),
           forward=fsq.fsq_forward, backward=fsq.fsq_backward, spec="kernel",
           edges=(dict(N=4, levels=(3, 4, 5)), dict(N=5, levels=(2, 4, 3), bound="expand"),
-                 dict(N=3, levels=(4, 6, 3), boundary=True), dict(N=3, levels=(2, 4, 5), bound="expand", boundary=True)),
+                 dict(N=3, levels=(4, 6, 3), boundary=True), dict(N=3, levels=(2, 4, 5), bound="expand",
+                 boundary=True)),
           sizes=st.one_of(
               st.fixed_dictionaries({"N": st.integers(1, 4),
                                      "levels": st.lists(st.integers(3, 6), min_size=1, max_size=3).map(tuple)}),
@@ -149,8 +150,8 @@ def _fsq(rng, N, levels, bound=None, boundary=False):
 
 
 @register("vq_demo_mlp", "the demo's tanh MLP (encoder/decoder of refspace demo vq)",
-          source="the demo model of refspace demo vq", inputs=("x", "params"),
-          forward=mlp_forward, backward=mlp_backward, spec=(spec.vq_demo_mlp, spec.vq_demo_mlp_backward), edges=(dict(N=4, sizes=(3, 5, 2)),),
+          source="the demo model of refspace demo vq", forward=mlp_forward, backward=mlp_backward,
+          spec=(spec.vq_demo_mlp, spec.vq_demo_mlp_backward), edges=(dict(N=4, sizes=(3, 5, 2)),),
           sizes=st.fixed_dictionaries({"N": st.integers(1, 4),
                                        "sizes": st.tuples(*(st.integers(1, 4) for _ in range(3)))}),
           label=lambda s: " -> ".join(map(str, s["sizes"])))
@@ -206,11 +207,11 @@ def _ema_live(draw):
     return {"codebook": E, "counts": counts, "sums": sums, "z": z, "indices": idx}, attrs
 
 
-register_forward_only("ema_update", "one EMA codebook update (counts, sums, codebook), forward only",
-                      source="van den Oord et al. 2017, appendix A.1 (the EMA codebook)",
-                      inputs=('codebook', 'counts', 'sums', 'z', 'indices'),
-                      attributes=('steps', 'decay', 'eps', 'convention'),
-                      forward=_ema_forward, example=_ema_example, live=_ema_live(), spec=spec.ema_update)
+register("ema_update", "one EMA codebook update (counts, sums, codebook), forward only",
+         forward_only=True, source="van den Oord et al. 2017, appendix A.1 (the EMA codebook)",
+         inputs=('codebook', 'counts', 'sums', 'z', 'indices'),
+         attributes=('steps', 'decay', 'eps', 'convention'),
+         forward=_ema_forward, example=_ema_example, live=_ema_live(), spec=spec.ema_update)
 
 
 def _codes_forward(inputs, attrs):
@@ -250,14 +251,14 @@ def _codes_live(draw):
     return {"z": z, "codebook": E}, {"layout": "KD"}
 
 
-register_forward_only("nearest_codes", "nearest code per vector, ties to the lowest index",
-                      source="kexue.fm/archives/6760, k = argmin_j ||z - e_j||^2",
-                      inputs=('z', 'codebook'), attributes=('layout',),
-                      forward=_codes_forward, example=_codes_example, live=_codes_live(), spec=spec.nearest_codes)
-register_forward_only("quantise", "z_q, indices, code counts, perplexity and usage of a batch",
-                      source="kexue.fm/archives/6760, z_q = e_k",
-                      inputs=('z', 'codebook'), attributes=('layout',),
-                      forward=_quantise_forward, example=_codes_example, live=_codes_live(), spec=spec.quantise)
+register("nearest_codes", "nearest code per vector, ties to the lowest index",
+         forward_only=True, source="kexue.fm/archives/6760, k = argmin_j ||z - e_j||^2",
+         inputs=('z', 'codebook'), attributes=('layout',),
+         forward=_codes_forward, example=_codes_example, live=_codes_live(), spec=spec.nearest_codes)
+register("quantise", "z_q, indices, code counts, perplexity and usage of a batch",
+         forward_only=True, source="kexue.fm/archives/6760, z_q = e_k",
+         inputs=('z', 'codebook'), attributes=('layout',),
+         forward=_quantise_forward, example=_codes_example, live=_codes_live(), spec=spec.quantise)
 
 
 def _to_dk(inputs, attrs):
@@ -305,8 +306,8 @@ RVQ_SIZES = st.fixed_dictionaries({"L": st.integers(1, 3), "K": st.integers(1, 4
 
 
 @register("rvq_st", "residual VQ: value sum_l q_l, gradient to z identity ('total') or L ('per_level')",
-          source="residual VQ (SoundStream, EnCodec) beyond kexue.fm/archives/6760", inputs=("z", "codebooks"),
-          attributes=("levels", "gradient"), forward=residual.rvq_forward, backward=residual.rvq_backward, spec=(spec.rvq_st, spec.rvq_st_backward),
+          source="residual VQ (SoundStream, EnCodec) beyond kexue.fm/archives/6760", forward=residual.rvq_forward,
+          backward=residual.rvq_backward, spec=(spec.rvq_st, spec.rvq_st_backward),
           edges=(dict(L=3, K=5, D=2, N=4, shared=False, gradient="total"),
                  dict(L=2, K=4, D=3, N=3, shared=True, gradient="per_level")),
           sizes=st.fixed_dictionaries({"L": st.integers(1, 3), "K": st.integers(1, 4), "D": st.integers(1, 3),
@@ -339,9 +340,8 @@ def _rvq_loss_surrogate(z0, E0, k, levels=None, gradient="total", level_losses=F
 
 @register("rvq_loss", "residual VQ's per-level codebook and commitment losses, in the 'total' or 'per_level' chain",
           source="residual VQ beyond kexue.fm/archives/6760 (the VQ-VAE loss per level)",
-          inputs=("z", "codebooks", "indices"),
-          attributes=("levels", "beta", "gamma", "reduction", "gradient", "level_losses"),
-          forward=residual.rvq_loss_forward, backward=residual.rvq_loss_backward, spec=(spec.rvq_loss, spec.rvq_loss_backward),
+          forward=residual.rvq_loss_forward, backward=residual.rvq_loss_backward,
+          spec=(spec.rvq_loss, spec.rvq_loss_backward),
           edges=(dict(L=3, K=5, D=2, N=4, shared=False, reduction="mean", gradient="per_level"),
                  dict(L=2, K=4, D=3, N=3, shared=True, reduction="sum", gradient="per_level"),
                  dict(L=3, K=5, D=2, N=4, shared=False, reduction="mean", gradient="total"),
@@ -365,8 +365,8 @@ def _rvq_loss(rng, L, K, D, N, shared, reduction, gradient, level_losses=False):
 
 
 @register("lfq_st", "lookup-free quantisation: value scale sign(z) (0 to -scale), straight-through gradient",
-          source="LFQ (MAGVIT-v2) beyond kexue.fm/archives/6760", inputs=("z",), attributes=("scale",),
-          forward=lfq.lfq_forward, backward=lfq.lfq_backward, spec="kernel",
+          source="LFQ (MAGVIT-v2) beyond kexue.fm/archives/6760", forward=lfq.lfq_forward, backward=lfq.lfq_backward,
+          spec="kernel",
           edges=(dict(N=4, d=3, scale=1.0), dict(N=2, d=5, scale=0.5)),
           sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "d": st.integers(1, 5),
                                        "scale": st.sampled_from([1.0, 0.5])}),
@@ -395,8 +395,8 @@ def _lfq_entropy(rng, N, d, clamp, scale=1.0):
 
 
 @register("orthogonal_loss", "orthogonal codebook regularisation ||S||^2 / (h n^2) - 1/n on the (active) codes",
-          source="orthogonal regularisation (Shin et al. 2021) beyond kexue.fm/archives/6760", inputs=("codebook",),
-          attributes=("indices",), forward=codebook.orthogonal_loss_forward,
+          source="orthogonal regularisation (Shin et al. 2021) beyond kexue.fm/archives/6760",
+          forward=codebook.orthogonal_loss_forward,
           backward=codebook.orthogonal_loss_backward, spec=(spec.orthogonal_loss, spec.orthogonal_loss_backward),
           edges=(dict(heads=0, K=5, D=3, active=False), dict(heads=2, K=4, D=3, active=True)),
           sizes=st.fixed_dictionaries({"heads": st.integers(0, 2), "K": st.integers(2, 5), "D": st.integers(1, 3),
@@ -410,7 +410,8 @@ def _ortho(rng, heads, K, D, active):
 
 @register("cosine_vq", "cosine-similarity codebook: the unit code of largest cosine, straight-through past the "
           "input's normalisation", source="use_cosine_sim (vector-quantize-pytorch) beyond kexue.fm/archives/6760",
-          inputs=("z", "codebook"), forward=codebook.cosine_vq_forward, backward=codebook.cosine_vq_backward, spec=(spec.cosine_vq, spec.cosine_vq_backward),
+          forward=codebook.cosine_vq_forward, backward=codebook.cosine_vq_backward,
+          spec=(spec.cosine_vq, spec.cosine_vq_backward),
           edges=(dict(N=4, K=5, D=3),), sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "K": st.integers(1, 4),
                                                                       "D": st.integers(2, 3)}),
           surrogate=lambda z0, E0: (lambda z, E: z / np.linalg.norm(z, axis=-1, keepdims=True)
@@ -431,8 +432,8 @@ def _cosine_commitment_surrogate(z0, E0, k0, **kw):
 
 @register("cosine_commitment", "gamma mean (u - sg[e])^2 with u = z / norm(z): the cosine codebook's commitment loss",
           source="use_cosine_sim's commitment loss (vector-quantize-pytorch) beyond kexue.fm/archives/6760",
-          inputs=("z", "codebook", "indices"), attributes=("gamma", "reduction"),
-          forward=codebook.cosine_commitment_forward, backward=codebook.cosine_commitment_backward, spec=(spec.cosine_commitment, spec.cosine_commitment_backward),
+          forward=codebook.cosine_commitment_forward, backward=codebook.cosine_commitment_backward,
+          spec=(spec.cosine_commitment, spec.cosine_commitment_backward),
           edges=(dict(N=4, K=5, D=3, gamma=0.25, reduction="mean"), dict(N=1, K=2, D=2, gamma=1.0, reduction="sum")),
           sizes=st.fixed_dictionaries({"N": st.integers(1, 4), "K": st.integers(1, 4), "D": st.integers(2, 3),
                                        "gamma": st.sampled_from([0.25, 1.0]),
@@ -446,7 +447,7 @@ def _cosine_commitment(rng, N, K, D, gamma, reduction):
 
 @register("affine_codebook", "affine re-parameterised codebook scale * raw + shift (shared by all codes)",
           source="affine re-parameterisation (Huh et al. 2023) beyond kexue.fm/archives/6760",
-          inputs=("raw", "scale", "shift"), forward=codebook.affine_codebook_forward,
+          forward=codebook.affine_codebook_forward,
           backward=codebook.affine_codebook_backward, spec="kernel", edges=(dict(K=5, D=3),),
           sizes=st.fixed_dictionaries({"K": st.integers(1, 5), "D": st.integers(1, 3)}),
           label=lambda s: f"K={s['K']} D={s['D']}")
@@ -475,10 +476,10 @@ def _lloyd_live(draw):
     return _lloyd_case(rng, draw(st.integers(K, 12)), draw(st.integers(1, 3)), K, draw(st.integers(1, 5)))
 
 
-register_forward_only("kmeans_lloyd", "Lloyd's k-means iterations from given centres (codebook initialisation)",
-                      source="k-means codebook initialisation (SoundStream) beyond kexue.fm/archives/6760",
-                      inputs=("x", "start"), attributes=("n_iter",), forward=_lloyd_forward,
-                      example=lambda rng: _lloyd_case(rng, 40, 2, 3, 10), live=_lloyd_live(), spec=spec.kmeans_lloyd)
+register("kmeans_lloyd", "Lloyd's k-means iterations from given centres (codebook initialisation)",
+         forward_only=True, source="k-means codebook initialisation (SoundStream) beyond kexue.fm/archives/6760",
+         inputs=("x", "start"), attributes=("n_iter",), forward=_lloyd_forward,
+         example=lambda rng: _lloyd_case(rng, 40, 2, 3, 10), live=_lloyd_live(), spec=spec.kmeans_lloyd)
 
 
 def _fsq_index_case(rng, levels, n):
@@ -500,15 +501,15 @@ def _fsq_index_example(rng, to_codes: bool):
     return ({"indices": idx} if to_codes else {"codes": codes}), attrs
 
 
-register_forward_only("fsq_indices_to_codes", "FSQ code of each mixed-radix index (digit 0 varies fastest)",
-                      source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
-                             "FSQ.indices_to_codes", inputs=("indices",), attributes=("levels",),
-                      forward=lambda inputs, attrs: {"codes": fsq.indices_to_codes(inputs["indices"], attrs["levels"])},
-                      example=lambda rng: _fsq_index_example(rng, True), live=_fsq_index_live(True),
-                      spec=spec.fsq_indices_to_codes)
-register_forward_only("fsq_codes_to_indices", "mixed-radix index of each FSQ code (integers, exact)",
-                      source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
-                             "FSQ.codes_to_indices", inputs=("codes",), attributes=("levels",),
-                      forward=lambda inputs, attrs: {"indices": fsq.codes_to_indices(inputs["codes"], attrs["levels"])},
-                      example=lambda rng: _fsq_index_example(rng, False), live=_fsq_index_live(False),
-                      spec=spec.fsq_codes_to_indices)
+register("fsq_indices_to_codes", "FSQ code of each mixed-radix index (digit 0 varies fastest)",
+         forward_only=True, source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
+                "FSQ.indices_to_codes", inputs=("indices",), attributes=("levels",),
+         forward=lambda inputs, attrs: {"codes": fsq.indices_to_codes(inputs["indices"], attrs["levels"])},
+         example=lambda rng: _fsq_index_example(rng, True), live=_fsq_index_live(True),
+         spec=spec.fsq_indices_to_codes)
+register("fsq_codes_to_indices", "mixed-radix index of each FSQ code (integers, exact)",
+         forward_only=True, source="Mentzer et al. 2023 (FSQ), the implicit codebook; vector-quantize-pytorch's "
+                "FSQ.codes_to_indices", inputs=("codes",), attributes=("levels",),
+         forward=lambda inputs, attrs: {"indices": fsq.codes_to_indices(inputs["codes"], attrs["levels"])},
+         example=lambda rng: _fsq_index_example(rng, False), live=_fsq_index_live(False),
+         spec=spec.fsq_codes_to_indices)

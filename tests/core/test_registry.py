@@ -95,3 +95,73 @@ def test_the_calling_signature_is_declared_and_enforced():
             registry.unregister("zz_misdeclared")
     with pytest.raises(ValueError, match="'master_inptu' is not an attribute of 'onlstm_cell'"):
         ReferenceImpl().forward("onlstm_cell", {}, {"master_inptu": "paper"})
+
+
+def test_a_new_op_needs_only_its_kernel_its_spec_form_and_one_declaration(tmp_path, capsys):
+    # "Adding an op" from scratch: y = x W + c (a kernel with a preallocated buffer), its spec form,
+    # and a declaration stating neither inputs nor attributes; everything else follows
+    import numpy as np
+
+    from reference import cli
+    from reference.core.registry import register, registered_ops, unregister
+    from reference.verify.convention import ReferenceImpl
+    from reference.verify.examples import numpy_ports
+    from reference.verify.golden import verify_golden, write_golden
+    from reference.verify.live import verify_live
+
+    def toy_forward(x, W, *, c=0.5):
+        out = np.empty((x.shape[0], W.shape[1]), dtype=x.dtype)
+        np.matmul(x, W, out=out)
+        out += c
+        return out, (x, W)
+
+    def toy_backward(dy, cache):
+        x, W = cache
+        return dy @ W.T, x.T @ dy
+
+    def toy_spec(x, W, *, c=0.5):
+        """y = x W + c."""
+        return x @ W + c, (x, W)
+
+    register("toy_affine_shift", "x W + c", source="a test", forward=toy_forward, backward=toy_backward,
+             spec=(toy_spec, toy_backward), edges=(dict(n=3, i=2, o=4),),
+             sizes=st.fixed_dictionaries({"n": st.integers(1, 3), "i": st.integers(1, 3), "o": st.integers(1, 3)}))(
+        lambda rng, n, i, o: ((rng.standard_normal((n, i)), rng.standard_normal((i, o))), {"c": 0.25}))
+    try:
+        op = next(o for o in registered_ops() if o.name == "toy_affine_shift")
+        assert (op.inputs, op.attributes) == (("x", "W"), ("c",))           # read from the forward's signature
+        assert cli.main(["check", "--op", "toy_affine_shift"]) == 0
+        assert cli.main(["check", "--spec", "--op", "toy_affine_shift"]) == 0
+        capsys.readouterr()
+        write_golden(str(tmp_path / "g"), ops=["toy_affine_shift"])
+        assert [r["status"] for r in verify_golden(str(tmp_path / "g"), ReferenceImpl())] == ["pass"]
+        port = numpy_ports.Port(ops=("toy_affine_shift",))
+        assert verify_live(port, "toy_affine_shift", max_examples=5).passed
+    finally:
+        unregister("toy_affine_shift")
+
+
+def test_one_registration_api_for_both_kinds_and_the_old_name_warns():
+    import numpy as np
+    import pytest
+
+    from reference.core.registry import register, register_forward_only, registered_ops, unregister
+
+    forward = lambda inputs, attrs: {"out": np.asarray(inputs["x"]) + 1}            # noqa: E731
+    example = lambda rng: ({"x": rng.standard_normal(3)}, {})                       # noqa: E731
+    assert register("toy_plus_one", "x + 1", source="a test", forward=forward, example=example, inputs=("x",),
+                    forward_only=True, spec="kernel") is None
+    try:
+        op = next(o for o in registered_ops() if o.name == "toy_plus_one")
+        assert not op.differentiable and op.inputs == ("x",) and op.spec == "kernel"
+    finally:
+        unregister("toy_plus_one")
+    with pytest.warns(DeprecationWarning, match="register_forward_only is deprecated"):
+        register_forward_only("toy_plus_one", "x + 1", source="a test", forward=forward, example=example,
+                              inputs=("x",))
+    unregister("toy_plus_one")
+    with pytest.raises(TypeError, match="takes no backward"):
+        register("toy_bad", "x", source="a test", forward=forward, backward=forward, example=example, inputs=("x",),
+                 forward_only=True)
+    with pytest.raises(TypeError, match="needs backward, edges and sizes"):
+        register("toy_bad", "x", source="a test", forward=forward)
