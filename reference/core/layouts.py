@@ -105,9 +105,11 @@ def _checked_name_ops(name, ops):
 
 @dataclasses.dataclass(frozen=True)
 class ParamSet:
-    """One parameter dataclass among an op's inputs and its foreign form.
+    """One parameter dataclass among an op's inputs (flattened as ``<own>.<field>``) and its
+    foreign form.
 
-    ``own``: its input prefix here (``"params"``, ``"params_f"``); ``to_foreign(params) ->
+    ``own``: its input prefix here (``"params"``, ``"params_f"``); ``cls``: the dataclass, whose
+    fields name the inputs; ``to_foreign(params) ->
     {key: array}``, a permutation/transposition of the entries that puts the whole bias in
     ``biases[0]`` and zeros in ``biases[1]`` when the foreign form has two biases; ``masks``:
     ``((attribute, own field, foreign key), ...)`` for attributes shaped like one parameter,
@@ -118,18 +120,21 @@ class ParamSet:
     biases: tuple[str, ...] = ()
     masks: tuple[tuple[str, str, str], ...] = ()
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self.cls))
+
     def foreign(self, values) -> dict:
-        p = self.cls(*(values[f"{self.own}.{k}"] for k in "WUb"))
+        p = self.cls(*(values[f"{self.own}.{k}"] for k in self.fields))
         return self.to_foreign(p)
 
     def has(self, values) -> bool:
-        return all(f"{self.own}.{k}" in values for k in "WUb")
+        return all(f"{self.own}.{k}" in values for k in self.fields)
 
 
 def param_sets_layout(name: str, ops, sets, *, doc: str = "", applies=None) -> Layout:
-    """A layout for ops whose inputs hold parameter dataclasses ``cls(W, U, b)`` (one
-    :class:`ParamSet` each, e.g. the two directions of a bidirectional RNN); every other input
-    passes through."""
+    """A layout for ops whose inputs hold parameter dataclasses (one :class:`ParamSet` each, e.g.
+    the two directions of a bidirectional RNN); every other input passes through."""
     name, ops = _checked_name_ops(name, ops)
     if isinstance(sets, (str, bytes)) or not hasattr(sets, "__iter__"):
         raise TypeError(f"sets: expected a sequence of ParamSet, got {type(sets).__name__}")
@@ -154,7 +159,7 @@ def param_sets_layout(name: str, ops, sets, *, doc: str = "", applies=None) -> L
             for attr, field, key in s.masks:
                 if attrs.get(attr) is not None:
                     m = np.asarray(attrs[attr])
-                    own = {k: np.zeros_like(inputs[f"{s.own}.{k}"]) for k in "WUb"}
+                    own = {k: np.zeros_like(inputs[f"{s.own}.{k}"]) for k in s.fields}
                     own[field] = m.astype(own[field].dtype)
                     attrs[attr] = s.to_foreign(s.cls(**own))[key].astype(m.dtype)
             out.update({f"params.{k}": v for k, v in f.items()})
@@ -174,12 +179,12 @@ def param_sets_layout(name: str, ops, sets, *, doc: str = "", applies=None) -> L
 
 
 def params_layout(name: str, ops, cls, to_foreign, *, biases=(), masks=None, doc: str = "") -> Layout:
-    """A layout for ops whose inputs hold one ``cls(W, U, b)`` as ``params.W/U/b`` (see
-    :class:`ParamSet`; ``masks`` maps an attribute to ``(own field, foreign key)``, e.g.
+    """A layout for ops whose inputs hold one parameter dataclass ``cls`` as ``params.<field>``
+    (see :class:`ParamSet`; ``masks`` maps an attribute to ``(own field, foreign key)``, e.g.
     ``{"weight_mask": ("U", "hh.weight")}``)."""
     if masks is not None and not isinstance(masks, dict):
         raise TypeError(f"masks: expected None or a dict attribute -> (own field, foreign key), got {type(masks).__name__}")
-    if not isinstance(cls, type) or not callable(to_foreign):
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)) or not callable(to_foreign):
         raise TypeError(f"cls, to_foreign: expected a parameter class and a function, got {type(cls).__name__}, "
                         f"{type(to_foreign).__name__}")
     masks = tuple((attr, field, key) for attr, (field, key) in dict(masks or {}).items())
