@@ -114,6 +114,11 @@ def _geometry(shape, K, stride, padding, dilation):
     return sizes, pads
 
 
+def _window(a, p, q, size, s, d):
+    """The positions a[:, i s + p d, j s + q d] for the output positions (i, j) < size."""
+    return a[:, p * d[0]: p * d[0] + (size[0] - 1) * s[0] + 1: s[0], q * d[1]: q * d[1] + (size[1] - 1) * s[1] + 1: s[1]]
+
+
 def conv2d(x, W, b=None, *, stride=1, padding="same", dilation=1):
     """(y, cache): y[b, i, j] = sum_{p, q} x_pad[b, i s + p d, j s + q d] W[p, q] (+ bias)."""
     s, d = _pair(stride), _pair(dilation)
@@ -122,8 +127,7 @@ def conv2d(x, W, b=None, *, stride=1, padding="same", dilation=1):
     y = np.zeros((x.shape[0], Ho, Wo, W.shape[3]), dtype=x.dtype)
     for p in range(W.shape[0]):
         for q in range(W.shape[1]):
-            window = xp[:, p * d[0]: p * d[0] + (Ho - 1) * s[0] + 1: s[0], q * d[1]: q * d[1] + (Wo - 1) * s[1] + 1: s[1]]
-            y = y + window @ W[p, q]
+            y = y + _window(xp, p, q, (Ho, Wo), s, d) @ W[p, q]
     return (y if b is None else y + b), (xp, x.shape, W, s, d, pads, b is not None)
 
 
@@ -133,8 +137,7 @@ def _spread(dy, W, xp_shape, s, d):
     dxp = np.zeros(xp_shape[:3] + (W.shape[2],), dtype=dy.dtype)
     for p in range(W.shape[0]):
         for q in range(W.shape[1]):
-            dxp[:, p * d[0]: p * d[0] + (Ho - 1) * s[0] + 1: s[0],
-                q * d[1]: q * d[1] + (Wo - 1) * s[1] + 1: s[1]] += dy @ W[p, q].T
+            _window(dxp, p, q, (Ho, Wo), s, d)[...] += dy @ W[p, q].T
     return dxp
 
 
@@ -145,8 +148,7 @@ def conv2d_backward(dy, cache):
     dW = np.zeros_like(W)
     for p in range(W.shape[0]):
         for q in range(W.shape[1]):
-            window = xp[:, p * d[0]: p * d[0] + (Ho - 1) * s[0] + 1: s[0], q * d[1]: q * d[1] + (Wo - 1) * s[1] + 1: s[1]]
-            dW[p, q] = np.tensordot(window, dy, axes=([0, 1, 2], [0, 1, 2]))
+            dW[p, q] = np.tensordot(_window(xp, p, q, (Ho, Wo), s, d), dy, axes=([0, 1, 2], [0, 1, 2]))
     dxp = _spread(dy, W, xp.shape, s, d)
     dx = dxp[:, pads[0][0]: pads[0][0] + shape[1], pads[1][0]: pads[1][0] + shape[2]]
     return dx, dW, (dy.sum(axis=(0, 1, 2)) if has_bias else None)
@@ -179,8 +181,7 @@ def conv2d_transpose_backward(dz, cache):
     dW = np.zeros_like(W)
     for p in range(W.shape[0]):
         for q in range(W.shape[1]):
-            window = zp[:, p * d[0]: p * d[0] + (Ho - 1) * s[0] + 1: s[0], q * d[1]: q * d[1] + (Wo - 1) * s[1] + 1: s[1]]
-            dW[p, q] = np.tensordot(window, y, axes=([0, 1, 2], [0, 1, 2]))
+            dW[p, q] = np.tensordot(_window(zp, p, q, (Ho, Wo), s, d), y, axes=([0, 1, 2], [0, 1, 2]))
     return dy, dW, (dz.sum(axis=(0, 1, 2)) if has_bias else None)
 
 

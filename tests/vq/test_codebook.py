@@ -8,6 +8,8 @@ import pytest
 from reference.vq.codebook import (affine_codebook_backward, affine_codebook_forward, cosine_vq_backward,
                                    cosine_vq_forward, orthogonal_loss_backward, orthogonal_loss_forward)
 
+from .package import package_in_float64
+
 
 def test_the_orthogonal_loss_is_the_normalised_gram_distance_to_identity():
     rng = np.random.default_rng(0)
@@ -93,12 +95,7 @@ def test_bad_input_is_refused(bad, message):
 def _package_cosine_vq(E, z, commitment_weight):
     """vector-quantize-pytorch's VectorQuantize with use_cosine_sim, the codebook set to E (it keeps
     unit codes), frozen, no rotation trick, in float64 where it allows: (torch z, its outputs)."""
-    torch = pytest.importorskip("torch")
-    vqp = pytest.importorskip("vector_quantize_pytorch")
-    torch.manual_seed(0)
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with package_in_float64() as (torch, vqp):
         vq = vqp.VectorQuantize(dim=E.shape[1], codebook_size=E.shape[0], use_cosine_sim=True, kmeans_init=False,
                                 rotation_trick=False, commitment_weight=commitment_weight)
         vq.train()
@@ -106,8 +103,6 @@ def _package_cosine_vq(E, z, commitment_weight):
             vq._codebook.embed.copy_(torch.tensor(E / np.linalg.norm(E, axis=1, keepdims=True))[None])
         tz = torch.tensor(z[None], requires_grad=True)                   # (1, N, D)
         return tz, vq(tz, freeze_codebook=True)
-    finally:
-        torch.set_default_dtype(old)
 
 
 @pytest.mark.parametrize("weight", [1.0, 0.25])

@@ -8,6 +8,8 @@ import pytest
 from reference.vq.assign import brute_force_codes
 from reference.vq.residual import level_usage, rvq_backward, rvq_forward, rvq_loss_backward, rvq_loss_forward
 
+from .package import package_in_float64
+
 
 def _setup(seed=0, L=3, K=6, D=4, shape=(5, 2)):
     rng = np.random.default_rng(seed)
@@ -117,12 +119,7 @@ def test_the_losses_follow_the_chain_their_gradient_names(gradient, shared):
 def _residual_vq(E, z, **options):
     """vector-quantize-pytorch's ResidualVQ in float64 with the codebooks E (frozen, no rotation
     trick), run on z: (the torch z, its (out, indices, commitment losses))."""
-    torch = pytest.importorskip("torch")
-    vqp = pytest.importorskip("vector_quantize_pytorch")
-    torch.manual_seed(0)
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with package_in_float64() as (torch, vqp):
         rvq = vqp.ResidualVQ(dim=E.shape[-1], num_quantizers=len(E), codebook_size=E.shape[1], kmeans_init=False,
                              rotation_trick=False, **options)
         rvq.train()
@@ -131,8 +128,6 @@ def _residual_vq(E, z, **options):
                 layer._codebook.embed.copy_(torch.tensor(E[level])[None])
         tz = torch.tensor(z, requires_grad=True)
         return tz, rvq(tz, freeze_codebook=True)
-    finally:
-        torch.set_default_dtype(old)
 
 
 @pytest.mark.parametrize("gradient, frac", [("total", 1.0), ("per_level", 0.0)])

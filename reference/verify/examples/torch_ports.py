@@ -39,11 +39,23 @@ def _vjp(torch, outputs: dict, leaves: dict, cotangents: dict):
     return {k: (np.zeros(tuple(v.shape)) if g is None else g.detach().numpy()) for (k, v), g in zip(leaves.items(), grads)}
 
 
-class TorchLSTM:
+class _Autograd:
+    """forward and vjp of a port from its ``_run(op, inputs, attrs) -> (outputs, leaves)`` in torch."""
+
+    def forward(self, op, inputs, attrs):
+        outputs, _ = self._run(op, inputs, attrs)
+        return {k: v.detach().numpy() for k, v in outputs.items()}
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        outputs, leaves = self._run(op, inputs, attrs)
+        return _vjp(_torch(), outputs, leaves, cotangents)
+
+
+class TorchLSTM(_Autograd):
     ops = ("lstm_layer", "lstm_cell")
     layouts = {"lstm_layer": "torch", "lstm_cell": "torch"}
 
-    def _run(self, op, inputs):
+    def _run(self, op, inputs, attrs):
         torch = _torch()
         leaves = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in inputs.items()}
         weights = {n: leaves[f"params.{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
@@ -58,24 +70,16 @@ class TorchLSTM:
         h, c = torch.func.functional_call(module, weights, (leaves["x"], (leaves["h_prev"], leaves["c_prev"])))
         return {"out[0]": h, "out[1]": c}, leaves
 
-    def forward(self, op, inputs, attrs):
-        outputs, _ = self._run(op, inputs)
-        return {k: v.detach().numpy() for k, v in outputs.items()}
-
-    def vjp(self, op, inputs, attrs, cotangents):
-        torch = _torch()
-        outputs, leaves = self._run(op, inputs)
-        return _vjp(torch, outputs, leaves, cotangents)
 
 
-class TorchONLSTM:
+class TorchONLSTM(_Autograd):
     ops = ("onlstm_layer",)
     layouts = {"onlstm_layer": "authors"}
 
     def supports(self, op, attrs):
         return attrs.get("master_input", "paper") == "paper"
 
-    def _run(self, inputs, attrs):
+    def _run(self, op, inputs, attrs):
         torch = _torch()
         leaves = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in inputs.items()}
         x, h, c = leaves["x"], leaves["h0"], leaves["c0"]
@@ -105,24 +109,16 @@ class TorchONLSTM:
             outs.append(m * h_new)                                     # and the output is zero
         return {"out[0]": torch.stack(outs), "out[1]": h, "out[2]": c}, leaves
 
-    def forward(self, op, inputs, attrs):
-        outputs, _ = self._run(inputs, attrs)
-        return {k: v.detach().numpy() for k, v in outputs.items()}
-
-    def vjp(self, op, inputs, attrs, cotangents):
-        torch = _torch()
-        outputs, leaves = self._run(inputs, attrs)
-        return _vjp(torch, outputs, leaves, cotangents)
 
 
-class TorchBiRNN:
+class TorchBiRNN(_Autograd):
     ops = ("birnn",)
     layouts = {"birnn": "torch"}      # declines the ON-LSTM examples (the layout cannot express them)
 
     def supports(self, op, attrs):
         return attrs.get("method", "reverse") != "naive"     # the counterexample formulation
 
-    def _run(self, inputs, attrs):
+    def _run(self, op, inputs, attrs):
         torch = _torch()
         from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -145,14 +141,6 @@ class TorchBiRNN:
             out, h_n = out.index_copy(bdim, rows, y), h_n.index_copy(1, rows, h)
         return {"out[0]": out, "out[1]": h_n}, leaves
 
-    def forward(self, op, inputs, attrs):
-        outputs, _ = self._run(inputs, attrs)
-        return {k: v.detach().numpy() for k, v in outputs.items()}
-
-    def vjp(self, op, inputs, attrs, cotangents):
-        torch = _torch()
-        outputs, leaves = self._run(inputs, attrs)
-        return _vjp(torch, outputs, leaves, cotangents)
 
 
 def _pair(v):
@@ -166,7 +154,7 @@ def _same_pads(n, k, s, d):
     return total // 2, total - total // 2
 
 
-class TorchConv:
+class TorchConv(_Autograd):
     ops = ("conv2d", "conv2d_transpose")
     layouts = {"conv2d": "torch", "conv2d_transpose": "torch"}
 
@@ -199,14 +187,6 @@ class TorchConv:
         z = z[:, :, pads[0][0]:pads[0][0] + size[0], pads[1][0]:pads[1][0] + size[1]]
         return {"out": z if bias is None else z + bias[:, None, None]}, leaves
 
-    def forward(self, op, inputs, attrs):
-        outputs, _ = self._run(op, inputs, attrs)
-        return {k: v.detach().numpy() for k, v in outputs.items()}
-
-    def vjp(self, op, inputs, attrs, cotangents):
-        torch = _torch()
-        outputs, leaves = self._run(op, inputs, attrs)
-        return _vjp(torch, outputs, leaves, cotangents)
 
 
 torch_lstm = TorchLSTM()
