@@ -147,3 +147,20 @@ def test_building_the_parser_imports_no_numerical_library():
     assert "reference.cli" in loaded
     assert sorted(m for m in loaded if m.split(".")[0] in ("numpy", "scipy", "sympy", "mpmath", "hypothesis",
                                                            "torch", "matplotlib")) == []
+
+
+def test_spec_forms_share_nothing_with_the_kernels():
+    # a spec module imports NumPy, scipy.special, other spec modules and the parameter dataclasses only
+    specs = [name for name in MODULES if name.endswith(".spec")]
+    assert len(specs) >= 7
+    for name in specs:
+        inside = sorted(t for t in GRAPH[name] if not t.endswith((".spec", ".params")))
+        assert inside == [], (name, inside)
+        tree = ast.parse(MODULES[name].read_text())
+        outside = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        outside |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+                    and n.level == 0 and n.module}
+        assert outside <= {"numpy", "scipy", "itertools", "__future__"}, (name, outside)
+        froms = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0
+                 and n.module and n.module.startswith("scipy")}
+        assert froms <= {"scipy.special"}, (name, froms)

@@ -18,7 +18,7 @@ def _all_forwards():
         module = importlib.import_module(m.name)
         functions = dict(inspect.getmembers(module, inspect.isfunction))
         for name, fn in functions.items():
-            # an op is a public *_forward with its *_backward beside it (DESIGN.md's op convention)
+            # an op is a public *_forward with its *_backward beside it (README, "Adding an op")
             if (name.endswith("_forward") and not name.startswith("_") and fn.__module__ == m.name
                     and name[:-len("_forward")] + "_backward" in functions):
                 found.add(fn)

@@ -49,6 +49,11 @@ def test_min_entropy_only_removes_words():
     base = dict(discover(docs, min_count=5, thresholds=(0.5, 1, 1.5)))
     kept = dict(discover(docs, min_count=5, thresholds=(0.5, 1, 1.5), min_entropy=1.0))
     assert set(kept) < set(base) and all(base[w] == c for w, c in kept.items())
+    # exactly the words of 2 to 4 characters whose smaller neighbour entropy (checked against a scan
+    # of every occurrence above) is below 1 are gone
+    scored = [w for w in base if 2 <= len(w) <= 4]
+    H = neighbour_entropy(docs, scored)
+    assert set(base) - set(kept) == {w for w in scored if min(H[w]) < 1.0}
 
 
 def test_the_2016_variant_cuts_on_bigram_pmi_alone():
