@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.registry import register
-from . import losses
+from . import losses, spec
 
 SIZES = st.fixed_dictionaries({"n": st.integers(1, 5), "d": st.integers(1, 3), "per_row": st.booleans(),
                                "reduction": st.sampled_from(list(losses.REDUCTIONS))})
@@ -31,7 +31,8 @@ def _noise(rng, n, d, per_row):
 
 
 @register("dae_loss", "the denoising autoencoder's mean_n ||r_n - x_n||^2", source=f"{SOURCE}, eq. 1's objective",
-          forward=losses.dae_loss_forward, backward=losses.dae_loss_backward, spec="kernel",
+          forward=losses.dae_loss_forward, backward=losses.dae_loss_backward,
+          spec=(spec.dae_loss, spec.dae_loss_backward),
           edges=EDGES, sizes=SIZES, label=LABEL)
 @_reduced
 def _dae(rng, n, d, per_row):
@@ -40,7 +41,8 @@ def _dae(rng, n, d, per_row):
 
 @register("dsm_loss", "denoising score matching with NCSN's sigma^power weighting",
           source=f"{SOURCE}, the ADSM route; NCSN's weighting", forward=losses.dsm_loss_forward,
-          backward=losses.dsm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
+          backward=losses.dsm_loss_backward, spec=(spec.dsm_loss, spec.dsm_loss_backward), edges=EDGES, sizes=SIZES,
+          label=LABEL)
 @_reduced
 def _dsm(rng, n, d, per_row):
     noise, sigma = _noise(rng, n, d, per_row)
@@ -49,7 +51,8 @@ def _dsm(rng, n, d, per_row):
 
 @register("dsm_cv_loss", "DSM with a control variate for small sigma (inputs: the model at y and at x)",
           source=f"{SOURCE}; the small-sigma variance of DSM", forward=losses.dsm_cv_loss_forward,
-          backward=losses.dsm_cv_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
+          backward=losses.dsm_cv_loss_backward, spec=(spec.dsm_cv_loss, spec.dsm_cv_loss_backward), edges=EDGES,
+          sizes=SIZES, label=LABEL)
 @_reduced
 def _dsm_cv(rng, n, d, per_row):
     noise, sigma = _noise(rng, n, d, per_row)
@@ -58,7 +61,8 @@ def _dsm_cv(rng, n, d, per_row):
 
 @register("mdsm_loss", "Annealed DSM's multi-scale loss 1/sigma^2 ||grad E - noise / sigma0^2||^2",
           source=f"{SOURCE}, the ADSM paper's loss", forward=losses.mdsm_loss_forward,
-          backward=losses.mdsm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
+          backward=losses.mdsm_loss_backward, spec=(spec.mdsm_loss, spec.mdsm_loss_backward), edges=EDGES,
+          sizes=SIZES, label=LABEL)
 @_reduced
 def _mdsm(rng, n, d, per_row):
     noise, sigma = _noise(rng, n, d, per_row)
@@ -67,7 +71,8 @@ def _mdsm(rng, n, d, per_row):
 
 @register("esm_loss", "explicit score matching 1/2 ||s - grad log p||^2 against a known score",
           source=f"{SOURCE}; DSM = ESM + const (Vincent 2011)", forward=losses.esm_loss_forward,
-          backward=losses.esm_loss_backward, spec="kernel", edges=EDGES, sizes=SIZES, label=LABEL)
+          backward=losses.esm_loss_backward, spec=(spec.esm_loss, spec.esm_loss_backward), edges=EDGES, sizes=SIZES,
+          label=LABEL)
 @_reduced
 def _esm(rng, n, d, per_row):
     return (rng.standard_normal((n, d)),), {"target": rng.standard_normal((n, d))}

@@ -2,6 +2,9 @@
 output (kexue.fm/archives/7038). Rows are samples; ``noise = y - x`` is the Gaussian noise that
 made the noisy input ``y`` from the clean ``x``; ``sigma`` is a scalar or one level per row.
 
+Spec form: :mod:`reference.denoising.spec`, the same equations in plain NumPy, line by line
+(``refspace check --spec`` holds the two equal).
+
 ``dae``  ``mean_n ||r_n - x_n||^2``: the denoising autoencoder; its minimiser is ``E[x | y]``.
 ``dsm``  ``mean_n 1/2 sigma_n^lambda ||s_n + noise_n / sigma_n^2||^2``: denoising score matching
          (Vincent 2011) with NCSN's weighting ``lambda(sigma) = sigma^power`` (power 2 makes
