@@ -15,6 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .limits import MAX_ATOL, MAX_RTOL  # noqa: F401  (the tolerance caps, importable here as before)
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -150,7 +152,6 @@ def sequence_inputs(x, params, h0, c0, cls):
     return x, p, state_array("h0", h0, B, H, x.dtype), state_array("c0", c0, B, H, x.dtype)
 
 
-from .limits import MAX_ATOL, MAX_RTOL  # noqa: E402,F401  (caps on comparison tolerances, kept importable here)
 
 
 def tolerance(name: str, value, *, cap: float) -> float:

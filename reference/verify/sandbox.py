@@ -30,7 +30,7 @@ import traceback
 import numpy as np
 
 from ..core.extras import missing_module
-from ..core.limits import DEFAULT_TIMEOUT  # noqa: E402  (seconds per call into the port)
+from ..core.limits import DEFAULT_TIMEOUT  # seconds per call into the port
 
 _REFERENCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _state = threading.local()
