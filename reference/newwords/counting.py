@@ -153,33 +153,41 @@ def _count_chunk(ids, prev, n, bits):
 
 def count_all_orders(ids: np.ndarray, order: int, bits: int) -> dict:
     """n -> (sorted unique keys, counts) of every n-gram (1 <= n <= order) of ``ids``, with one
-    sort: each position's window is cut at the first break and zero-padded, so the prefixes of
-    the sorted keys are sorted too and every order's counts are runs in one pass."""
+    sort: the ``order``-windows of every position (zero-padded at the end) are sorted, so their
+    n-character prefixes are sorted too, and each order's table is the runs of the one above
+    with one character dropped. Keys holding a break (a zero character) are counted along and
+    dropped from each order's table at the end (a window with a break is never an n-gram, but
+    its prefix before the break may be)."""
     L, ids = order, _ids(ids)
-    padded = np.concatenate([ids, np.zeros(L, ids.dtype)])
-    real = padded != 0
-    k, _ = window_keys(padded, L, bits)
-    k = k[:len(ids)]
-    run = np.zeros(len(ids), np.int64)                  # consecutive non-breaks from i, capped at L
-    alive = np.ones(len(ids), bool)
-    for j in range(L):
-        alive &= real[j:j + len(ids)]
-        run += alive
-    keep = run > 0
-    k, run = k[keep], run[keep]
-    k &= ~((np.uint64(1) << (np.uint64(bits) * (L - run).astype(np.uint64))) - np.uint64(1))
-    k.sort()
+    m = len(ids)
+    if m == 0:
+        return {n: (np.zeros(0, np.uint64), np.zeros(0, np.int64)) for n in range(1, L + 1)}
+    u = np.concatenate([ids, np.zeros(L - 1, ids.dtype)]).astype(np.uint64)
+    keys = u[:m].copy()
+    shift = np.uint64(bits)
+    for j in range(1, L):
+        keys <<= shift
+        keys |= u[j:j + m]
+    keys.sort()
+    counts = None
     char = np.uint64((1 << bits) - 1)
     out = {}
-    for n in range(1, L + 1):
-        prefix = k >> np.uint64(bits * (L - n))
-        p = prefix[(prefix & char) != 0]               # windows at least n characters long
-        if len(p) == 0:
-            out[n] = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
-            continue
-        starts = np.concatenate([[0], np.flatnonzero(p[1:] != p[:-1]) + 1])
-        out[n] = (p[starts], np.diff(np.concatenate([starts, [len(p)]])).astype(np.int64))
-    return out
+    for n in range(L, 0, -1):
+        if n < L:
+            keys = keys >> shift                       # the n-character prefixes, still sorted
+        starts = np.flatnonzero(keys[1:] != keys[:-1])
+        starts += 1
+        starts = np.concatenate([[0], starts])
+        if counts is None:
+            counts = np.diff(np.append(starts, len(keys)))
+        else:
+            counts = np.add.reduceat(counts, starts)
+        keys = keys[starts]
+        ok = np.ones(len(keys), bool)
+        for c in range(n):
+            ok &= ((keys >> np.uint64(bits * c)) & char) != 0
+        out[n] = (keys[ok], counts[ok].astype(np.int64))
+    return dict(sorted(out.items()))
 
 
 def count_ngrams(ids: np.ndarray, V: int, *, order: int = 4, min_count: int = 1,

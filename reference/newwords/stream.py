@@ -233,17 +233,60 @@ def _member(keys, table):
     return out
 
 
+_DENSE_PAIRS = 1 << 25          # the largest bigram table held densely (bytes)
+
+
+def _pair_member(ids: np.ndarray, table: np.ndarray, bits: int):
+    """Whether each adjacent pair ``(ids[i], ids[i + 1])`` is a key of the sorted bigram
+    ``table``: a dense table of booleans indexed by (rank of the first character among the
+    table's first characters, rank of the second among its second characters), rank 0 meaning
+    absent, so breaks and characters outside the table fall on a false row or column. Exact, and
+    no search; None when that table would exceed ``_DENSE_PAIRS`` bytes."""
+    mask = np.uint64((1 << bits) - 1)
+    first, second = (table >> np.uint64(bits)).astype(np.intp), (table & mask).astype(np.intp)
+    size = max(int(ids.max()), int(first.max()), int(second.max())) + 1
+    ranks = []
+    for chars in (first, second):
+        present = np.unique(chars)
+        rank = np.zeros(size, np.int32)
+        rank[present] = np.arange(1, len(present) + 1, dtype=np.int32)
+        ranks.append(rank)
+    width = int(ranks[1].max()) + 1
+    rows = int(ranks[0].max()) + 1
+    if rows * width > _DENSE_PAIRS:
+        return None
+    dense = np.zeros(rows * width, bool)
+    dense[ranks[0][first] * width + ranks[1][second]] = True
+    index = ranks[0][ids[:-1]]
+    index *= width
+    index += ranks[1][ids[1:]]
+    return dense[index]
+
+
+def occurrences(ids: np.ndarray, windows: dict, n: int, table: np.ndarray, bits: int) -> np.ndarray:
+    """Whether a G n-gram (a key of the sorted ``table``) starts at each position of ``ids``
+    (one entry per length-n window)."""
+    k, ok = windows[n]
+    if len(table) == 0 or len(k) == 0:
+        return np.zeros(len(k), bool)
+    if n == 2:
+        hit = _pair_member(ids, table, bits)
+        if hit is not None:
+            return hit                                 # breaks have rank 0: no window test needed
+    return ok & _member(k, table)
+
+
 def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
     """The pieces of one chunk of ids that starts and ends on breaks: ({n: (keys, counts)} for
-    pieces of 1..order characters, Counter of longer pieces as id bytes)."""
+    pieces of 1..order characters, Counter of longer pieces as id bytes). Gap g (between ids g
+    and g + 1) is linked when a G n-gram starts at one of g - n + 2 .. g."""
     ids = numeric_array("ids", ids, kinds="iu", ndim=1)
     windows = all_window_keys(ids, order, bits)
-    diff = np.zeros(len(ids) + 1, np.int64)
+    linked = np.zeros(max(len(ids) - 1, 0), bool)
     for n, table in G.items():
-        k, ok = windows[n]
-        s = np.flatnonzero(ok & _member(k, table))
-        diff += np.bincount(s, minlength=len(diff)) - np.bincount(s + n - 1, minlength=len(diff))
-    linked = np.cumsum(diff)[:len(ids) - 1] > 0
+        hit = occurrences(ids, windows, n, table, bits)
+        for d in range(n - 1):                         # an occurrence at j links gaps j .. j + n - 2
+            linked[d:d + len(hit)] |= hit
     real = ids != 0
     starts = np.flatnonzero(real & ~np.concatenate([[False], linked]))
     ends = np.flatnonzero(real & ~np.concatenate([linked, [False]])) + 1
