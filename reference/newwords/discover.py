@@ -85,11 +85,11 @@ def discover(documents, *, order: int = 4, min_count: int = 32, thresholds=None,
         G = cohesive(tables, thresholds)
         stage("cutting")
         pieces = cut_stream(stream, G, tables, max_memory=max_memory, chunk_size=chunk_size,
-                            on_progress=on_progress)
+                            on_progress=on_progress, min_count=min_count)
         stage("backtracking")
         alphabet = stream.alphabet
         G_words = {w for n, keys in G.items() for w in decode_keys(keys, n, tables.bits, alphabet)}
-        words = [(w, c) for w, c in pieces.items() if c >= min_count and keep_piece(w, G_words, order, strict)]
+        words = [(w, c) for w, c in pieces.items() if keep_piece(w, G_words, order, strict)]
         if min_entropy is not None:
             from .entropy import entropy_of_stream
 

@@ -21,7 +21,7 @@ from collections import Counter
 import numpy as np
 
 from ..core.validate import numeric_array
-from .counting import _HASH_BITS, Tables, _count_chunk, _hash, all_window_keys, count_all_orders, key_bits, merge_tables
+from .counting import _HASH_BITS, Tables, _count_chunk, _hash, count_all_orders, key_bits, merge_tables
 
 DEFAULT_MAX_MEMORY = 1 << 30
 
@@ -263,30 +263,47 @@ def _pair_member(ids: np.ndarray, table: np.ndarray, bits: int):
     return dense[index]
 
 
-def occurrences(ids: np.ndarray, windows: dict, n: int, table: np.ndarray, bits: int) -> np.ndarray:
-    """Whether a G n-gram (a key of the sorted ``table``) starts at each position of ``ids``
-    (one entry per length-n window)."""
-    k, ok = windows[n]
-    if len(table) == 0 or len(k) == 0:
-        return np.zeros(len(k), bool)
-    if n == 2:
-        hit = _pair_member(ids, table, bits)
-        if hit is not None:
-            return hit                                 # breaks have rank 0: no window test needed
-    return ok & _member(k, table)
+def _piece_keys(u: np.ndarray, starts: np.ndarray, n: int, bits: int) -> np.ndarray:
+    """Packed keys of the n characters from each of ``starts`` (``u``: the ids as uint64)."""
+    key = u[starts]
+    for k in range(1, n):
+        key <<= np.uint64(bits)
+        key |= u[starts + k]
+    return key
+
+
+def _unique_counts(keys: np.ndarray, n: int, bits: int):
+    if n * bits <= 32:                                  # short keys sort faster as uint32
+        uk, uc = np.unique(keys.astype(np.uint32), return_counts=True)
+        return uk.astype(np.uint64), uc
+    return np.unique(keys, return_counts=True)
 
 
 def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
     """The pieces of one chunk of ids that starts and ends on breaks: ({n: (keys, counts)} for
     pieces of 1..order characters, Counter of longer pieces as id bytes). Gap g (between ids g
-    and g + 1) is linked when a G n-gram starts at one of g - n + 2 .. g."""
+    and g + 1) is linked when a G n-gram starts at one of g - n + 2 .. g. Bigrams are looked up
+    in a dense table (:func:`_pair_member`), longer n-grams by key (:func:`_member`); a key with
+    a break never equals a G key (its characters are nonzero), so no window needs masking."""
     ids = numeric_array("ids", ids, kinds="iu", ndim=1)
-    windows = all_window_keys(ids, order, bits)
+    u = ids.astype(np.uint64)
     linked = np.zeros(max(len(ids) - 1, 0), bool)
-    for n, table in G.items():
-        hit = occurrences(ids, windows, n, table, bits)
+    keys = u[:-1] << np.uint64(bits) if len(ids) > 1 else np.zeros(0, np.uint64)
+    if len(keys):
+        keys |= u[1:]
+    for n in range(2, order + 1):
+        if n > 2:                                       # the length-n window keys from the length n - 1
+            keys = keys[:-1] << np.uint64(bits)
+            keys |= u[n - 1:]
+        table = G.get(n)
+        if table is None or len(table) == 0 or len(keys) == 0:
+            continue
+        hit = _pair_member(ids, table, bits) if n == 2 else None
+        if hit is None:
+            hit = _member(keys, table)
         for d in range(n - 1):                         # an occurrence at j links gaps j .. j + n - 2
             linked[d:d + len(hit)] |= hit
+    del keys
     real = ids != 0
     starts = np.flatnonzero(real & ~np.concatenate([[False], linked]))
     ends = np.flatnonzero(real & ~np.concatenate([linked, [False]])) + 1
@@ -294,11 +311,17 @@ def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
     short = {}
     for n in range(1, order + 1):
         sel = starts[lengths == n]
-        if len(sel):
-            short[n] = np.unique(windows[n][0][sel], return_counts=True)
+        if len(sel) == 0:
+            continue
+        if n == 1:                                      # single characters: a histogram, no sort
+            hist = np.bincount(ids[sel])
+            present = np.flatnonzero(hist)
+            short[1] = (present.astype(np.uint64), hist[present])
+        else:
+            short[n] = _unique_counts(_piece_keys(u, sel, n, bits), n, bits)
+    long_sel = lengths > order
     ids64 = ids.astype(np.int64, copy=False)
-    long_pieces = Counter(ids64[s:e].tobytes()
-                          for s, e in zip(starts[lengths > order].tolist(), ends[lengths > order].tolist()))
+    long_pieces = Counter(ids64[s:e].tobytes() for s, e in zip(starts[long_sel].tolist(), ends[long_sel].tolist()))
     return short, long_pieces
 
 
@@ -327,20 +350,27 @@ def decode_keys(keys: np.ndarray, n: int, bits: int, alphabet: np.ndarray) -> li
     return chars.view(f"<U{n}").ravel().tolist()
 
 
-def decode_pieces(merged, alphabet, bits: int) -> Counter:
-    """Counter of piece strings from merged :func:`cut_chunk` results."""
+def decode_pieces(merged, alphabet, bits: int, min_count: int = 1) -> Counter:
+    """Counter of piece strings from merged :func:`cut_chunk` results: the pieces seen at least
+    ``min_count`` times (the rarer ones are dropped before they are decoded)."""
     short, long_pieces = merged
     pieces = Counter()
     for n, (uk, uc) in short.items():
-        pieces.update(dict(zip(decode_keys(uk, n, bits, alphabet), uc.tolist())))
-    for raw, c in long_pieces.items():
-        pieces[alphabet[np.frombuffer(raw, np.int64) - 1].astype("<u4").tobytes().decode("utf-32-le")] += c
+        keep = uc >= min_count
+        pieces.update(dict(zip(decode_keys(uk[keep], n, bits, alphabet), uc[keep].tolist())))
+    raws = [raw for raw, c in long_pieces.items() if c >= min_count]
+    if raws:                         # every long piece decoded in one pass, then sliced
+        text = alphabet[np.frombuffer(b"".join(raws), np.int64) - 1].astype("<u4").tobytes().decode("utf-32-le")
+        ends = np.cumsum([len(raw) // 8 for raw in raws]).tolist()
+        for start, end, raw in zip([0] + ends[:-1], ends, raws):
+            pieces[text[start:end]] += long_pieces[raw]
     return pieces
 
 
 def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEFAULT_MAX_MEMORY,
-               chunk_size: int | None = None, on_progress=None) -> Counter:
-    """Counts of the pieces: chunks end on breaks, so no piece or G occurrence crosses a chunk."""
+               chunk_size: int | None = None, on_progress=None, min_count: int = 1) -> Counter:
+    """Counts of the pieces seen at least ``min_count`` times (default: every piece): chunks end
+    on breaks, so no piece or G occurrence crosses a chunk."""
     lut, bits, order = stream.lut(), tables.bits, tables.order
     cps = stream.codepoints()
     chunk = chunk_size or max(1 << 12, max_memory // 96)
@@ -360,7 +390,7 @@ def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEF
         if len(parts) > 8:                             # keep the partial results small
             parts = [merge_cuts(parts)]
         a = b - 1 if b < stream.length else b
-    return decode_pieces(merge_cuts(parts), stream.alphabet, bits)
+    return decode_pieces(merge_cuts(parts), stream.alphabet, bits, min_count)
 
 
 def workspace(folder: str | None = None):
