@@ -21,11 +21,18 @@ import os
 import sys
 
 from . import __version__
-from .commands import MODULES
+from .commands import modules_for
 from .commands.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Formatter, Parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command(argv) -> str | None:
+    """The command named in ``argv`` (its first argument that is not an option), if any."""
+    return next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+
+
+def build_parser(argv=None) -> argparse.ArgumentParser:
+    """The whole parser; given the arguments, only the parser of the command they name (a
+    command imports only its own module), or the whole one if they name none."""
     parser = Parser(
         prog="refspace", formatter_class=Formatter,
         description="NumPy reference implementations with hand-written backward passes.",
@@ -34,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"refspace {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in MODULES:
+    for module in modules_for(_command(argv)):
         module.register(sub)
     return parser
 
@@ -44,7 +51,9 @@ def _one_line(text) -> str:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     name = f"refspace {args.command}"
     try:
         return args.func(args)

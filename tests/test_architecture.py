@@ -149,6 +149,23 @@ def test_building_the_parser_imports_no_numerical_library():
                                                            "torch", "matplotlib")) == []
 
 
+@pytest.mark.parametrize("argv, command, module", [(["words", "x.txt"], "words", "words"),
+                                                   (["verify", "--help"], "verify", "conformance"),
+                                                   (["--version", "check"], "check", "check")])
+def test_a_command_builds_only_its_own_parser(argv, command, module):
+    from reference.cli import build_parser
+    from reference.commands import COMMANDS
+
+    loaded = _imported_after(f"from reference.cli import build_parser; build_parser({argv!r})")
+    assert sorted(m for m in loaded if m.startswith("reference.commands.")) == sorted(
+        {"reference.commands.common", f"reference.commands.{module}"})
+    full = build_parser()._subparsers._group_actions[0].choices                  # every command, in help order
+    one = build_parser(argv)._subparsers._group_actions[0].choices
+    assert list(full) == list(COMMANDS)
+    assert set(one) == {c for c, m in COMMANDS.items() if m == module}
+    assert [a.dest for a in one[command]._actions] == [a.dest for a in full[command]._actions]
+
+
 def test_spec_forms_share_nothing_with_the_kernels():
     # a spec module imports NumPy, scipy.special, other spec modules and the parameter dataclasses only
     specs = [name for name in MODULES if name.endswith(".spec")]

@@ -26,19 +26,32 @@ from .counting import _HASH_BITS, Tables, _count_chunk, _hash, count_all_orders,
 DEFAULT_MAX_MEMORY = 1 << 30
 
 
-def normalise_codepoints(text: str, to_half_width: bool = True) -> np.ndarray:
-    """uint16 code points of ``text`` with every non-word character (spaces, punctuation,
-    line breaks, everything outside ideographs, digits and ASCII letters) as 0."""
-    if not isinstance(text, str):
-        raise TypeError(f"text: expected a str, got {type(text).__name__}")
-    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+def _normalise_table(to_half_width: bool) -> np.ndarray:
+    """code point (below 2^16) -> its normalised code point, or 0 for a non-word character."""
+    cps = np.arange(1 << 16, dtype=np.uint32)
     if to_half_width:
         wide = (cps >= 0xFF01) & (cps <= 0xFF5E)
         cps[wide] -= 0xFEE0
-        cps[cps == 0x3000] = 0x20
+        cps[0x3000] = 0x20
     low = cps | 0x20                                        # ASCII letters folded to lower case for the test
     keep = ((cps >= 0x4E00) & (cps <= 0x9FA5)) | ((cps >= 0x30) & (cps <= 0x39)) | ((low >= 0x61) & (low <= 0x7A))
     return np.where(keep, cps, 0).astype(np.uint16)
+
+
+_NORMALISE: dict = {}
+
+
+def normalise_codepoints(text: str, to_half_width: bool = True) -> np.ndarray:
+    """uint16 code points of ``text`` with every non-word character (spaces, punctuation,
+    line breaks, everything outside ideographs, digits and ASCII letters) as 0: one look-up in
+    a table of the 2^16 code points (every kept one is below 2^16; the rest map to 0)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    table = _NORMALISE.get(to_half_width)
+    if table is None:
+        table = _NORMALISE[to_half_width] = _normalise_table(to_half_width)
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return table[np.minimum(cps, 0xFFFF)]
 
 
 @dataclasses.dataclass
@@ -147,6 +160,44 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _pool_results(pool, spans):
+    """``pool.imap(_count_span, spans)``, with Ctrl-C and SIGTERM held off while the main thread
+    waits inside the pool's locks: a signal that interrupts a wait there can leave a lock taken,
+    and ``pool.terminate()`` then waits for it forever. A held signal is raised between two
+    results (within 0.1 s), through the handler it would have met."""
+    import multiprocessing
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield from pool.imap(_count_span, spans)
+        return
+    caught = []
+    held = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN]
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
+    try:
+        results = pool.imap(_count_span, spans)
+        while not caught:
+            try:
+                item = results.next(timeout=0.1)
+            except multiprocessing.TimeoutError:
+                continue
+            except StopIteration:
+                return
+            yield item
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    signum = caught[0]
+    handler = previous[signum]
+    if callable(handler):
+        handler(signum, None)                          # Python's Ctrl-C (KeyboardInterrupt), the CLI's SIGTERM
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    if handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signum)
+
+
 def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max_memory: int = DEFAULT_MAX_MEMORY,
                  workers: int = 1, report: CountReport | None = None, chunk_size: int | None = None,
                  on_progress=None) -> Tables:
@@ -179,7 +230,7 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
 
                 pool = multiprocessing.get_context("fork").Pool(min(workers, len(spans)),
                                                                 initializer=_worker_signals)
-                results = pool.imap(_count_span, spans)
+                results = _pool_results(pool, spans)
             else:
                 results = map(_count_span, spans)
             for done, (u, c) in enumerate(results, 1):

@@ -162,3 +162,63 @@ def test_one_sort_counts_every_order_as_the_per_order_counter(seed, order):
     for n, (u, c) in count_all_orders(ids, order, bits).items():
         np.testing.assert_array_equal(u, per_order.keys[n])
         np.testing.assert_array_equal(c, per_order.counts[n])
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**31), order=st.integers(2, 4), min_count=st.integers(1, 5))
+def test_the_dense_bigram_table_and_the_pieces_min_count_change_no_count(seed, order, min_count):
+    import reference.newwords.stream as stream
+
+    rng = np.random.default_rng(seed)
+    sents = sentences(_corpus(seed, 400, alphabet="abcdef"))
+    ids, alphabet, _ = encode(sents)
+    t = count_ngrams(ids, len(alphabet), order=order)
+    G = {n: np.sort(rng.choice(t.keys[n], size=len(t.keys[n]) // 3, replace=False)) for n in range(2, order + 1)}
+    dense = merge_cuts([cut_chunk(ids, G, t.bits, order)])
+    assert stream._pair_member(ids, G[2], t.bits) is not None        # the dense path was taken
+    limit, stream._DENSE_PAIRS = stream._DENSE_PAIRS, 0               # force the keyed look-up instead
+    try:
+        assert stream._pair_member(ids, G[2], t.bits) is None
+        keyed = merge_cuts([cut_chunk(ids, G, t.bits, order)])
+    finally:
+        stream._DENSE_PAIRS = limit
+    every = decode_pieces(dense, alphabet, t.bits)
+    assert decode_pieces(keyed, alphabet, t.bits) == every
+    assert decode_pieces(dense, alphabet, t.bits, min_count) == {w: c for w, c in every.items() if c >= min_count}
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_a_signal_during_parallel_counting_is_raised_between_results(monkeypatch, ignored):
+    import signal
+    import multiprocessing
+
+    import reference.newwords.stream as stream
+    from reference.newwords.synthetic import planted_corpus
+
+    text, _, _ = planted_corpus(1, n_chars=60_000, planted_every=40)
+    docs = text.split("。")
+    want = discover(docs, min_count=5, chunk_size=5000)
+    real = stream._count_chunk
+
+    def interrupting(ids, prev, n, bits):          # in a worker: Ctrl-C the parent once, mid-counting
+        if n == 2 and len(ids) and not os.path.exists(flag):
+            open(flag, "w").close()
+            os.kill(os.getppid(), signal.SIGINT)
+        return real(ids, prev, n, bits)
+
+    flag = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"refspace-sigint-{os.getpid()}-{ignored}")
+    monkeypatch.setattr(stream, "_count_chunk", interrupting)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignored else None
+    try:
+        if ignored:                                # an ignored Ctrl-C stays ignored: the whole result
+            assert discover(docs, min_count=5, chunk_size=5000, workers=2) == want
+        else:
+            with pytest.raises(KeyboardInterrupt):
+                discover(docs, min_count=5, chunk_size=5000, workers=2)
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # restored
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        if os.path.exists(flag):
+            os.remove(flag)
+    assert multiprocessing.active_children() == []
