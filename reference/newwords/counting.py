@@ -112,7 +112,9 @@ _HASH_BITS = 22
 
 def _hash(keys):
     """Multiplicative (Fibonacci) hashing of 64-bit keys to ``_HASH_BITS`` bits (wraps modulo 2^64)."""
-    return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _HASH_BITS)
+    h = keys * np.uint64(0x9E3779B97F4A7C15)
+    h >>= np.uint64(64 - _HASH_BITS)
+    return h
 
 
 def _count_chunk(ids, prev, n, bits):
@@ -162,31 +164,43 @@ def count_all_orders(ids: np.ndarray, order: int, bits: int) -> dict:
     m = len(ids)
     if m == 0:
         return {n: (np.zeros(0, np.uint64), np.zeros(0, np.int64)) for n in range(1, L + 1)}
-    u = np.concatenate([ids, np.zeros(L - 1, ids.dtype)]).astype(np.uint64)
-    keys = u[:m].copy()
+    u = np.zeros(m + L - 1, np.uint64)
+    u[:m] = ids
     shift = np.uint64(bits)
+    keys = u[:m] << shift if L > 1 else u[:m].copy()
     for j in range(1, L):
-        keys <<= shift
         keys |= u[j:j + m]
+        if j < L - 1:
+            keys <<= shift
+    del u
     keys.sort()
-    counts = None
     char = np.uint64((1 << bits) - 1)
     out = {}
+    counts = run = None
     for n in range(L, 0, -1):
         if n < L:
-            keys = keys >> shift                       # the n-character prefixes, still sorted
-        starts = np.flatnonzero(keys[1:] != keys[:-1])
-        starts += 1
-        starts = np.concatenate([[0], starts])
+            keys >>= shift                             # the n-character prefixes, still sorted
+        new = np.empty(len(keys), bool)
+        new[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        del new
         if counts is None:
-            counts = np.diff(np.append(starts, len(keys)))
+            counts = np.diff(starts, append=len(keys))
         else:
             counts = np.add.reduceat(counts, starts)
         keys = keys[starts]
-        ok = np.ones(len(keys), bool)
-        for c in range(n):
-            ok &= ((keys >> np.uint64(bits * c)) & char) != 0
-        out[n] = (keys[ok], counts[ok].astype(np.int64))
+        if run is None:                                # characters before the first break, at most L
+            run = np.zeros(len(keys), np.int8)
+            alive = np.ones(len(keys), bool)
+            for c in range(L - 1, -1, -1):
+                alive &= ((keys >> np.uint64(bits * c)) & char) != 0
+                run += alive
+            del alive
+        else:                                          # a group shares its prefix, so its run
+            run = np.minimum(run[starts], n)
+        ok = run >= n
+        out[n] = (keys[ok], counts[ok])
     return dict(sorted(out.items()))
 
 

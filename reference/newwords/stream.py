@@ -344,7 +344,8 @@ def cut_chunk(ids: np.ndarray, G: dict, bits: int, order: int):
         keys |= u[1:]
     for n in range(2, order + 1):
         if n > 2:                                       # the length-n window keys from the length n - 1
-            keys = keys[:-1] << np.uint64(bits)
+            keys = keys[:-1]                            # a view: shifted in place
+            keys <<= np.uint64(bits)
             keys |= u[n - 1:]
         table = G.get(n)
         if table is None or len(table) == 0 or len(keys) == 0:
