@@ -65,11 +65,26 @@ class Stream:
     def codepoints(self) -> np.ndarray:
         return np.memmap(self.path, dtype=np.uint16, mode="r", shape=(self.length,))
 
+    held: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
+
     def lut(self) -> np.ndarray:
         """code point -> dense id 1..V (0 for a break)."""
         table = np.zeros(1 << 16, np.int64)
         table[self.alphabet] = np.arange(1, len(self.alphabet) + 1)
         return table
+
+    def ids(self, a: int, b: int, lut: np.ndarray) -> np.ndarray:
+        """The ids of code points ``a:b``; the whole stream's, once read, are held (in
+        :attr:`held`) for the next pass when it is a single chunk, until :meth:`release`."""
+        if self.held is not None and (a, b) == (0, self.length):
+            return self.held
+        ids = lut[np.asarray(self.codepoints()[a:b])]
+        if (a, b) == (0, self.length):
+            self.held = ids
+        return ids
+
+    def release(self) -> None:
+        self.held = None
 
 
 def encode_stream(texts, folder: str, *, to_half_width: bool = True, block_chars: int = 1 << 22,
@@ -214,7 +229,7 @@ def count_stream(stream: Stream, *, order: int, min_count: int, folder: str, max
     if stream.length <= chunk:                     # one chunk: every order from a single sort
         if on_progress is not None:
             on_progress("counting", None)
-        for n, (u, c) in count_all_orders(_chunk_ids(stream, lut, 0, stream.length), order, bits).items():
+        for n, (u, c) in count_all_orders(stream.ids(0, stream.length, lut), order, bits).items():
             keep = c >= min_count
             keys[n], counts[n] = u[keep], c[keep]
         return Tables(keys, counts, bits, order, min_count)
@@ -436,12 +451,13 @@ def cut_stream(stream: Stream, G: dict, tables: Tables, *, max_memory: int = DEF
                 b = min(b + chunk, stream.length)
                 zeros = np.flatnonzero(np.asarray(cps[a + 1:b]) == 0)
             b = a + 1 + int(zeros[-1]) + 1
-        parts.append(cut_chunk(lut[np.asarray(cps[a:b])], G, bits, order))
+        parts.append(cut_chunk(stream.ids(a, b, lut), G, bits, order))
         if on_progress is not None:
             on_progress("cutting", b / stream.length)
         if len(parts) > 8:                             # keep the partial results small
             parts = [merge_cuts(parts)]
         a = b - 1 if b < stream.length else b
+    stream.release()
     return decode_pieces(merge_cuts(parts), stream.alphabet, bits, min_count)
 
 
