@@ -116,3 +116,53 @@ def run(reps=(1, 10), *, baseline_reps=(1,), min_count: int = 8, workers: int = 
                 on_progress(f"Counter baseline at {r}x")
             rows.append(measure("counter", r, min_count=min_count * r, repeat=repeat, warmup=warmup))
     return {"benchmark": "words", "rows": rows}
+
+
+def end_to_end(path: str, *, min_count: int, repeat: int = 3, warmup: int = 1, timeout: float = 600) -> dict:
+    """Wall time of the two commands a user runs on the file ``path``, start-up included, each in a
+    fresh Python (``refspace words`` and ``python -m reference.newwords.baseline``), runs
+    interleaved so both meet the same machine; the median and best of ``repeat`` after ``warmup``,
+    and whether the two lexicons are byte for byte the same."""
+    import os
+    import statistics
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="refspace-bench-words-") as folder:
+        outs = {name: os.path.join(folder, f"{name}.txt") for name in ("refspace", "counter")}
+        commands = {
+            "refspace": [sys.executable, "-m", "reference", "words", path, "--min-count", str(min_count),
+                         "--out", outs["refspace"]],
+            "counter": [sys.executable, "-m", "reference.newwords.baseline", path, "--min-count", str(min_count),
+                        "--out", outs["counter"]]}
+        times = {name: [] for name in commands}
+        for k in range(warmup + repeat):
+            for name, command in commands.items():
+                t = time.perf_counter()
+                done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+                seconds = time.perf_counter() - t
+                if done.returncode != 0:
+                    raise RuntimeError(f"{' '.join(command[1:4])} exited {done.returncode}: {done.stderr.strip()}")
+                if k >= warmup:
+                    times[name].append(seconds)
+        with open(outs["refspace"], "rb") as a, open(outs["counter"], "rb") as b:
+            same = a.read() == b.read()
+        with open(outs["refspace"], encoding="utf-8") as fh:
+            words = sum(1 for _ in fh)
+    rows = {name: {"median_s": statistics.median(v), "best_s": min(v), "runs": len(v)} for name, v in times.items()}
+    return {"min_count": min_count, "repeats": repeat, "warmup": warmup, "words": words, "same_lexicon": same,
+            **rows, "ratio": rows["counter"]["median_s"] / rows["refspace"]["median_s"]}
+
+
+def end_to_end_peoples_daily(*, min_count: int = 8, repeat: int = 3, warmup: int = 1) -> dict:
+    """:func:`end_to_end` on the People's Daily text (tags removed, one line per line of the file)."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="refspace-bench-words-") as folder:
+        path = os.path.join(folder, "peoples_daily.txt")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(_lines()) + "\n")
+        return {"corpus": "People's Daily, 1x", **end_to_end(path, min_count=min_count, repeat=repeat,
+                                                            warmup=warmup)}

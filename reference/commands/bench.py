@@ -93,6 +93,9 @@ def _cmd_bench_words(args) -> int:
         raise ValueError(f"--warmup: expected a non-negative number of runs, got {args.warmup}")
     result = words.run(reps, baseline_reps=baseline, workers=args.workers, max_memory=[c << 20 for c in caps],
                        repeat=args.repeat, warmup=args.warmup, on_progress=progress)
+    if not (args.no_baseline or args.no_end_to_end):
+        progress("end to end: refspace words and the Counter pipeline as commands, interleaved")
+        result["end_to_end"] = words.end_to_end_peoples_daily(repeat=args.repeat, warmup=args.warmup)
     if args.json:
         print(json.dumps(result, indent=2))
         return EXIT_OK
@@ -120,6 +123,12 @@ def _cmd_bench_words(args) -> int:
                   f"baseline and uses {r['peak_mib'] / mine['peak_mib']:.2f}x less peak memory")
     print("  (peak MiB: the whole process, Python and the corpus text included; stage peak: what the stage "
           "allocated above its start, traced in a second, untimed run)")
+    e2e = result.get("end_to_end")
+    if e2e:
+        print(f"end to end at 1x, start-up included (a fresh Python each, interleaved, median of {e2e['repeats']}): "
+              f"refspace words {e2e['refspace']['median_s']:.2f} s, python -m reference.newwords.baseline "
+              f"{e2e['counter']['median_s']:.2f} s: {e2e['ratio']:.1f}x"
+              + ("" if e2e["same_lexicon"] else "  (THE LEXICONS DIFFER)"))
     return EXIT_OK
 
 
@@ -342,6 +351,8 @@ def register(sub) -> None:
     bw.add_argument("--baseline-at", type=int, action="append", metavar="N",
                     help="run the Counter baseline at these copies too (default 1; 10 takes minutes)")
     bw.add_argument("--no-baseline", action="store_true", help="skip the Counter baseline")
+    bw.add_argument("--no-end-to-end", action="store_true",
+                    help="skip timing the two commands end to end (start-up included) at 1x")
     bw.add_argument("--workers", type=int, default=1, help="counting processes (default 1)")
     bw.add_argument("--repeat", type=int, default=3, help="timed runs per configuration, the median reported "
                                                            "(default 3)")

@@ -1,5 +1,6 @@
 """The same rules in plain Python with ``collections.Counter``: the oracle the tests compare the
-NumPy pipeline with, and the baseline ``refspace bench words`` measures it against. Written
+NumPy pipeline with, and the baseline ``refspace bench words`` measures it against, in process
+and end to end (``python -m reference.newwords.baseline CORPUS``, start-up included). Written
 for clarity, not speed: every substring of every sentence is counted in a dict."""
 import math
 from collections import Counter
@@ -50,3 +51,32 @@ def counter_discover(documents, *, order=4, min_count=32, thresholds=(2.0, 4.0, 
 
     words = [(w, c) for w, c in pieces.items() if c >= min_count and keep(w)]
     return sorted(words, key=lambda wc: (-wc[1], wc[0])), counts, G
+
+
+def main(argv=None) -> int:
+    """``python -m reference.newwords.baseline CORPUS [--min-count N] [--out FILE]``: the same
+    lexicon as ``refspace words`` (one document per line, 'word count' lines), for timing the
+    plain pipeline end to end (``refspace bench words``)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m reference.newwords.baseline",
+                                     description="new-word discovery with collections.Counter (the baseline)")
+    parser.add_argument("corpus", help="a UTF-8 text file, one document per line")
+    parser.add_argument("--min-count", type=int, default=32)
+    parser.add_argument("--out", help="write the lexicon here instead of stdout")
+    args = parser.parse_args(argv)
+    with open(args.corpus, encoding="utf-8") as fh:
+        documents = fh.read().splitlines()
+    words = counter_discover(documents, min_count=args.min_count)[0]
+    text = "".join(f"{w} {c}\n" for w, c in words)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

