@@ -27,6 +27,12 @@ def test_a_correct_port_passes_every_golden_case_and_live_op_with_the_coverage_p
                             "  lstm_layer: forward, gradients c0, h0, params.U, params.W, params.b, x"])
 
 
+def test_a_port_off_by_a_little_fails_every_golden_case_and_every_live_op(pytester):
+    # the companion of the correct port's run: the same tests, each of which must catch the nudge
+    r = _run(pytester, "--refspace-impl", f"{PORTS}:off_by_a_little")
+    r.assert_outcomes(failed=N_CASES + N_LIVE)
+
+
 def test_partial_gradients_show_as_not_covered_and_other_ops_as_skipped(pytester):
     r = _run(pytester, "--refspace-impl", f"{PORTS}:no_state_gradients", "-rs")
     lstm_cases = sum(c["op"].startswith("lstm_") for c in load_manifest(FROZEN_DIR)["cases"])

@@ -10,7 +10,8 @@ shrunk to a small example:
 ``ema_no_bias_correction``  the bias-corrected EMA without the 1 - decay^t correction
 ``mean_as_sum``             the VQ loss's "mean" reduction computed as a sum
 
-and ``float32``, a correct port in single precision (the reference run on float32 inputs);
+``off_by_a_little`` moves every output and gradient just beyond the float64 tolerances (every
+check fails), ``float32`` is a correct port in single precision (the reference run on float32 inputs);
 ``no_state_gradients``, a correct LSTM port that computes no gradient for the initial states
 and declares the gradients it does compute (``no_state_gradients_undeclared`` does not declare
 them, and fails).
@@ -108,7 +109,25 @@ class NoStateGradients(Port):
         return {k: v for k, v in super().vjp(op, inputs, attrs, cotangents).items() if k not in self.STATES}
 
 
+class OffByALittle(Port):
+    """Every output and gradient moved just beyond the float64 tolerances (floats by a relative
+    1e-5 plus 1e-6, integers by one): every golden case and every live op must fail. What a kit
+    that compared nothing would let through."""
+
+    @staticmethod
+    def _nudge(arrays):
+        return {k: (np.asarray(v) * (1 + 1e-5) + 1e-6 if np.issubdtype(np.asarray(v).dtype, np.floating)
+                    else np.asarray(v) + 1) for k, v in arrays.items()}
+
+    def forward(self, op, inputs, attrs):
+        return self._nudge(super().forward(op, inputs, attrs))
+
+    def vjp(self, op, inputs, attrs, cotangents):
+        return self._nudge(super().vjp(op, inputs, attrs, cotangents))
+
+
 correct = Port()
+off_by_a_little = OffByALittle()
 float32 = Float32()
 no_state_gradients = NoStateGradients()
 no_state_gradients_undeclared = NoStateGradients(declare=False)
