@@ -181,3 +181,19 @@ def test_spec_forms_share_nothing_with_the_kernels():
         froms = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0
                  and n.module and n.module.startswith("scipy")}
         assert froms <= {"scipy.special"}, (name, froms)
+
+
+def test_the_recurrent_checks_moved_out_of_core_with_a_deprecated_alias():
+    import warnings
+
+    import reference.core.validate as validate
+    from reference.ops import recurrent
+
+    for name in ("state_array", "sequence_inputs"):
+        with pytest.warns(DeprecationWarning, match=f"validate.{name} is deprecated; import it from "
+                                                    "reference.ops.recurrent"):
+            assert getattr(validate, name) is getattr(recurrent, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
+            validate.nosuch

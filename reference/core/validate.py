@@ -130,30 +130,6 @@ def normalise_axis(name: str, axis, ndim: int) -> int:
     return int(axis) % ndim
 
 
-def state_array(name: str, value, B: int, H: int, dtype) -> np.ndarray:
-    """A (B, H) recurrent state or state gradient of ``dtype``; ``None`` means zeros."""
-    if value is None:
-        return np.zeros((B, H), dtype=dtype)
-    value = float_array(name, value, ndim=2, dtype=dtype)
-    check_shape(name, value, [("B", B), ("H", H)])
-    return value
-
-
-def sequence_inputs(x, params, h0, c0, cls):
-    """Validate a recurrent layer's ``x`` (T, B, I), params (a ``cls`` with ``validated(dtype)``,
-    ``input_size`` and ``hidden_size``) and initial states; returns ``(x, params, h0, c0)``."""
-    x = float_array("x", x, ndim=3)
-    p = instance("params", params, cls).validated(x.dtype)
-    T, B, _ = x.shape
-    check_shape("x", x, [("T", None), ("B", None), ("I", p.input_size)])
-    if T == 0 or B == 0:
-        raise ValueError(f"x: expected T >= 1 and B >= 1, got shape {x.shape}")
-    H = p.hidden_size
-    return x, p, state_array("h0", h0, B, H, x.dtype), state_array("c0", c0, B, H, x.dtype)
-
-
-
-
 def tolerance(name: str, value, *, cap: float) -> float:
     """``value`` as a float, which must be a real number, finite, >= 0 and <= ``cap``
     (``TypeError`` for a non-number, ``ValueError`` otherwise, naming ``name``)."""
@@ -233,3 +209,19 @@ def real_array(name: str, value, dtype=np.float64, *, ndim: int | None = None) -
     complex values are a TypeError naming ``name`` (``np.asarray(v, dtype=float)`` would drop
     their imaginary parts with only a warning)."""
     return numeric_array(name, value, kinds="biuf", ndim=ndim).astype(dtype)
+
+
+_MOVED = {"state_array": "reference.ops.recurrent", "sequence_inputs": "reference.ops.recurrent"}
+
+
+def __getattr__(name):
+    """Deprecated names (for one release): the recurrent checks moved to
+    :mod:`reference.ops.recurrent` (core knows no article)."""
+    if name in _MOVED:
+        import importlib
+        import warnings
+
+        warnings.warn(f"reference.core.validate.{name} is deprecated; import it from {_MOVED[name]}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

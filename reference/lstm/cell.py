@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.activations import sigmoid_into
-from ..core.validate import check_shape, float_array, instance, positive_int, state_array
+from ..core.validate import check_shape, float_array, instance, positive_int
+from ..ops.recurrent import state_array
 from .params import LSTMParams, split_gates
 
 

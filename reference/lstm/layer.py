@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validate import check_shape, float_array, sequence_inputs, state_array
+from ..core.validate import check_shape, float_array
+from ..ops.recurrent import sequence_inputs, state_array
 from .cell import _backward_factors, _gates, _step_backward, factor_blocks
 from .params import LSTMParams, _gate_views
 

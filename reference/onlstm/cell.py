@@ -50,7 +50,8 @@ import numpy as np
 from ..lstm.cell import _backward_factors as lstm_backward_factors
 from ..ops.activations import (_rev_cumsum, cumax_into, rev_cumax_into, sigmoid, sigmoid_into, softmax_backward_into,
                                softmax_into)
-from ..core.validate import check_shape, float_array, instance, positive_int, state_array
+from ..core.validate import check_shape, float_array, instance, positive_int
+from ..ops.recurrent import state_array
 from .params import ONLSTMParams, check_variant
 
 

@@ -28,7 +28,8 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..core.masks import prefix_mask
-from ..core.validate import check_finite, check_shape, float_array, instance, sequence_inputs, state_array
+from ..core.validate import check_finite, check_shape, float_array, instance
+from ..ops.recurrent import sequence_inputs, state_array
 from ..lstm.cell import factor_blocks
 from .cell import StepBuffers, _backward_factors, _master_gates, _step_backward, _step_forward
 from .params import ONLSTMParams, check_variant

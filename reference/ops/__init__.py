@@ -6,5 +6,7 @@
 - :mod:`~reference.ops.embedding`, :mod:`~reference.ops.crossentropy`: the language model's input
   and loss (padding weights)
 - :mod:`~reference.ops.mse`: mean squared error (the VQ-VAE reconstruction loss)
+- :mod:`~reference.ops.recurrent`: the argument checks the recurrent layers share (a sequence
+  and its states)
 - :mod:`~reference.ops.cases`: their declarations (edge cases, sizes, signatures)
 """
